@@ -1,0 +1,244 @@
+//! The WebSocket protocol between the page and the helper.
+//!
+//! Every frame is one JSON object with a `type`. The client opens with
+//! `hello`; after that it sends requests carrying an `id` of its choosing and
+//! receives events tagged with the same `id`, so several checks can run on one
+//! connection at once. A request ends with exactly one terminal event:
+//! `report`, `listeners` or `error`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::{AddressResult, Listener, Report, Target};
+
+/// Bumped when a change would break an older peer; additions keep it.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The port the helper listens on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 61900;
+
+/// Path of the WebSocket endpoint on the helper.
+pub const WS_PATH: &str = "/ws";
+
+/// A request id chosen by the client.
+pub type RequestId = u64;
+
+/// What the page (or any client) sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum ClientMessage {
+    Hello {
+        protocol: u32,
+        /// Free text naming the client, for the helper's log.
+        #[serde(default)]
+        client: Option<String>,
+    },
+    /// Run one check and stream its progress.
+    Check {
+        id: RequestId,
+        target: String,
+        #[serde(default)]
+        options: CheckOptions,
+    },
+    /// List every TCP listener on the machine.
+    Listeners { id: RequestId },
+    /// Stop a running request; it ends with an `error` of kind `cancelled`.
+    Cancel { id: RequestId },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckOptions {
+    /// Per-address connect timeout; the helper caps it.
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+}
+
+/// What the helper sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum ServerMessage {
+    Hello {
+        protocol: u32,
+        /// The helper's version, e.g. `portdoctor 0.1.0`.
+        server: String,
+    },
+    /// A stage of a running check finished.
+    Progress { id: RequestId, progress: Progress },
+    /// Terminal event of a `check`.
+    Report { id: RequestId, report: Box<Report> },
+    /// Terminal event of a `listeners` request.
+    Listeners {
+        id: RequestId,
+        listeners: Vec<Listener>,
+    },
+    /// Terminal event of a failed request, or (with no id) of a frame that
+    /// could not be read as a request. The connection stays open.
+    Error {
+        id: Option<RequestId>,
+        error: ProtocolError,
+    },
+}
+
+/// Progress of one check, one event per pipeline stage as it finishes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "kebab-case")]
+pub enum Progress {
+    Parsed { target: Target },
+    /// Every address the name resolved to, in the order the OS gave them.
+    Resolved { addresses: Vec<String> },
+    /// One connect attempt finished; sent in completion order.
+    Connected { address: AddressResult },
+    Listeners { listeners: Vec<Listener> },
+}
+
+/// A typed error: what was wrong and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// The frame is not JSON.
+    BadJson,
+    /// JSON, but not a request this helper knows (unknown type, wrong field).
+    BadRequest,
+    /// A binary frame, where the protocol is text.
+    BinaryFrame,
+    /// A request came before `hello`, or `hello` named a version we lack.
+    Handshake,
+    /// An id that is already running on this connection.
+    DuplicateId,
+    /// `cancel` for an id that is not running.
+    UnknownId,
+    /// A bound was reached (requests in flight, frame size).
+    Limit,
+    /// The client cancelled the request.
+    Cancelled,
+    /// The operation failed on the helper's side (e.g. socket table unreadable).
+    Internal,
+}
+
+impl ProtocolError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// A frame that could not be read as a request, with the id it carried if any
+/// so the error can be matched to what the client sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    pub id: Option<RequestId>,
+    pub error: ProtocolError,
+}
+
+impl ClientMessage {
+    /// Reads one text frame. Never panics, whatever the input: the error says
+    /// what was wrong in terms the sender can act on.
+    pub fn decode(text: &str) -> Result<Self, DecodeError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| DecodeError {
+            id: None,
+            error: ProtocolError::new(ErrorKind::BadJson, format!("frame is not JSON: {e}")),
+        })?;
+        let id = value.get("id").and_then(serde_json::Value::as_u64);
+        let Some(kind) = value.get("type").and_then(serde_json::Value::as_str) else {
+            return Err(DecodeError {
+                id,
+                error: ProtocolError::new(
+                    ErrorKind::BadRequest,
+                    "request has no \"type\"; expected one of hello, check, listeners, cancel",
+                ),
+            });
+        };
+        let kind = kind.to_owned();
+        serde_json::from_value(value).map_err(|e| DecodeError {
+            id,
+            error: ProtocolError::new(
+                ErrorKind::BadRequest,
+                format!("cannot read a \"{kind}\" request: {e}"),
+            ),
+        })
+    }
+
+    /// The id of a request, `None` for `hello`.
+    pub fn id(&self) -> Option<RequestId> {
+        match self {
+            Self::Hello { .. } => None,
+            Self::Check { id, .. } | Self::Listeners { id } | Self::Cancel { id } => Some(*id),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_a_check_request() {
+        let msg =
+            ClientMessage::decode(r#"{"type":"check","id":7,"target":"localhost:8080"}"#).unwrap();
+        assert_eq!(
+            msg,
+            ClientMessage::Check {
+                id: 7,
+                target: "localhost:8080".into(),
+                options: CheckOptions::default()
+            }
+        );
+    }
+
+    #[test]
+    fn not_json_is_bad_json_without_id() {
+        let err = ClientMessage::decode("{nope").unwrap_err();
+        assert_eq!(err.id, None);
+        assert_eq!(err.error.kind, ErrorKind::BadJson);
+    }
+
+    #[test]
+    fn unknown_type_keeps_the_id_and_names_the_type() {
+        let err = ClientMessage::decode(r#"{"type":"format-disk","id":3}"#).unwrap_err();
+        assert_eq!(err.id, Some(3));
+        assert_eq!(err.error.kind, ErrorKind::BadRequest);
+        assert!(err.error.message.contains("format-disk"), "{}", err.error.message);
+    }
+
+    #[test]
+    fn wrong_field_type_is_bad_request() {
+        let err = ClientMessage::decode(r#"{"type":"check","id":1,"target":42}"#).unwrap_err();
+        assert_eq!(err.error.kind, ErrorKind::BadRequest);
+        assert_eq!(err.id, Some(1));
+    }
+
+    #[test]
+    fn missing_type_is_bad_request() {
+        let err = ClientMessage::decode(r#"{"id":1}"#).unwrap_err();
+        assert_eq!(err.error.kind, ErrorKind::BadRequest);
+    }
+
+    #[test]
+    fn deeply_nested_json_is_an_error_not_a_crash() {
+        let text = "[".repeat(100_000);
+        assert_eq!(
+            ClientMessage::decode(&text).unwrap_err().error.kind,
+            ErrorKind::BadJson
+        );
+    }
+
+    #[test]
+    fn server_messages_round_trip() {
+        let msg = ServerMessage::Error {
+            id: Some(4),
+            error: ProtocolError::new(ErrorKind::DuplicateId, "id 4 is running"),
+        };
+        let text = serde_json::to_string(&msg).unwrap();
+        assert!(text.contains(r#""type":"error""#), "{text}");
+        assert!(text.contains(r#""kind":"duplicate-id""#), "{text}");
+        assert_eq!(serde_json::from_str::<ServerMessage>(&text).unwrap(), msg);
+    }
+}
