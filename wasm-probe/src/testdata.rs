@@ -1,0 +1,78 @@
+//! A report with something in every field, for the unit tests.
+
+use protocol::{
+    AddressResult, Code, Family, Finding, Listener, McpEra, McpReport, McpServerInfo, McpTransport,
+    Outcome, Queue, Report, Service, ServiceProtocol, Severity, Target, Verdict,
+};
+
+pub fn sample_report() -> Report {
+    Report {
+        target: Target {
+            input: "localhost:8080".into(),
+            host: Some("localhost".into()),
+            port: Some(8080),
+            path: None,
+        },
+        verdict: Verdict::Degraded,
+        addresses: vec![
+            AddressResult {
+                addr: "127.0.0.1:8080".into(),
+                family: Family::Ipv4,
+                outcome: Outcome::Refused,
+                elapsed_us: 41,
+                error: Some("Connection refused (os error 111)".into()),
+            },
+            AddressResult {
+                addr: "[::1]:8080".into(),
+                family: Family::Ipv6,
+                outcome: Outcome::Open,
+                elapsed_us: 57,
+                error: None,
+            },
+        ],
+        listeners: vec![Listener {
+            local_addr: "[::1]:8080".into(),
+            pid: Some(4242),
+            process: Some("node".into()),
+            user: Some("alice".into()),
+            queue: Some(Queue {
+                current: 0,
+                max: 511,
+            }),
+        }],
+        service: Service {
+            protocol: Some(ServiceProtocol::Http),
+            detail: Some("nginx".into()),
+            banner: None,
+        },
+        mcp: Some(McpReport {
+            transport: McpTransport::StreamableHttp,
+            era: McpEra::Handshake,
+            url: "http://localhost:8080/mcp".into(),
+            protocol_version: Some("2025-06-18".into()),
+            server: Some(McpServerInfo {
+                name: "demo".into(),
+                version: "1.2".into(),
+            }),
+            tools: Some(3),
+            elapsed_us: 1234,
+        }),
+        findings: vec![
+            Finding {
+                code: Code::ListeningOtherFamily,
+                severity: Severity::Error,
+                summary: "Only IPv6 listens".into(),
+                fix: "Bind to 127.0.0.1 as well".into(),
+                evidence: vec!["127.0.0.1:8080 refused".into(), "node on [::1]:8080".into()],
+            },
+            Finding {
+                code: Code::ExposedToNetwork,
+                severity: Severity::Warning,
+                summary: "Reachable from other machines".into(),
+                fix: "Bind to 127.0.0.1".into(),
+                evidence: vec![],
+            },
+        ],
+        elapsed_us: 2345,
+    }
+}

@@ -1,0 +1,591 @@
+//! What the user sees, as pure functions from protocol types to [`Element`]
+//! trees and text.
+//!
+//! Every class and `data-*` attribute that browser tests and other sites'
+//! style sheets rely on is set here, and nowhere else: the component only
+//! builds these trees and finds the hooks again. Class names carry a `pd-`
+//! prefix so the component can live inside any page.
+
+use protocol::{
+    AddressResult, DEFAULT_PORT, ErrorKind, Family, Finding, Listener, McpReport, PROTOCOL_VERSION,
+    Progress, Report, Severity, Verdict, WS_PATH,
+};
+use serde::Serialize;
+
+use crate::node::{Element, el};
+
+/// State of the connection to the helper; its name is `.pd-status`'s
+/// `data-state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    Connecting,
+    Open,
+    Closed,
+}
+
+impl Link {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connecting => "connecting",
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn text(self, url: &str) -> String {
+        match self {
+            Self::Connecting => format!("Connecting to the helper at {url}…"),
+            Self::Open => "Connected to the helper.".to_owned(),
+            Self::Closed => format!(
+                "The portdoctor helper is not reachable at {url}. \
+                 Start it on this machine (run portdoctor), then press Retry."
+            ),
+        }
+    }
+}
+
+/// The helper's WebSocket on the page's own origin: the helper accepts only
+/// its own origin (or ones the user allowed), so the host must be the one the
+/// page came from. A page opened from a file has no host: use the default port.
+pub fn default_ws_url(page_protocol: &str, page_host: &str) -> String {
+    let scheme = if page_protocol == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    if page_host.is_empty() {
+        format!("{scheme}://127.0.0.1:{DEFAULT_PORT}{WS_PATH}")
+    } else {
+        format!("{scheme}://{page_host}{WS_PATH}")
+    }
+}
+
+/// Status line once the helper has answered `hello`.
+pub fn hello_status(protocol: u32, server: &str) -> String {
+    if protocol == PROTOCOL_VERSION {
+        format!("Connected to {server}.")
+    } else {
+        format!(
+            "Connected to {server}, which speaks protocol {protocol} while this page speaks \
+             {PROTOCOL_VERSION}: reload the page so both come from the same version."
+        )
+    }
+}
+
+/// Microseconds as milliseconds with two decimals, rounded half up, using
+/// integers only (float formatting would add weight to the module).
+pub fn ms(us: u64) -> String {
+    let hundredths = us.saturating_add(5) / 10;
+    format!("{}.{:02} ms", hundredths / 100, hundredths % 100)
+}
+
+/// A protocol enum as it is spelled on the wire (`not-allowed`,
+/// `listening-other-family`): the `data-*` values tests and style sheets match.
+pub fn wire_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
+/// The component's fixed frame: form, connection status, report region.
+pub fn skeleton(target: &str) -> Element {
+    el("div", "pd-checker")
+        .child(
+            el("form", "pd-form")
+                .child(
+                    // The label wraps the input, so no id is needed and
+                    // several components can share a page.
+                    el("label", "pd-field")
+                        .child(el("span", "pd-label").text("Target"))
+                        .child(
+                            el("input", "pd-input")
+                                .attr("name", "target")
+                                .attr("type", "text")
+                                .attr("value", target)
+                                .attr("placeholder", "localhost:8080")
+                                .attr("autocomplete", "off")
+                                .attr("autocapitalize", "off")
+                                .attr("spellcheck", "false"),
+                        ),
+                )
+                .child(
+                    el("button", "pd-button")
+                        .attr("type", "submit")
+                        .text("Check"),
+                ),
+        )
+        .child(
+            el("p", "pd-status")
+                .attr("data-state", Link::Connecting.as_str())
+                .attr("role", "status")
+                .attr("aria-live", "polite")
+                .child(el("span", "pd-status-text"))
+                .child(
+                    el("button", "pd-button pd-retry")
+                        .attr("type", "button")
+                        .attr("hidden", "")
+                        .text("Retry"),
+                ),
+        )
+        .child(
+            el("section", "pd-report")
+                .attr("data-state", "idle")
+                .attr("aria-live", "polite")
+                .attr("aria-label", "Check result")
+                .child(el("ol", "pd-progress"))
+                .child(el("div", "pd-result")),
+        )
+}
+
+/// One line of progress per finished stage.
+pub fn progress_item(progress: &Progress) -> Element {
+    el("li", "pd-step").text(progress_text(progress))
+}
+
+fn progress_text(progress: &Progress) -> String {
+    match progress {
+        Progress::Parsed { target } => match (&target.host, target.port) {
+            (Some(host), Some(port)) => {
+                let path = target.path.as_deref().unwrap_or("");
+                format!("Target: host {host}, port {port}{path}")
+            }
+            _ => format!("Could not read a host and port from \"{}\"", target.input),
+        },
+        Progress::Resolved { addresses } if addresses.is_empty() => {
+            "The name resolved to no address".to_owned()
+        }
+        Progress::Resolved { addresses } => format!("Resolved to {}", addresses.join(", ")),
+        Progress::Connected { address } => {
+            format!("{}: {}", address.addr, outcome_text(address))
+        }
+        Progress::Listeners { listeners } if listeners.is_empty() => {
+            "No process listens on this port, as far as the socket table shows".to_owned()
+        }
+        Progress::Listeners { listeners } => {
+            let each: Vec<String> = listeners
+                .iter()
+                .map(|l| format!("{} on {}", owner(l), l.local_addr))
+                .collect();
+            format!("Listening: {}", each.join("; "))
+        }
+    }
+}
+
+/// `refused in 0.05 ms (Connection refused)`.
+fn outcome_text(address: &AddressResult) -> String {
+    let mut text = format!("{} in {}", outcome_label(address), ms(address.elapsed_us));
+    if let Some(error) = &address.error {
+        text.push_str(&format!(" ({error})"));
+    }
+    text
+}
+
+fn outcome_label(address: &AddressResult) -> String {
+    wire_name(&address.outcome).replace('-', " ")
+}
+
+/// `node (pid 4242)`, or what little the OS let us see.
+fn owner(listener: &Listener) -> String {
+    match (&listener.process, listener.pid) {
+        (Some(process), Some(pid)) => format!("{process} (pid {pid})"),
+        (Some(process), None) => process.clone(),
+        (None, Some(pid)) => format!("pid {pid}"),
+        (None, None) => "a process this helper cannot see".to_owned(),
+    }
+}
+
+/// A typed error for the shown request, or one that belongs to no request.
+pub fn error_view(kind: Option<ErrorKind>, message: &str) -> Element {
+    let error = el("p", "pd-error");
+    match kind {
+        Some(kind) => error.attr("data-kind", wire_name(&kind)),
+        None => error,
+    }
+    .text(message)
+}
+
+/// The whole report: verdict, then what to do (findings), then the evidence.
+pub fn report_view(report: &Report) -> Element {
+    el("div", "pd-outcome")
+        .child(verdict(report))
+        .children((!report.findings.is_empty()).then(|| findings(&report.findings)))
+        .children((!report.addresses.is_empty()).then(|| addresses(&report.addresses)))
+        .children(
+            // With no address tried there is no port to look up listeners for.
+            (!report.addresses.is_empty() || !report.listeners.is_empty())
+                .then(|| listeners(&report.listeners)),
+        )
+        .children(service(report))
+}
+
+fn verdict(report: &Report) -> Element {
+    let (label, meaning) = match report.verdict {
+        Verdict::Reachable => (
+            "Reachable",
+            "Something accepted the connection and nothing looks wrong.",
+        ),
+        Verdict::Degraded => (
+            "Reachable, with problems",
+            "Something accepted the connection, but see the findings.",
+        ),
+        Verdict::Unreachable => ("Unreachable", "Nothing accepted a connection."),
+        Verdict::Invalid => ("Not checked", "This target could not be checked."),
+    };
+    el("div", "pd-verdict")
+        .attr("data-verdict", wire_name(&report.verdict))
+        .child(el("strong", "pd-verdict-label").text(label))
+        .child(el("span", "pd-verdict-meaning").text(meaning))
+        .child(el("span", "pd-verdict-target").text(format!(
+            "{}, checked in {}",
+            report.target.input,
+            ms(report.elapsed_us)
+        )))
+}
+
+fn section(title: &'static str, class: &'static str) -> Element {
+    el("section", class).child(el("h2", "pd-heading").text(title))
+}
+
+fn findings(findings: &[Finding]) -> Element {
+    // In the helper's order: the first finding is what to do first.
+    section("Findings", "pd-section pd-findings").children(findings.iter().map(|f| {
+        el("article", "pd-finding")
+            .attr("data-code", wire_name(&f.code))
+            .attr("data-severity", wire_name(&f.severity))
+            .child(
+                el("p", "pd-finding-head")
+                    .child(el("span", "pd-severity").text(severity_label(f.severity)))
+                    .child(el("code", "pd-code").text(wire_name(&f.code))),
+            )
+            .child(el("p", "pd-summary").text(&f.summary))
+            .child(
+                el("p", "pd-fix")
+                    .child(el("strong", "pd-fix-label").text("Fix: "))
+                    .text(&f.fix),
+            )
+            .child(
+                el("ul", "pd-evidence")
+                    .attr("aria-label", "Evidence")
+                    .children(f.evidence.iter().map(|e| el("li", "").text(e))),
+            )
+    }))
+}
+
+fn severity_label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Ok => "OK",
+        Severity::Info => "Info",
+        Severity::Warning => "Warning",
+        Severity::Error => "Error",
+    }
+}
+
+/// A table that scrolls sideways on its own rather than widening the page.
+fn table(headers: &[&str], rows: impl IntoIterator<Item = Element>) -> Element {
+    el("div", "pd-scroll").child(
+        el("table", "pd-table")
+            .child(
+                el("thead", "").child(
+                    el("tr", "").children(
+                        headers
+                            .iter()
+                            .map(|h| el("th", "").attr("scope", "col").text(*h)),
+                    ),
+                ),
+            )
+            .child(el("tbody", "").children(rows)),
+    )
+}
+
+fn cell(text: impl Into<String>) -> Element {
+    el("td", "").text(text)
+}
+
+fn addresses(addresses: &[AddressResult]) -> Element {
+    section("Addresses", "pd-section").child(table(
+        &["Address", "Family", "Outcome", "Time"],
+        addresses.iter().map(|a| {
+            let family = match a.family {
+                Family::Ipv4 => "IPv4",
+                Family::Ipv6 => "IPv6",
+            };
+            let outcome = match &a.error {
+                Some(error) => format!("{} ({error})", outcome_label(a)),
+                None => outcome_label(a),
+            };
+            el("tr", "pd-address")
+                .attr("data-outcome", wire_name(&a.outcome))
+                .child(el("td", "pd-addr").text(&a.addr))
+                .child(cell(family))
+                .child(el("td", "pd-outcome-cell").text(outcome))
+                .child(el("td", "pd-num").text(ms(a.elapsed_us)))
+        }),
+    ))
+}
+
+fn listeners(listeners: &[Listener]) -> Element {
+    let title = section("Listeners", "pd-section");
+    if listeners.is_empty() {
+        return title.child(
+            el("p", "pd-note")
+                .text("No process listens on this port, as far as the socket table shows."),
+        );
+    }
+    const UNKNOWN: &str = "—";
+    title.child(table(
+        &["PID", "Process", "User", "Bound to", "Queue"],
+        listeners.iter().map(|l| {
+            let pid = l.pid.map(|p| p.to_string());
+            let queue = l.queue.map(|q| format!("{} / {}", q.current, q.max));
+            let row = el("tr", "pd-listener");
+            match &pid {
+                Some(pid) => row.attr("data-pid", pid),
+                None => row,
+            }
+            .child(el("td", "pd-num").text(pid.as_deref().unwrap_or(UNKNOWN)))
+            .child(cell(l.process.as_deref().unwrap_or(UNKNOWN)))
+            .child(cell(l.user.as_deref().unwrap_or(UNKNOWN)))
+            .child(el("td", "pd-addr").text(&l.local_addr))
+            .child(el("td", "pd-num").text(queue.as_deref().unwrap_or(UNKNOWN)))
+        }),
+    ))
+}
+
+/// What answers on the port and, for MCP servers, the handshake; `None` when
+/// identification did not run.
+fn service(report: &Report) -> Option<Element> {
+    let service = &report.service;
+    let mut facts: Vec<(&str, String)> = Vec::new();
+    if let Some(protocol) = &service.protocol {
+        let mut text = wire_name(protocol);
+        if let Some(detail) = &service.detail {
+            text.push_str(&format!(": {detail}"));
+        }
+        facts.push(("Protocol", text));
+    }
+    if let Some(banner) = &service.banner {
+        facts.push(("Banner", banner.clone()));
+    }
+    if let Some(mcp) = &report.mcp {
+        facts.push(("MCP", mcp_text(mcp)));
+    }
+    if facts.is_empty() {
+        return None;
+    }
+    Some(
+        section("Service", "pd-section").child(
+            el("dl", "pd-facts").children(
+                facts
+                    .into_iter()
+                    .flat_map(|(term, value)| [el("dt", "").text(term), el("dd", "").text(value)]),
+            ),
+        ),
+    )
+}
+
+/// `demo 1.2 over streamable-http (handshake era) at URL, protocol 2025-06-18, 3 tools, in 1.23 ms`.
+fn mcp_text(mcp: &McpReport) -> String {
+    let mut parts = Vec::new();
+    let who = match &mcp.server {
+        Some(server) => format!("{} {}", server.name, server.version),
+        None => "a server".to_owned(),
+    };
+    parts.push(format!(
+        "{who} over {} ({} era) at {}",
+        wire_name(&mcp.transport),
+        wire_name(&mcp.era),
+        mcp.url
+    ));
+    if let Some(version) = &mcp.protocol_version {
+        parts.push(format!("protocol {version}"));
+    }
+    if let Some(tools) = mcp.tools {
+        parts.push(format!("{tools} tools"));
+    }
+    parts.push(format!("in {}", ms(mcp.elapsed_us)));
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata::sample_report;
+    use protocol::{Outcome, Target};
+
+    #[test]
+    fn elapsed_is_milliseconds_with_two_decimals() {
+        assert_eq!(ms(0), "0.00 ms");
+        assert_eq!(ms(57), "0.06 ms");
+        assert_eq!(ms(1234), "1.23 ms");
+        assert_eq!(ms(1235), "1.24 ms");
+        assert_eq!(ms(2_000_000), "2000.00 ms");
+        assert!(ms(u64::MAX).ends_with(" ms"));
+    }
+
+    #[test]
+    fn the_socket_is_on_the_pages_own_origin() {
+        assert_eq!(
+            default_ws_url("http:", "127.0.0.1:61900"),
+            "ws://127.0.0.1:61900/ws"
+        );
+        assert_eq!(
+            default_ws_url("https:", "localhost:9"),
+            "wss://localhost:9/ws"
+        );
+        assert_eq!(default_ws_url("file:", ""), "ws://127.0.0.1:61900/ws");
+    }
+
+    #[test]
+    fn a_protocol_mismatch_is_named_in_the_status() {
+        assert_eq!(
+            hello_status(PROTOCOL_VERSION, "portdoctor 0.1.0"),
+            "Connected to portdoctor 0.1.0."
+        );
+        assert!(hello_status(PROTOCOL_VERSION + 1, "x").contains("reload"));
+    }
+
+    #[test]
+    fn skeleton_has_the_form_hooks_and_the_prefill() {
+        let page = skeleton("localhost:3000");
+        let form = page.find("pd-form");
+        let input = &form.find_tag("input")[0];
+        assert_eq!(input.get("name"), Some("target"));
+        assert_eq!(input.get("value"), Some("localhost:3000"));
+        assert_eq!(form.find_tag("button")[0].get("type"), Some("submit"));
+        assert_eq!(form.find_tag("label")[0].text_content(), "Target");
+        assert_eq!(page.find("pd-status").get("data-state"), Some("connecting"));
+        assert_eq!(page.find("pd-report").get("data-state"), Some("idle"));
+        assert_eq!(page.find("pd-report").get("aria-live"), Some("polite"));
+    }
+
+    #[test]
+    fn report_carries_every_hook() {
+        let report = sample_report();
+        let view = report_view(&report);
+        assert_eq!(
+            view.find("pd-verdict").get("data-verdict"),
+            Some("degraded")
+        );
+
+        let rows = view.find_all("pd-address");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].get("data-outcome"), Some("refused"));
+        assert!(rows[0].text_content().contains("127.0.0.1:8080"));
+        assert!(rows[1].text_content().contains("0.06 ms"));
+
+        let listener = view.find("pd-listener");
+        assert_eq!(listener.get("data-pid"), Some("4242"));
+        let text = listener.text_content();
+        assert!(text.contains("node") && text.contains("[::1]:8080") && text.contains("0 / 511"));
+    }
+
+    #[test]
+    fn findings_keep_the_helpers_order_and_their_parts() {
+        let view = report_view(&sample_report());
+        let cards = view.find_all("pd-finding");
+        let codes: Vec<_> = cards.iter().map(|c| c.get("data-code").unwrap()).collect();
+        assert_eq!(codes, ["listening-other-family", "exposed-to-network"]);
+        assert_eq!(cards[0].get("data-severity"), Some("error"));
+        assert_eq!(
+            cards[0].find("pd-summary").text_content(),
+            "Only IPv6 listens"
+        );
+        assert!(
+            cards[0]
+                .find("pd-fix")
+                .text_content()
+                .contains("Bind to 127.0.0.1")
+        );
+        assert_eq!(cards[0].find("pd-evidence").find_tag("li").len(), 2);
+    }
+
+    #[test]
+    fn a_listener_with_no_visible_owner_has_no_pid_hook() {
+        let mut report = sample_report();
+        report.listeners[0].pid = None;
+        report.listeners[0].process = None;
+        let view = report_view(&report);
+        assert_eq!(view.find("pd-listener").get("data-pid"), None);
+    }
+
+    #[test]
+    fn an_invalid_target_shows_no_empty_tables() {
+        let mut report = sample_report();
+        report.verdict = Verdict::Invalid;
+        report.addresses.clear();
+        report.listeners.clear();
+        let view = report_view(&report);
+        assert!(view.find_all("pd-address").is_empty());
+        assert!(view.find_tag("table").is_empty());
+        assert_eq!(view.find("pd-verdict").get("data-verdict"), Some("invalid"));
+    }
+
+    #[test]
+    fn service_and_mcp_are_described() {
+        let view = report_view(&sample_report());
+        let facts = view.find("pd-facts").text_content();
+        assert!(facts.contains("http: nginx"), "{facts}");
+        assert!(
+            facts.contains("demo 1.2 over streamable-http (handshake era)"),
+            "{facts}"
+        );
+        assert!(facts.contains("3 tools"), "{facts}");
+    }
+
+    #[test]
+    fn progress_lines_say_what_finished() {
+        let report = sample_report();
+        let lines: Vec<String> = [
+            Progress::Parsed {
+                target: report.target.clone(),
+            },
+            Progress::Parsed {
+                target: Target {
+                    input: "nope:".into(),
+                    ..Target::default()
+                },
+            },
+            Progress::Resolved {
+                addresses: vec!["127.0.0.1:8080".into(), "[::1]:8080".into()],
+            },
+            Progress::Connected {
+                address: report.addresses[0].clone(),
+            },
+            Progress::Listeners {
+                listeners: report.listeners.clone(),
+            },
+            Progress::Listeners { listeners: vec![] },
+        ]
+        .iter()
+        .map(|p| progress_item(p).text_content())
+        .collect();
+        assert_eq!(
+            lines,
+            [
+                "Target: host localhost, port 8080",
+                "Could not read a host and port from \"nope:\"",
+                "Resolved to 127.0.0.1:8080, [::1]:8080",
+                "127.0.0.1:8080: refused in 0.04 ms (Connection refused (os error 111))",
+                "Listening: node (pid 4242) on [::1]:8080",
+                "No process listens on this port, as far as the socket table shows",
+            ]
+        );
+    }
+
+    #[test]
+    fn outcome_labels_read_as_words() {
+        let mut address = sample_report().addresses[0].clone();
+        address.outcome = Outcome::NotAllowed;
+        assert_eq!(outcome_label(&address), "not allowed");
+    }
+
+    #[test]
+    fn errors_carry_their_kind() {
+        let view = error_view(Some(ErrorKind::DuplicateId), "id 4 is running");
+        assert_eq!(view.get("class"), Some("pd-error"));
+        assert_eq!(view.get("data-kind"), Some("duplicate-id"));
+        assert_eq!(view.text_content(), "id 4 is running");
+        assert_eq!(error_view(None, "lost").get("data-kind"), None);
+    }
+}
