@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, Event, EventTarget, HtmlElement, HtmlInputElement, WebSocket};
 
 use crate::node::{self, Node};
-use crate::session::{Change, ReportState, Session};
+use crate::session::{Change, Session};
 use crate::view::{self, Link};
 
 /// Mounts a checker into `root` (appended after whatever it holds).
@@ -70,7 +70,8 @@ fn option(options: &JsValue, key: &str) -> Option<String> {
     js_sys::Reflect::get(options, &JsValue::from_str(key))
         .ok()?
         .as_string()
-        .filter(|value| !value.trim().is_empty())
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
 }
 
 fn build(document: &Document, node: &Node) -> Result<web_sys::Node, JsValue> {
@@ -309,10 +310,7 @@ impl Inner {
 
     fn show_state(&self) -> Result<(), JsValue> {
         let state = self.session.borrow().state();
-        let report = &self.ui.report;
-        report.set_attribute("data-state", state.as_str())?;
-        let busy = state == ReportState::Running;
-        report.set_attribute("aria-busy", if busy { "true" } else { "false" })
+        self.ui.report.set_attribute("data-state", state.as_str())
     }
 }
 

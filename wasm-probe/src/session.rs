@@ -129,13 +129,14 @@ impl Session {
         }
     }
 
-    /// The connection closed: a check on screen can no longer finish.
+    /// The connection closed, or never opened: a check on screen can no
+    /// longer finish.
     pub fn connection_lost(&mut self) -> Option<Change> {
         (self.state == ReportState::Running).then(|| {
             self.fail(
                 None,
-                "The connection to the helper closed before the check finished. \
-                 Make sure portdoctor is running, press Retry, then check again."
+                "The helper is not reachable, so the check could not finish. \
+                 Start portdoctor on this machine, press Retry, then check again."
                     .to_owned(),
             )
         })

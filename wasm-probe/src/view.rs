@@ -310,15 +310,15 @@ fn addresses(addresses: &[AddressResult]) -> Element {
                 Family::Ipv4 => "IPv4",
                 Family::Ipv6 => "IPv6",
             };
-            let outcome = match &a.error {
-                Some(error) => format!("{} ({error})", outcome_label(a)),
-                None => outcome_label(a),
-            };
             el("tr", "pd-address")
                 .attr("data-outcome", wire_name(&a.outcome))
                 .child(el("td", "pd-addr").text(&a.addr))
                 .child(cell(family))
-                .child(el("td", "pd-outcome-cell").text(outcome))
+                .child(
+                    el("td", "pd-outcome-cell")
+                        .text(outcome_label(a))
+                        .children(a.error.as_ref().map(|e| el("span", "pd-os-error").text(e))),
+                )
                 .child(el("td", "pd-num").text(ms(a.elapsed_us)))
         }),
     ))
@@ -472,6 +472,10 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].get("data-outcome"), Some("refused"));
         assert!(rows[0].text_content().contains("127.0.0.1:8080"));
+        assert_eq!(
+            rows[0].find("pd-os-error").text_content(),
+            "Connection refused (os error 111)"
+        );
         assert!(rows[1].text_content().contains("0.06 ms"));
 
         let listener = view.find("pd-listener");
