@@ -207,7 +207,7 @@ pub fn error_view(kind: Option<ErrorKind>, message: &str) -> Element {
 
 /// The whole report: verdict, then what to do (findings), then the evidence.
 pub fn report_view(report: &Report) -> Element {
-    el("div", "pd-outcome")
+    el("div", "pd-report-body")
         .child(verdict(report))
         .children((!report.findings.is_empty()).then(|| findings(&report.findings)))
         .children((!report.addresses.is_empty()).then(|| addresses(&report.addresses)))
