@@ -1,0 +1,247 @@
+//! The terminal front end: `portdoctor [serve]`, `check`, `listeners`.
+//!
+//! Thin by design: parse arguments, call the engine or the server, print.
+//! Exit codes follow DESIGN.md: 0 healthy, 1 a problem found, 2 bad usage.
+
+mod render;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::engine::policy::{Cidr, TargetPolicy};
+use crate::engine::{self, CheckOptions};
+use crate::server::{self, ServerConfig};
+
+/// Finds out why a local connection fails, and says how to fix it.
+///
+/// Without a command, starts the helper: a local page (and WebSocket) on
+/// 127.0.0.1 that runs checks from the browser.
+#[derive(Debug, Parser)]
+#[command(name = "portdoctor", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the helper and open its page (the default).
+    Serve(ServeArgs),
+    /// Check one target: `8080`, `localhost:8080`, `[::1]:5432`, `http://localhost:8000/mcp`.
+    Check(CheckArgs),
+    /// List every TCP listener on this machine, with its process.
+    Listeners(ListenersArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Port of the page and WebSocket on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = protocol::DEFAULT_PORT)]
+    port: u16,
+    /// Do not open the page in a browser.
+    #[arg(long)]
+    no_open: bool,
+    /// Let pages from this origin use the helper (e.g. https://docs.example.com). Repeatable.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origins: Vec<String>,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
+struct PolicyArgs {
+    /// Also allow checks of this address or range (default: loopback only). Repeatable.
+    #[arg(long = "allow-target", value_name = "IP|CIDR")]
+    allow_targets: Vec<Cidr>,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// What to check.
+    target: String,
+    /// Print the report as one JSON object (the report contract).
+    #[arg(long)]
+    json: bool,
+    /// Connect timeout per address: `3s`, `500ms`.
+    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    timeout: Duration,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
+struct ListenersArgs {
+    /// Print a JSON array of listeners.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Check(args) => runtime.block_on(check(args)),
+        Command::Listeners(args) => runtime.block_on(listeners(args)),
+    }
+}
+
+async fn check(args: CheckArgs) -> ExitCode {
+    let options = CheckOptions {
+        timeout: args.timeout.min(engine::MAX_TIMEOUT),
+        policy: TargetPolicy::new(args.policy.allow_targets),
+    };
+    let report = engine::check(&args.target, &options, &|_| {}).await;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("reports always serialise")
+        );
+    } else {
+        print!("{}", render::report(&report));
+    }
+    ExitCode::from(report.exit_code() as u8)
+}
+
+async fn listeners(args: ListenersArgs) -> ExitCode {
+    match engine::listeners::all().await {
+        Ok(all) => {
+            let all: Vec<_> = all.iter().map(engine::listeners::to_report).collect();
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&all).expect("listeners always serialise")
+                );
+            } else {
+                print!("{}", render::listeners(&all));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("cannot read the socket table: {e}")),
+    }
+}
+
+async fn serve(args: ServeArgs) -> ExitCode {
+    init_logging();
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            let holder = engine::listeners::on_port(args.port)
+                .await
+                .ok()
+                .and_then(|l| l.first().map(engine::listeners::owner))
+                .unwrap_or_else(|| "another program".to_owned());
+            return fail(&format!(
+                "port {} is already taken by {holder}. Is portdoctor already running? Open http://127.0.0.1:{}/ or start with --port 0 for any free port.",
+                args.port, args.port
+            ));
+        }
+        Err(e) => return fail(&format!("cannot listen on {addr}: {e}")),
+    };
+    let local = match listener.local_addr() {
+        Ok(a) => a,
+        Err(e) => return fail(&format!("cannot read the bound address: {e}")),
+    };
+    let url = format!("http://{local}/");
+    println!("portdoctor is running at {url}");
+    if !args.no_open {
+        open_browser(&url);
+    }
+    let config = ServerConfig {
+        allowed_origins: args.allow_origins,
+        check: CheckOptions {
+            policy: TargetPolicy::new(args.policy.allow_targets),
+            ..CheckOptions::default()
+        },
+    };
+    tokio::select! {
+        result = server::serve(listener, config) => match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&format!("server stopped: {e}")),
+        },
+        _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
+    }
+}
+
+/// Best effort: the URL is printed either way.
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if let Err(e) = std::process::Command::new(opener)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        tracing::info!("could not open a browser ({opener}: {e}); open {url} yourself");
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("portdoctor: {message}");
+    ExitCode::from(2)
+}
+
+/// `3s`, `500ms`, `1.5s`, or a bare number of seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
+        (ms, 0.001)
+    } else if let Some(s) = text.strip_suffix('s') {
+        (s, 1.0)
+    } else {
+        (text, 1.0)
+    };
+    number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n > 0.0)
+        .map(|n| Duration::from_secs_f64((n * scale).min(engine::MAX_TIMEOUT.as_secs_f64())))
+        .ok_or_else(|| format!("\"{text}\" is not a duration; use e.g. 3s or 500ms"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("3s"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1h"), Err("\"1h\" is not a duration; use e.g. 3s or 500ms".into()));
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("0").is_err());
+        assert_eq!(parse_duration("9999s"), Ok(engine::MAX_TIMEOUT));
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,98 @@
+//! The last stage: evidence in, findings out.
+//!
+//! Every earlier stage records what it saw in an [`Evidence`]; the rules in
+//! [`rules`] read it like a troubleshooting table and never do I/O, so each
+//! rule can be tested with a literal piece of evidence.
+
+mod rules;
+
+use std::net::SocketAddr;
+
+use protocol::{AddressResult, Finding, Outcome, Severity, Verdict};
+use socket_table::Listener;
+
+use super::resolve::ResolveError;
+use super::target::TargetError;
+
+/// Everything a check found out, stage by stage.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    /// The text the user gave.
+    pub input: String,
+    /// Host as typed (empty when the input could not be read).
+    pub host: String,
+    /// The validated port.
+    pub port: Option<u16>,
+    /// Why the check stopped before connecting, if it did.
+    pub problem: Option<Problem>,
+    /// One per resolved address, in resolver order.
+    pub attempts: Vec<Attempt>,
+    /// Listeners on the target port; `Err` when the socket table is unreadable.
+    pub listeners: Option<Result<Vec<Listener>, String>>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Problem {
+    Target(TargetError),
+    Resolve(ResolveError),
+}
+
+/// A connect attempt to one address and what came of it.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub addr: SocketAddr,
+    pub result: AddressResult,
+}
+
+impl Evidence {
+    fn attempts_with(&self, outcome: Outcome) -> impl Iterator<Item = &Attempt> {
+        self.attempts
+            .iter()
+            .filter(move |a| a.result.outcome == outcome)
+    }
+
+    fn any_open(&self) -> bool {
+        self.attempts_with(Outcome::Open).next().is_some()
+    }
+
+    /// Listeners on the port, when the socket table could be read.
+    fn known_listeners(&self) -> Option<&[Listener]> {
+        match &self.listeners {
+            Some(Ok(l)) => Some(l),
+            _ => None,
+        }
+    }
+}
+
+/// All findings that apply, most important first.
+pub fn diagnose(evidence: &Evidence) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = rules::PROBLEMS
+        .iter()
+        .filter_map(|rule| rule(evidence))
+        .collect();
+    // Healthy only when no rule found a problem: findings never contradict.
+    if !findings.iter().any(|f| f.severity >= Severity::Warning) {
+        findings.extend(rules::reachable(evidence));
+    }
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    findings
+}
+
+pub fn verdict(evidence: &Evidence, findings: &[Finding]) -> Verdict {
+    let worst = findings.iter().map(|f| f.severity).max();
+    if evidence.problem.is_some()
+        || (!evidence.attempts.is_empty()
+            && evidence
+                .attempts
+                .iter()
+                .all(|a| a.result.outcome == Outcome::NotAllowed))
+    {
+        Verdict::Invalid
+    } else if !evidence.any_open() {
+        Verdict::Unreachable
+    } else if worst >= Some(Severity::Warning) {
+        Verdict::Degraded
+    } else {
+        Verdict::Reachable
+    }
+}

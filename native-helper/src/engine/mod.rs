@@ -1,0 +1,141 @@
+//! The check engine: one check, stage by stage.
+//!
+//! ```text
+//! text ─ target::parse ─ target::validate ─ resolve ─ policy ─┬─ connect (each address, concurrently) ─┬─ diagnose ─ Report
+//!                                                             └─ listeners (socket table) ─────────────┘
+//! ```
+//!
+//! Each stage reports through [`Progress`] as it finishes, so the page can
+//! show it; all of them add to one [`diagnose::Evidence`], and only the
+//! diagnosis stage draws conclusions. The engine knows nothing of WebSockets
+//! or terminals: the server and the CLI both call [`check`].
+
+pub mod connect;
+pub mod diagnose;
+pub mod listeners;
+pub mod policy;
+pub mod resolve;
+pub mod target;
+
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use protocol::{Progress, Report, Service, Target as TargetReport};
+
+use diagnose::{Attempt, Evidence, Problem};
+use policy::TargetPolicy;
+
+/// Longest per-address connect timeout anyone may ask for: a check must end.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub timeout: Duration,
+    pub policy: TargetPolicy,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        Self {
+            timeout: DEFAULT_TIMEOUT,
+            policy: TargetPolicy::default(),
+        }
+    }
+}
+
+/// Runs one check of `input`, calling `progress` after each stage.
+pub async fn check(input: &str, options: &CheckOptions, progress: &(dyn Fn(Progress) + Sync)) -> Report {
+    let started = Instant::now();
+    let mut evidence = Evidence {
+        input: input.to_owned(),
+        ..Evidence::default()
+    };
+    let mut target_report = TargetReport {
+        input: input.to_owned(),
+        ..TargetReport::default()
+    };
+    let raw = target::parse(input);
+    if let Ok(raw) = &raw {
+        target_report.host = Some(raw.host.clone());
+        target_report.port = raw.port;
+        target_report.path = raw.path.clone();
+        evidence.host = raw.host.clone();
+    }
+    match raw.and_then(target::validate) {
+        Err(e) => evidence.problem = Some(Problem::Target(e)),
+        Ok(target) => {
+            evidence.port = Some(target.port);
+            progress(Progress::Parsed {
+                target: target_report.clone(),
+            });
+            probe(&target, options, progress, &mut evidence).await;
+        }
+    }
+    let findings = diagnose::diagnose(&evidence);
+    Report {
+        target: target_report,
+        verdict: diagnose::verdict(&evidence, &findings),
+        addresses: evidence.attempts.iter().map(|a| a.result.clone()).collect(),
+        listeners: match &evidence.listeners {
+            Some(Ok(l)) => l.iter().map(listeners::to_report).collect(),
+            _ => Vec::new(),
+        },
+        service: Service::default(),
+        mcp: None,
+        findings,
+        elapsed_us: connect::micros(started.elapsed()),
+    }
+}
+
+/// The network stages: resolve, then connect and read the socket table side by side.
+async fn probe(
+    target: &target::Target,
+    options: &CheckOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+    evidence: &mut Evidence,
+) {
+    let addrs = match resolve::resolve(&target.host, target.port).await {
+        Ok(addrs) => addrs,
+        Err(e) => {
+            evidence.problem = Some(Problem::Resolve(e));
+            return;
+        }
+    };
+    progress(Progress::Resolved {
+        addresses: addrs.iter().map(ToString::to_string).collect(),
+    });
+    let timeout = options.timeout.min(MAX_TIMEOUT);
+    let connects = async {
+        let mut results: Vec<Option<protocol::AddressResult>> = vec![None; addrs.len()];
+        let mut pending: FuturesUnordered<_> = addrs
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| options.policy.allows(a.ip()))
+            .map(|(i, &addr)| async move { (i, connect::connect(addr, timeout).await) })
+            .collect();
+        while let Some((i, result)) = pending.next().await {
+            progress(Progress::Connected {
+                address: result.clone(),
+            });
+            results[i] = Some(result);
+        }
+        results
+    };
+    let (results, table) = tokio::join!(connects, listeners::on_port(target.port));
+    evidence.attempts = addrs
+        .iter()
+        .zip(results)
+        .map(|(&addr, result)| Attempt {
+            addr,
+            result: result.unwrap_or_else(|| connect::not_allowed(addr)),
+        })
+        .collect();
+    if let Ok(l) = &table {
+        progress(Progress::Listeners {
+            listeners: l.iter().map(listeners::to_report).collect(),
+        });
+    }
+    evidence.listeners = Some(table);
+}

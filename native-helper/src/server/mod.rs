@@ -1,0 +1,124 @@
+//! The local server: the page, its WebSocket, a health check. Same port.
+//!
+//! Nothing here knows about probes: a WebSocket session turns requests into
+//! calls of [`crate::engine`], and [`guard`] decides who may talk at all.
+
+mod assets;
+pub mod guard;
+mod session;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State, WebSocketUpgrade};
+use axum::http::{StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::engine::CheckOptions;
+use guard::Guard;
+
+/// Largest WebSocket message or frame we accept: requests are small JSON.
+pub const MAX_MESSAGE: usize = 64 * 1024;
+/// WebSocket sessions the helper serves at once.
+pub const MAX_SESSIONS: usize = 1024;
+
+#[derive(Debug, Clone, Default)]
+pub struct ServerConfig {
+    pub allowed_origins: Vec<String>,
+    pub check: CheckOptions,
+}
+
+struct AppState {
+    guard: Guard,
+    check: Arc<CheckOptions>,
+    sessions: Arc<Semaphore>,
+}
+
+/// Serves until the listener fails; the caller binds, so it knows the port.
+pub async fn serve(listener: TcpListener, config: ServerConfig) -> std::io::Result<()> {
+    let local = listener.local_addr()?;
+    axum::serve(listener, app(local, config)).await
+}
+
+pub fn app(local: SocketAddr, config: ServerConfig) -> Router {
+    let state = Arc::new(AppState {
+        guard: Guard::new(local, &config.allowed_origins),
+        check: Arc::new(config.check),
+        sessions: Arc::new(Semaphore::new(MAX_SESSIONS)),
+    });
+    Router::new()
+        .route(protocol::WS_PATH, get(websocket))
+        .route("/api/health", get(health))
+        .fallback(get(asset))
+        .layer(middleware::from_fn_with_state(state.clone(), check_host))
+        .with_state(state)
+}
+
+async fn check_host(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    match state.guard.check_host(host) {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => {
+            tracing::warn!(%refusal, "request refused");
+            (StatusCode::FORBIDDEN, refusal.to_string()).into_response()
+        }
+    }
+}
+
+async fn websocket(
+    State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let origin = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok());
+    if let Err(refusal) = state.guard.check_origin(origin) {
+        tracing::warn!(%refusal, "websocket refused");
+        return (StatusCode::FORBIDDEN, refusal.to_string()).into_response();
+    }
+    let Ok(permit) = state.sessions.clone().try_acquire_owned() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{MAX_SESSIONS} sessions are open already; close a portdoctor tab and retry"),
+        )
+            .into_response();
+    };
+    let check = state.check.clone();
+    upgrade
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| async move {
+            session::run(socket, check).await;
+            drop(permit);
+        })
+}
+
+async fn health() -> impl IntoResponse {
+    axum::Json(serde_json::json!({
+        "ok": true,
+        "server": format!("portdoctor {}", env!("CARGO_PKG_VERSION")),
+        "protocol": protocol::PROTOCOL_VERSION,
+    }))
+}
+
+async fn asset(uri: Uri) -> Response {
+    match assets::find(uri.path()) {
+        Some(asset) => (
+            [
+                (header::CONTENT_TYPE, asset.content_type),
+                (header::CACHE_CONTROL, "no-cache"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            asset.body,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}

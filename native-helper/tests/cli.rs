@@ -1,0 +1,231 @@
+//! `portdoctor check` and `portdoctor listeners` against real listeners:
+//! python's http.server on one address family or the other, a closed port,
+//! out-of-range and unparsable input, and the target policy.
+
+mod support;
+
+use std::net::TcpListener;
+
+use serde_json::Value;
+use support::*;
+
+/// The report contract of DESIGN.md: every documented field, with its type.
+fn assert_contract(report: &Value) {
+    let target = &report["target"];
+    assert!(target["input"].is_string(), "{report:#}");
+    for key in ["host", "port", "path"] {
+        assert!(target.get(key).is_some(), "target.{key} missing: {report:#}");
+    }
+    assert!(
+        ["reachable", "unreachable", "degraded", "invalid"]
+            .contains(&report["verdict"].as_str().unwrap()),
+        "{report:#}"
+    );
+    for a in report["addresses"].as_array().unwrap() {
+        assert!(a["addr"].is_string() && a["family"].is_string() && a["outcome"].is_string());
+        assert!(a["elapsed_us"].is_u64() && a.get("error").is_some());
+    }
+    for l in report["listeners"].as_array().unwrap() {
+        assert!(l["local_addr"].is_string());
+        for key in ["pid", "process", "user", "queue"] {
+            assert!(l.get(key).is_some(), "listener.{key} missing");
+        }
+    }
+    for key in ["protocol", "detail", "banner"] {
+        assert!(report["service"].get(key).is_some(), "service.{key} missing");
+    }
+    assert!(report.get("mcp").is_some());
+    for f in report["findings"].as_array().unwrap() {
+        assert!(f["code"].is_string() && f["severity"].is_string());
+        assert!(f["summary"].is_string() && f["fix"].is_string() && f["evidence"].is_array());
+    }
+    assert!(report["elapsed_us"].is_u64());
+}
+
+#[test]
+fn server_on_ipv4_is_reachable_and_named() {
+    let server = python_http("127.0.0.1");
+    let target = server.addr.to_string();
+    let (report, code) = check_json(&portdoctor(&["check", &target, "--json"]));
+    assert_contract(&report);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["verdict"], "reachable");
+    assert_eq!(report["target"]["port"], server.addr.port());
+    let addresses = report["addresses"].as_array().unwrap();
+    assert_eq!(addresses.len(), 1);
+    assert_eq!(addresses[0]["addr"], target);
+    assert_eq!(addresses[0]["family"], "ipv4");
+    assert_eq!(addresses[0]["outcome"], "open");
+    let listener = &report["listeners"][0];
+    assert_eq!(listener["local_addr"], target);
+    assert_eq!(listener["pid"], server.pid());
+    assert!(listener["process"].as_str().unwrap().starts_with("python"), "{listener}");
+    assert_eq!(codes(&report), ["reachable"]);
+}
+
+#[test]
+fn server_on_ipv6_only_tried_over_ipv4_is_listening_other_family() {
+    let server = python_http("::1");
+    let port = server.addr.port().to_string();
+    let target = format!("127.0.0.1:{port}");
+    let (report, code) = check_json(&portdoctor(&["check", &target, "--json"]));
+    assert_contract(&report);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["verdict"], "unreachable");
+    assert_eq!(report["addresses"][0]["outcome"], "refused");
+    assert_eq!(report["listeners"][0]["local_addr"], format!("[::1]:{port}"));
+    assert_eq!(report["listeners"][0]["pid"], server.pid());
+    assert_eq!(codes(&report), ["listening-other-family"]);
+    let finding = &report["findings"][0];
+    assert_eq!(finding["severity"], "error");
+    assert!(finding["fix"].as_str().unwrap().contains(&format!("[::1]:{port}")));
+
+    // The same server, asked for where it is, is fine.
+    let (report, code) = check_json(&portdoctor(&["check", &format!("[::1]:{port}"), "--json"]));
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["addresses"][0]["family"], "ipv6");
+    assert_eq!(report["addresses"][0]["outcome"], "open");
+}
+
+#[test]
+fn server_on_another_loopback_address_is_listening_other_address() {
+    let listener = TcpListener::bind("127.0.0.2:0").expect("127.0.0.2 is loopback on Linux");
+    let port = listener.local_addr().unwrap().port();
+    let (report, code) = check_json(&portdoctor(&[
+        "check",
+        &format!("127.0.0.1:{port}"),
+        "--json",
+    ]));
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(codes(&report), ["listening-other-address"]);
+    assert_eq!(report["listeners"][0]["pid"], std::process::id());
+    assert!(
+        report["findings"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.2")
+    );
+}
+
+#[test]
+fn closed_port_is_nothing_listening() {
+    let port = closed_port();
+    let (report, code) = check_json(&portdoctor(&["check", &format!("127.0.0.1:{port}"), "--json"]));
+    assert_contract(&report);
+    assert_eq!(code, 1);
+    assert_eq!(report["verdict"], "unreachable");
+    assert_eq!(report["addresses"][0]["outcome"], "refused");
+    assert!(report["addresses"][0]["error"].is_string());
+    assert_eq!(report["listeners"], serde_json::json!([]));
+    assert_eq!(codes(&report), ["nothing-listening"]);
+}
+
+#[test]
+fn bare_port_means_localhost() {
+    let port = closed_port();
+    let (report, _) = check_json(&portdoctor(&["check", &port.to_string(), "--json"]));
+    assert_eq!(report["target"]["host"], "localhost");
+    assert_eq!(report["target"]["port"], port);
+    assert!(!report["addresses"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn url_target_keeps_its_path() {
+    let server = python_http("127.0.0.1");
+    let url = format!("http://{}/mcp", server.addr);
+    let (report, code) = check_json(&portdoctor(&["check", &url, "--json"]));
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["target"]["path"], "/mcp");
+    assert_eq!(report["target"]["host"], "127.0.0.1");
+}
+
+#[test]
+fn out_of_range_port_is_explained_with_exit_2() {
+    let (report, code) = check_json(&portdoctor(&["check", "localhost:619009", "--json"]));
+    assert_contract(&report);
+    assert_eq!(code, 2);
+    assert_eq!(report["verdict"], "invalid");
+    assert_eq!(report["target"]["port"], 619009);
+    assert_eq!(codes(&report), ["port-out-of-range"]);
+    let summary = report["findings"][0]["summary"].as_str().unwrap();
+    assert!(summary.contains("65535") && summary.contains("61900"), "{summary}");
+    assert!(report["addresses"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn garbage_is_invalid_target_with_exit_2() {
+    let (report, code) = check_json(&portdoctor(&["check", "local host:80", "--json"]));
+    assert_eq!(code, 2);
+    assert_eq!(codes(&report), ["invalid-target"]);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = portdoctor(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = portdoctor(&["check", "8080", "--timeout", "soon"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("3s or 500ms"));
+}
+
+#[test]
+fn text_report_leads_with_the_finding_and_fix() {
+    let port = closed_port();
+    let out = portdoctor(&["check", &format!("127.0.0.1:{port}")]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("UNREACHABLE"), "{text}");
+    assert!(text.contains("[nothing-listening]"), "{text}");
+    assert!(text.contains("fix: Start the server"), "{text}");
+}
+
+#[test]
+fn non_loopback_targets_are_refused_without_connecting() {
+    // In a fresh network namespace: even a bug could not send a packet out.
+    let (report, code) = check_json(&portdoctor_in_netns(&["check", "192.0.2.10:80", "--json"]));
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(report["verdict"], "invalid");
+    assert_eq!(report["addresses"][0]["outcome"], "not-allowed");
+    assert_eq!(report["addresses"][0]["elapsed_us"], 0);
+    assert_eq!(codes(&report), ["target-not-allowed"]);
+    assert!(
+        report["findings"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("--allow-target")
+    );
+}
+
+#[test]
+fn allow_target_widens_the_policy() {
+    // 192.0.2.10 is on nothing in the namespace: the connect is attempted and fails fast.
+    let (report, _) = check_json(&portdoctor_in_netns(&[
+        "check",
+        "192.0.2.10:80",
+        "--json",
+        "--allow-target",
+        "192.0.2.0/24",
+        "--timeout",
+        "1s",
+    ]));
+    assert_ne!(report["addresses"][0]["outcome"], "not-allowed", "{report:#}");
+    assert!(!codes(&report).contains(&"target-not-allowed".to_owned()));
+}
+
+#[test]
+fn listeners_lists_every_listener_with_its_process() {
+    let server = python_http("127.0.0.1");
+    let out = portdoctor(&["listeners", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let all: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let ours = all
+        .iter()
+        .find(|l| l["local_addr"] == server.addr.to_string())
+        .unwrap_or_else(|| panic!("{} not in {all:#?}", server.addr));
+    assert_eq!(ours["pid"], server.pid());
+    assert!(ours["queue"]["max"].as_u64().unwrap() > 0);
+
+    let text = String::from_utf8_lossy(&portdoctor(&["listeners"]).stdout).into_owned();
+    assert!(text.contains(&server.addr.to_string()), "{text}");
+    assert!(text.contains(&server.pid().to_string()), "{text}");
+}

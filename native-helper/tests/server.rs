@@ -1,0 +1,226 @@
+//! The WebSocket protocol and the guard, against the real helper binary.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use support::*;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(helper: SocketAddr, origin: &str) -> Result<Ws, WsError> {
+    let mut request = format!("ws://{helper}/ws").into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Origin", origin.parse().unwrap());
+    tokio_tungstenite::connect_async(request).await.map(|(ws, _)| ws)
+}
+
+async fn session(helper: SocketAddr) -> Ws {
+    let mut ws = connect(helper, &format!("http://{helper}")).await.expect("upgrade");
+    send(&mut ws, json!({"type": "hello", "protocol": 1, "client": "test"})).await;
+    let hello = next(&mut ws).await;
+    assert_eq!(hello["type"], "hello", "{hello}");
+    assert_eq!(hello["protocol"], 1);
+    ws
+}
+
+async fn send(ws: &mut Ws, value: Value) {
+    ws.send(Message::Text(value.to_string().into())).await.unwrap();
+}
+
+/// The next JSON event; a generous deadline so a hung helper fails the test.
+async fn next(ws: &mut Ws) -> Value {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(20), ws.next())
+            .await
+            .expect("helper answered in time")
+            .expect("stream open")
+            .expect("frame");
+        if let Message::Text(text) = frame {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+/// Events until the terminal one of request `id`.
+async fn until_done(ws: &mut Ws, id: u64) -> Vec<Value> {
+    let mut events = Vec::new();
+    loop {
+        let event = next(ws).await;
+        let done = event["id"] == id && event["type"] != "progress";
+        events.push(event);
+        if done {
+            return events;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_check_streams_each_stage_then_the_report() {
+    let helper = helper(&[]);
+    let server = python_http("127.0.0.1");
+    let mut ws = session(helper.addr).await;
+    send(&mut ws, json!({"type": "check", "id": 1, "target": server.addr.to_string()})).await;
+    let events = until_done(&mut ws, 1).await;
+    let stages: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "progress")
+        .map(|e| e["progress"]["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["parsed", "resolved", "connected", "listeners"]);
+    let connected = events
+        .iter()
+        .find(|e| e["progress"]["stage"] == "connected")
+        .unwrap();
+    assert_eq!(connected["progress"]["address"]["outcome"], "open");
+    let report = &events.last().unwrap()["report"];
+    assert_eq!(events.last().unwrap()["type"], "report");
+    assert_eq!(report["verdict"], "reachable");
+    assert_eq!(report["listeners"][0]["pid"], server.pid());
+}
+
+#[tokio::test]
+async fn several_checks_run_at_once_on_one_connection() {
+    let helper = helper(&[]);
+    let server = python_http("127.0.0.1");
+    let closed = closed_port();
+    let mut ws = session(helper.addr).await;
+    send(&mut ws, json!({"type": "check", "id": 10, "target": server.addr.to_string()})).await;
+    send(&mut ws, json!({"type": "check", "id": 11, "target": format!("127.0.0.1:{closed}")})).await;
+    send(&mut ws, json!({"type": "listeners", "id": 12})).await;
+    let mut done = std::collections::HashMap::new();
+    while done.len() < 3 {
+        let event = next(&mut ws).await;
+        if event["type"] != "progress" {
+            done.insert(event["id"].as_u64().unwrap(), event);
+        }
+    }
+    assert_eq!(done[&10]["report"]["verdict"], "reachable");
+    assert_eq!(done[&11]["report"]["verdict"], "unreachable");
+    assert_eq!(done[&11]["report"]["findings"][0]["code"], "nothing-listening");
+    let listeners = done[&12]["listeners"].as_array().unwrap();
+    assert!(listeners.iter().any(|l| l["pid"] == server.pid()));
+}
+
+#[tokio::test]
+async fn bad_input_gets_typed_errors_and_the_session_survives() {
+    let helper = helper(&[]);
+    let mut ws = session(helper.addr).await;
+    for (frame, kind) in [
+        ("{not json", "bad-json"),
+        (r#"{"type":"format-disk","id":5}"#, "bad-request"),
+        (r#"{"type":"check","id":"x","target":1}"#, "bad-request"),
+        (r#"{"type":"cancel","id":99}"#, "unknown-id"),
+    ] {
+        ws.send(Message::Text(frame.into())).await.unwrap();
+        let event = next(&mut ws).await;
+        assert_eq!(event["type"], "error", "{frame}: {event}");
+        assert_eq!(event["error"]["kind"], kind, "{frame}: {event}");
+        assert!(!event["error"]["message"].as_str().unwrap().is_empty());
+    }
+    ws.send(Message::Binary(vec![1, 2, 3].into())).await.unwrap();
+    assert_eq!(next(&mut ws).await["error"]["kind"], "binary-frame");
+
+    // A target that is garbage is not a protocol error: it is a report.
+    send(&mut ws, json!({"type": "check", "id": 7, "target": "localhost:619009"})).await;
+    let events = until_done(&mut ws, 7).await;
+    let report = &events.last().unwrap()["report"];
+    assert_eq!(report["findings"][0]["code"], "port-out-of-range");
+
+    // Still alive, still answering.
+    send(&mut ws, json!({"type": "listeners", "id": 8})).await;
+    assert_eq!(until_done(&mut ws, 8).await.last().unwrap()["type"], "listeners");
+}
+
+#[tokio::test]
+async fn requests_before_hello_are_refused_politely() {
+    let helper = helper(&[]);
+    let mut ws = connect(helper.addr, &format!("http://{}", helper.addr)).await.unwrap();
+    send(&mut ws, json!({"type": "listeners", "id": 1})).await;
+    let event = next(&mut ws).await;
+    assert_eq!(event["error"]["kind"], "handshake");
+    assert_eq!(event["id"], 1);
+    send(&mut ws, json!({"type": "hello", "protocol": 999})).await;
+    assert_eq!(next(&mut ws).await["error"]["kind"], "handshake");
+}
+
+#[tokio::test]
+async fn oversized_frames_close_the_connection_not_the_helper() {
+    let helper = helper(&[]);
+    let mut ws = session(helper.addr).await;
+    let huge = "x".repeat(200 * 1024);
+    let _ = ws.send(Message::Text(huge.into())).await;
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(_)) = ws.next().await {}
+    })
+    .await;
+    assert!(closed.is_ok(), "the helper should close an oversized session");
+    // The helper is fine and serves a new session.
+    let mut ws = session(helper.addr).await;
+    send(&mut ws, json!({"type": "listeners", "id": 1})).await;
+    assert_eq!(until_done(&mut ws, 1).await.last().unwrap()["type"], "listeners");
+}
+
+#[tokio::test]
+async fn websocket_from_a_foreign_origin_is_refused_before_upgrade() {
+    let helper = helper(&[]);
+    for origin in ["http://evil.example", "http://127.0.0.1:1", "null"] {
+        match connect(helper.addr, origin).await {
+            Err(WsError::Http(response)) => assert_eq!(response.status(), 403, "{origin}"),
+            other => panic!("{origin}: expected 403, got {:?}", other.map(|_| ())),
+        }
+    }
+}
+
+#[tokio::test]
+async fn allowed_origins_may_connect() {
+    let helper = helper(&["--allow-origin", "https://docs.example.com"]);
+    let ws = connect(helper.addr, "https://docs.example.com").await;
+    assert!(ws.is_ok(), "{:?}", ws.err());
+}
+
+/// A raw HTTP/1.1 request with the given Host header; returns the status code.
+fn status_with_host(helper: SocketAddr, path: &str, host: &str) -> u16 {
+    let mut stream = TcpStream::connect(helper).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {response:?}"))
+}
+
+#[test]
+fn foreign_host_headers_are_refused() {
+    let helper = helper(&[]);
+    let port = helper.addr.port();
+    for path in ["/", "/api/health", "/ws", "/pkg/wasm_probe.js"] {
+        assert_eq!(status_with_host(helper.addr, path, &format!("evil.example:{port}")), 403, "{path}");
+    }
+    assert_eq!(status_with_host(helper.addr, "/", &format!("127.0.0.1:{port}")), 200);
+    assert_eq!(status_with_host(helper.addr, "/", &format!("localhost:{port}")), 200);
+    assert_eq!(status_with_host(helper.addr, "/api/health", &format!("localhost:{port}")), 200);
+    assert_eq!(status_with_host(helper.addr, "/nope", &format!("localhost:{port}")), 404);
+}
+
+#[test]
+fn the_page_and_its_module_are_served() {
+    let helper = helper(&[]);
+    let host = helper.addr.to_string();
+    for path in ["/", "/style.css", "/pkg/wasm_probe.js", "/pkg/wasm_probe_bg.wasm"] {
+        assert_eq!(status_with_host(helper.addr, path, &host), 200, "{path}");
+    }
+}
