@@ -146,10 +146,10 @@ pub fn progress_item(progress: &Progress) -> Element {
 fn progress_text(progress: &Progress) -> String {
     match progress {
         Progress::Parsed { target } => match (&target.host, target.port) {
-            (Some(host), Some(port)) => {
-                let path = target.path.as_deref().unwrap_or("");
-                format!("Target: host {host}, port {port}{path}")
-            }
+            (Some(host), Some(port)) => match &target.path {
+                Some(path) => format!("Target: host {host}, port {port}, path {path}"),
+                None => format!("Target: host {host}, port {port}"),
+            },
             _ => format!("Could not read a host and port from \"{}\"", target.input),
         },
         Progress::Resolved { addresses } if addresses.is_empty() => {
@@ -546,6 +546,12 @@ mod tests {
             },
             Progress::Parsed {
                 target: Target {
+                    path: Some("/mcp".into()),
+                    ..report.target.clone()
+                },
+            },
+            Progress::Parsed {
+                target: Target {
                     input: "nope:".into(),
                     ..Target::default()
                 },
@@ -568,6 +574,7 @@ mod tests {
             lines,
             [
                 "Target: host localhost, port 8080",
+                "Target: host localhost, port 8080, path /mcp",
                 "Could not read a host and port from \"nope:\"",
                 "Resolved to 127.0.0.1:8080, [::1]:8080",
                 "127.0.0.1:8080: refused in 0.04 ms (Connection refused (os error 111))",
