@@ -194,8 +194,9 @@ fn status_with_host(helper: SocketAddr, path: &str, host: &str) -> u16 {
         "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let response = String::from_utf8_lossy(&response);
     response
         .split(' ')
         .nth(1)
