@@ -12,7 +12,9 @@ use std::process::Command;
 
 fn main() {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let root = manifest.parent().expect("native-helper lives in the workspace");
+    let root = manifest
+        .parent()
+        .expect("native-helper lives in the workspace");
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
     for input in [
         "wasm-probe/src",
@@ -51,7 +53,13 @@ fn compile_wasm(root: &Path, out: &Path) -> PathBuf {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
-        .args(["build", "--package", "wasm-probe", "--target", "wasm32-unknown-unknown"])
+        .args([
+            "build",
+            "--package",
+            "wasm-probe",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
         .args(["--profile", "wasm", "--target-dir"])
         .arg(&target_dir)
         // The outer build's flags and wrappers (clippy's, a host target) are

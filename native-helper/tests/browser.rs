@@ -71,13 +71,11 @@ impl Browser {
             "goog:chromeOptions".into(),
             serde_json::json!({ "binary": CHROMIUM, "args": args }),
         );
-        let client = ClientBuilder::new(
-            hyper_util::client::legacy::connect::HttpConnector::new(),
-        )
-        .capabilities(caps)
-        .connect(&format!("http://{}", driver.addr))
-        .await
-        .expect("chromedriver session");
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://{}", driver.addr))
+            .await
+            .expect("chromedriver session");
         Self {
             client,
             _driver: driver,
@@ -129,17 +127,34 @@ async fn page_checks_an_open_port_and_a_refused_one() {
     browser.check(&server.addr.to_string()).await;
     browser.wait_for(".pd-report[data-state=done]").await;
     let verdict = browser.wait_for(".pd-verdict").await;
-    assert_eq!(verdict.attr("data-verdict").await.unwrap().as_deref(), Some("reachable"));
+    assert_eq!(
+        verdict.attr("data-verdict").await.unwrap().as_deref(),
+        Some("reachable")
+    );
     let address = browser.wait_for(".pd-address[data-outcome=open]").await;
-    assert!(address.text().await.unwrap().contains(&server.addr.to_string()));
+    assert!(
+        address
+            .text()
+            .await
+            .unwrap()
+            .contains(&server.addr.to_string())
+    );
     let listener = browser
         .wait_for(&format!(".pd-listener[data-pid=\"{}\"]", server.pid()))
         .await;
     let text = listener.text().await.unwrap();
     assert!(text.contains("python"), "{text}");
     assert!(text.contains(&server.addr.to_string()), "{text}");
-    let progress = browser.client.find_all(Locator::Css(".pd-progress li")).await.unwrap();
-    assert!(progress.len() >= 3, "progress streamed: {} items", progress.len());
+    let progress = browser
+        .client
+        .find_all(Locator::Css(".pd-progress li"))
+        .await
+        .unwrap();
+    assert!(
+        progress.len() >= 3,
+        "progress streamed: {} items",
+        progress.len()
+    );
     browser.screenshot("browser-reachable.png").await;
 
     // A refused port: its finding, with cause and fix.
@@ -147,11 +162,17 @@ async fn page_checks_an_open_port_and_a_refused_one() {
     let finding = browser
         .wait_for(".pd-finding[data-code=nothing-listening]")
         .await;
-    assert_eq!(finding.attr("data-severity").await.unwrap().as_deref(), Some("error"));
+    assert_eq!(
+        finding.attr("data-severity").await.unwrap().as_deref(),
+        Some("error")
+    );
     let fix = finding.find(Locator::Css(".pd-fix")).await.unwrap();
     assert!(fix.text().await.unwrap().contains("Start the server"));
     let verdict = browser.wait_for(".pd-verdict").await;
-    assert_eq!(verdict.attr("data-verdict").await.unwrap().as_deref(), Some("unreachable"));
+    assert_eq!(
+        verdict.attr("data-verdict").await.unwrap().as_deref(),
+        Some("unreachable")
+    );
     browser.wait_for(".pd-address[data-outcome=refused]").await;
     browser.screenshot("browser-refused.png").await;
 

@@ -14,7 +14,10 @@ fn assert_contract(report: &Value) {
     let target = &report["target"];
     assert!(target["input"].is_string(), "{report:#}");
     for key in ["host", "port", "path"] {
-        assert!(target.get(key).is_some(), "target.{key} missing: {report:#}");
+        assert!(
+            target.get(key).is_some(),
+            "target.{key} missing: {report:#}"
+        );
     }
     assert!(
         ["reachable", "unreachable", "degraded", "invalid"]
@@ -32,7 +35,10 @@ fn assert_contract(report: &Value) {
         }
     }
     for key in ["protocol", "detail", "banner"] {
-        assert!(report["service"].get(key).is_some(), "service.{key} missing");
+        assert!(
+            report["service"].get(key).is_some(),
+            "service.{key} missing"
+        );
     }
     assert!(report.get("mcp").is_some());
     for f in report["findings"].as_array().unwrap() {
@@ -59,7 +65,10 @@ fn server_on_ipv4_is_reachable_and_named() {
     let listener = &report["listeners"][0];
     assert_eq!(listener["local_addr"], target);
     assert_eq!(listener["pid"], server.pid());
-    assert!(listener["process"].as_str().unwrap().starts_with("python"), "{listener}");
+    assert!(
+        listener["process"].as_str().unwrap().starts_with("python"),
+        "{listener}"
+    );
     assert_eq!(codes(&report), ["reachable"]);
 }
 
@@ -73,12 +82,20 @@ fn server_on_ipv6_only_tried_over_ipv4_is_listening_other_family() {
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(report["verdict"], "unreachable");
     assert_eq!(report["addresses"][0]["outcome"], "refused");
-    assert_eq!(report["listeners"][0]["local_addr"], format!("[::1]:{port}"));
+    assert_eq!(
+        report["listeners"][0]["local_addr"],
+        format!("[::1]:{port}")
+    );
     assert_eq!(report["listeners"][0]["pid"], server.pid());
     assert_eq!(codes(&report), ["listening-other-family"]);
     let finding = &report["findings"][0];
     assert_eq!(finding["severity"], "error");
-    assert!(finding["fix"].as_str().unwrap().contains(&format!("[::1]:{port}")));
+    assert!(
+        finding["fix"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("[::1]:{port}"))
+    );
 
     // The same server, asked for where it is, is fine.
     let (report, code) = check_json(&portdoctor(&["check", &format!("[::1]:{port}"), "--json"]));
@@ -110,7 +127,11 @@ fn server_on_another_loopback_address_is_listening_other_address() {
 #[test]
 fn closed_port_is_nothing_listening() {
     let port = closed_port();
-    let (report, code) = check_json(&portdoctor(&["check", &format!("127.0.0.1:{port}"), "--json"]));
+    let (report, code) = check_json(&portdoctor(&[
+        "check",
+        &format!("127.0.0.1:{port}"),
+        "--json",
+    ]));
     assert_contract(&report);
     assert_eq!(code, 1);
     assert_eq!(report["verdict"], "unreachable");
@@ -148,7 +169,10 @@ fn out_of_range_port_is_explained_with_exit_2() {
     assert_eq!(report["target"]["port"], 619009);
     assert_eq!(codes(&report), ["port-out-of-range"]);
     let summary = report["findings"][0]["summary"].as_str().unwrap();
-    assert!(summary.contains("65535") && summary.contains("61900"), "{summary}");
+    assert!(
+        summary.contains("65535") && summary.contains("61900"),
+        "{summary}"
+    );
     assert!(report["addresses"].as_array().unwrap().is_empty());
 }
 
@@ -208,7 +232,10 @@ fn allow_target_widens_the_policy() {
         "--timeout",
         "1s",
     ]));
-    assert_ne!(report["addresses"][0]["outcome"], "not-allowed", "{report:#}");
+    assert_ne!(
+        report["addresses"][0]["outcome"], "not-allowed",
+        "{report:#}"
+    );
     assert!(!codes(&report).contains(&"target-not-allowed".to_owned()));
 }
 

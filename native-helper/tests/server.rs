@@ -12,19 +12,28 @@ use support::*;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(helper: SocketAddr, origin: &str) -> Result<Ws, WsError> {
     let mut request = format!("ws://{helper}/ws").into_client_request().unwrap();
     request
         .headers_mut()
         .insert("Origin", origin.parse().unwrap());
-    tokio_tungstenite::connect_async(request).await.map(|(ws, _)| ws)
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(ws, _)| ws)
 }
 
 async fn session(helper: SocketAddr) -> Ws {
-    let mut ws = connect(helper, &format!("http://{helper}")).await.expect("upgrade");
-    send(&mut ws, json!({"type": "hello", "protocol": 1, "client": "test"})).await;
+    let mut ws = connect(helper, &format!("http://{helper}"))
+        .await
+        .expect("upgrade");
+    send(
+        &mut ws,
+        json!({"type": "hello", "protocol": 1, "client": "test"}),
+    )
+    .await;
     let hello = next(&mut ws).await;
     assert_eq!(hello["type"], "hello", "{hello}");
     assert_eq!(hello["protocol"], 1);
@@ -32,7 +41,9 @@ async fn session(helper: SocketAddr) -> Ws {
 }
 
 async fn send(ws: &mut Ws, value: Value) {
-    ws.send(Message::Text(value.to_string().into())).await.unwrap();
+    ws.send(Message::Text(value.to_string().into()))
+        .await
+        .unwrap();
 }
 
 /// The next JSON event; a generous deadline so a hung helper fails the test.
@@ -67,7 +78,11 @@ async fn a_check_streams_each_stage_then_the_report() {
     let helper = helper(&[]);
     let server = python_http("127.0.0.1");
     let mut ws = session(helper.addr).await;
-    send(&mut ws, json!({"type": "check", "id": 1, "target": server.addr.to_string()})).await;
+    send(
+        &mut ws,
+        json!({"type": "check", "id": 1, "target": server.addr.to_string()}),
+    )
+    .await;
     let events = until_done(&mut ws, 1).await;
     let stages: Vec<&str> = events
         .iter()
@@ -92,8 +107,16 @@ async fn several_checks_run_at_once_on_one_connection() {
     let server = python_http("127.0.0.1");
     let closed = closed_port();
     let mut ws = session(helper.addr).await;
-    send(&mut ws, json!({"type": "check", "id": 10, "target": server.addr.to_string()})).await;
-    send(&mut ws, json!({"type": "check", "id": 11, "target": format!("127.0.0.1:{closed}")})).await;
+    send(
+        &mut ws,
+        json!({"type": "check", "id": 10, "target": server.addr.to_string()}),
+    )
+    .await;
+    send(
+        &mut ws,
+        json!({"type": "check", "id": 11, "target": format!("127.0.0.1:{closed}")}),
+    )
+    .await;
     send(&mut ws, json!({"type": "listeners", "id": 12})).await;
     let mut done = std::collections::HashMap::new();
     while done.len() < 3 {
@@ -104,7 +127,10 @@ async fn several_checks_run_at_once_on_one_connection() {
     }
     assert_eq!(done[&10]["report"]["verdict"], "reachable");
     assert_eq!(done[&11]["report"]["verdict"], "unreachable");
-    assert_eq!(done[&11]["report"]["findings"][0]["code"], "nothing-listening");
+    assert_eq!(
+        done[&11]["report"]["findings"][0]["code"],
+        "nothing-listening"
+    );
     let listeners = done[&12]["listeners"].as_array().unwrap();
     assert!(listeners.iter().any(|l| l["pid"] == server.pid()));
 }
@@ -125,24 +151,35 @@ async fn bad_input_gets_typed_errors_and_the_session_survives() {
         assert_eq!(event["error"]["kind"], kind, "{frame}: {event}");
         assert!(!event["error"]["message"].as_str().unwrap().is_empty());
     }
-    ws.send(Message::Binary(vec![1, 2, 3].into())).await.unwrap();
+    ws.send(Message::Binary(vec![1, 2, 3].into()))
+        .await
+        .unwrap();
     assert_eq!(next(&mut ws).await["error"]["kind"], "binary-frame");
 
     // A target that is garbage is not a protocol error: it is a report.
-    send(&mut ws, json!({"type": "check", "id": 7, "target": "localhost:619009"})).await;
+    send(
+        &mut ws,
+        json!({"type": "check", "id": 7, "target": "localhost:619009"}),
+    )
+    .await;
     let events = until_done(&mut ws, 7).await;
     let report = &events.last().unwrap()["report"];
     assert_eq!(report["findings"][0]["code"], "port-out-of-range");
 
     // Still alive, still answering.
     send(&mut ws, json!({"type": "listeners", "id": 8})).await;
-    assert_eq!(until_done(&mut ws, 8).await.last().unwrap()["type"], "listeners");
+    assert_eq!(
+        until_done(&mut ws, 8).await.last().unwrap()["type"],
+        "listeners"
+    );
 }
 
 #[tokio::test]
 async fn requests_before_hello_are_refused_politely() {
     let helper = helper(&[]);
-    let mut ws = connect(helper.addr, &format!("http://{}", helper.addr)).await.unwrap();
+    let mut ws = connect(helper.addr, &format!("http://{}", helper.addr))
+        .await
+        .unwrap();
     send(&mut ws, json!({"type": "listeners", "id": 1})).await;
     let event = next(&mut ws).await;
     assert_eq!(event["error"]["kind"], "handshake");
@@ -161,11 +198,17 @@ async fn oversized_frames_close_the_connection_not_the_helper() {
         while let Some(Ok(_)) = ws.next().await {}
     })
     .await;
-    assert!(closed.is_ok(), "the helper should close an oversized session");
+    assert!(
+        closed.is_ok(),
+        "the helper should close an oversized session"
+    );
     // The helper is fine and serves a new session.
     let mut ws = session(helper.addr).await;
     send(&mut ws, json!({"type": "listeners", "id": 1})).await;
-    assert_eq!(until_done(&mut ws, 1).await.last().unwrap()["type"], "listeners");
+    assert_eq!(
+        until_done(&mut ws, 1).await.last().unwrap()["type"],
+        "listeners"
+    );
 }
 
 #[tokio::test]
@@ -209,19 +252,40 @@ fn foreign_host_headers_are_refused() {
     let helper = helper(&[]);
     let port = helper.addr.port();
     for path in ["/", "/api/health", "/ws", "/pkg/wasm_probe.js"] {
-        assert_eq!(status_with_host(helper.addr, path, &format!("evil.example:{port}")), 403, "{path}");
+        assert_eq!(
+            status_with_host(helper.addr, path, &format!("evil.example:{port}")),
+            403,
+            "{path}"
+        );
     }
-    assert_eq!(status_with_host(helper.addr, "/", &format!("127.0.0.1:{port}")), 200);
-    assert_eq!(status_with_host(helper.addr, "/", &format!("localhost:{port}")), 200);
-    assert_eq!(status_with_host(helper.addr, "/api/health", &format!("localhost:{port}")), 200);
-    assert_eq!(status_with_host(helper.addr, "/nope", &format!("localhost:{port}")), 404);
+    assert_eq!(
+        status_with_host(helper.addr, "/", &format!("127.0.0.1:{port}")),
+        200
+    );
+    assert_eq!(
+        status_with_host(helper.addr, "/", &format!("localhost:{port}")),
+        200
+    );
+    assert_eq!(
+        status_with_host(helper.addr, "/api/health", &format!("localhost:{port}")),
+        200
+    );
+    assert_eq!(
+        status_with_host(helper.addr, "/nope", &format!("localhost:{port}")),
+        404
+    );
 }
 
 #[test]
 fn the_page_and_its_module_are_served() {
     let helper = helper(&[]);
     let host = helper.addr.to_string();
-    for path in ["/", "/style.css", "/pkg/wasm_probe.js", "/pkg/wasm_probe_bg.wasm"] {
+    for path in [
+        "/",
+        "/style.css",
+        "/pkg/wasm_probe.js",
+        "/pkg/wasm_probe_bg.wasm",
+    ] {
         assert_eq!(status_with_host(helper.addr, path, &host), 200, "{path}");
     }
 }

@@ -83,12 +83,20 @@ pub enum ServerMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "stage", rename_all = "kebab-case")]
 pub enum Progress {
-    Parsed { target: Target },
+    Parsed {
+        target: Target,
+    },
     /// Every address the name resolved to, in the order the OS gave them.
-    Resolved { addresses: Vec<String> },
+    Resolved {
+        addresses: Vec<String>,
+    },
     /// One connect attempt finished; sent in completion order.
-    Connected { address: AddressResult },
-    Listeners { listeners: Vec<Listener> },
+    Connected {
+        address: AddressResult,
+    },
+    Listeners {
+        listeners: Vec<Listener>,
+    },
 }
 
 /// A typed error: what was wrong and what to do.
@@ -205,7 +213,11 @@ mod tests {
         let err = ClientMessage::decode(r#"{"type":"format-disk","id":3}"#).unwrap_err();
         assert_eq!(err.id, Some(3));
         assert_eq!(err.error.kind, ErrorKind::BadRequest);
-        assert!(err.error.message.contains("format-disk"), "{}", err.error.message);
+        assert!(
+            err.error.message.contains("format-disk"),
+            "{}",
+            err.error.message
+        );
     }
 
     #[test]

@@ -45,11 +45,15 @@ pub struct Process {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot query the kernel's socket table over netlink: {0}; is /proc mounted and netlink allowed in this sandbox?")]
+    #[error(
+        "cannot query the kernel's socket table over netlink: {0}; is /proc mounted and netlink allowed in this sandbox?"
+    )]
     Netlink(#[source] std::io::Error),
     #[error("the kernel sent a socket table reply we cannot read: {0}")]
     Malformed(String),
-    #[error("listing listeners is not supported on {0} yet; use the system's own tool (netstat -anv, netstat -ano)")]
+    #[error(
+        "listing listeners is not supported on {0} yet; use the system's own tool (netstat -anv, netstat -ano)"
+    )]
     Unsupported(&'static str),
 }
 

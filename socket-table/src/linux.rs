@@ -125,7 +125,11 @@ fn owners_by_inode(mut wanted: Vec<u64>) -> HashMap<u64, Vec<Process>> {
     };
     let mut link = std::path::PathBuf::new();
     for entry in proc_dir.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {

@@ -37,7 +37,11 @@ fn finds_our_own_listeners_with_owner() {
         let addr = listener.local_addr().unwrap();
         let found = find(addr).unwrap_or_else(|| panic!("{addr} not in the table"));
         assert_eq!(found.local, addr);
-        let owner = found.processes.iter().find(|p| p.pid == me).expect("our pid");
+        let owner = found
+            .processes
+            .iter()
+            .find(|p| p.pid == me)
+            .expect("our pid");
         assert_eq!(owner.name, my_name.trim_end());
         assert_eq!(found.uid, Some(my_uid));
         if my_uid == 0 {
@@ -49,7 +53,9 @@ fn finds_our_own_listeners_with_owner() {
 #[test]
 fn reports_backlog_and_accept_queue_fill() {
     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    socket.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into()).unwrap();
+    socket
+        .bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
     socket.listen(7).unwrap();
     let addr = socket.local_addr().unwrap().as_socket().unwrap();
     let idle = find(addr).unwrap().queue.expect("queue on Linux");

@@ -233,7 +233,10 @@ mod tests {
         assert_eq!(parse_duration("3s"), Ok(Duration::from_secs(3)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("1h"), Err("\"1h\" is not a duration; use e.g. 3s or 500ms".into()));
+        assert_eq!(
+            parse_duration("1h"),
+            Err("\"1h\" is not a duration; use e.g. 3s or 500ms".into())
+        );
         assert!(parse_duration("-1s").is_err());
         assert!(parse_duration("0").is_err());
         assert_eq!(parse_duration("9999s"), Ok(engine::MAX_TIMEOUT));

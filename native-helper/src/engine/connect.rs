@@ -51,7 +51,10 @@ pub fn not_allowed(addr: SocketAddr) -> AddressResult {
         family: family(&addr),
         outcome: Outcome::NotAllowed,
         elapsed_us: 0,
-        error: Some("not attempted: outside the target policy (loopback only unless --allow-target)".to_owned()),
+        error: Some(
+            "not attempted: outside the target policy (loopback only unless --allow-target)"
+                .to_owned(),
+        ),
     }
 }
 

@@ -46,7 +46,11 @@ impl Default for CheckOptions {
 }
 
 /// Runs one check of `input`, calling `progress` after each stage.
-pub async fn check(input: &str, options: &CheckOptions, progress: &(dyn Fn(Progress) + Sync)) -> Report {
+pub async fn check(
+    input: &str,
+    options: &CheckOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Report {
     let started = Instant::now();
     let mut evidence = Evidence {
         input: input.to_owned(),

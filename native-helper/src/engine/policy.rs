@@ -55,8 +55,7 @@ impl Cidr {
 fn prefix_matches(net: &[u8], ip: &[u8], prefix: u8) -> bool {
     let full = usize::from(prefix / 8);
     let rest = prefix % 8;
-    net[..full] == ip[..full]
-        && (rest == 0 || (net[full] ^ ip[full]) & (0xffu8 << (8 - rest)) == 0)
+    net[..full] == ip[..full] && (rest == 0 || (net[full] ^ ip[full]) & (0xffu8 << (8 - rest)) == 0)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -89,14 +88,24 @@ mod tests {
         for ok in ["127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1"] {
             assert!(p.allows(ip(ok)), "{ok}");
         }
-        for no in ["0.0.0.0", "192.168.1.1", "10.0.0.1", "8.8.8.8", "::", "fe80::1"] {
+        for no in [
+            "0.0.0.0",
+            "192.168.1.1",
+            "10.0.0.1",
+            "8.8.8.8",
+            "::",
+            "fe80::1",
+        ] {
             assert!(!p.allows(ip(no)), "{no}");
         }
     }
 
     #[test]
     fn allowed_ranges_widen_it() {
-        let p = TargetPolicy::new(vec!["10.0.0.0/8".parse().unwrap(), "fd00::1".parse().unwrap()]);
+        let p = TargetPolicy::new(vec![
+            "10.0.0.0/8".parse().unwrap(),
+            "fd00::1".parse().unwrap(),
+        ]);
         assert!(p.allows(ip("10.200.3.4")));
         assert!(!p.allows(ip("11.0.0.1")));
         assert!(p.allows(ip("fd00::1")));

@@ -100,18 +100,28 @@ pub fn parse(input: &str) -> Result<RawTarget, TargetError> {
         None => None,
         Some(s) => match SCHEME_PORTS.iter().find(|(name, _)| name == s) {
             Some((_, port)) => *port,
-            None => return Err(invalid(format!(
-                "unknown scheme \"{s}://\"; use host:port, or a URL starting with http://, https://, ws://, redis://, postgres://, ..."
-            ))),
+            None => {
+                return Err(invalid(format!(
+                    "unknown scheme \"{s}://\"; use host:port, or a URL starting with http://, https://, ws://, redis://, postgres://, ..."
+                )));
+            }
         },
     };
     let (authority, path) = match rest.find(['/', '?', '#']) {
         Some(i) => (&rest[..i], Some(&rest[i..])),
         None => (rest, None),
     };
-    let path = path.map(|p| if p.starts_with('/') { p.to_owned() } else { format!("/{p}") });
+    let path = path.map(|p| {
+        if p.starts_with('/') {
+            p.to_owned()
+        } else {
+            format!("/{p}")
+        }
+    });
     // Credentials in a pasted connection URL are not ours to keep or echo.
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
 
     if scheme.is_none() && path.is_none() && authority.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(raw("localhost", authority, None, None));
@@ -196,9 +206,7 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), TargetError>
             (None, Ok(ip)) => format!("write [{ip}]:PORT"),
             _ => "write IPv6 addresses in brackets, e.g. [::1]:8080".to_owned(),
         };
-        return Err(invalid(format!(
-            "\"{authority}\" is ambiguous: {hint}"
-        )));
+        return Err(invalid(format!("\"{authority}\" is ambiguous: {hint}")));
     } else {
         match authority.split_once(':') {
             Some((host, port)) => (host, Some(port)),
@@ -245,7 +253,10 @@ fn validate_host(host: &str) -> Result<(), TargetError> {
             "\"{host}\" is not a host name: it contains {bad:?}; use letters, digits, '-' and '.'"
         )));
     }
-    if host.split('.').any(|label| label.is_empty() || label.len() > 63) {
+    if host
+        .split('.')
+        .any(|label| label.is_empty() || label.len() > 63)
+    {
         return Err(invalid(format!(
             "\"{host}\" is not a host name: a part between dots is empty or longer than 63 characters"
         )));
@@ -338,7 +349,10 @@ mod tests {
     #[test]
     fn urls_get_their_scheme_default_port_and_lose_credentials() {
         assert_eq!(ok("https://localhost"), ("localhost".into(), 443, None));
-        assert_eq!(ok("http://localhost/"), ("localhost".into(), 80, Some("/".into())));
+        assert_eq!(
+            ok("http://localhost/"),
+            ("localhost".into(), 80, Some("/".into()))
+        );
         assert_eq!(
             ok("postgres://alice:secret@db.local/app"),
             ("db.local".into(), 5432, Some("/app".into()))
@@ -358,15 +372,24 @@ mod tests {
         assert_eq!(ok("localhost:65535").1, 65535);
         assert!(matches!(
             check("localhost:65536"),
-            Err(TargetError::PortOutOfRange { port: Some(65536), .. })
+            Err(TargetError::PortOutOfRange {
+                port: Some(65536),
+                ..
+            })
         ));
-        assert!(matches!(check("0"), Err(TargetError::PortOutOfRange { .. })));
+        assert!(matches!(
+            check("0"),
+            Err(TargetError::PortOutOfRange { .. })
+        ));
     }
 
     #[test]
     fn out_of_range_explains_and_suggests_the_likely_port() {
         let err = check("localhost:619009").unwrap_err();
-        let TargetError::PortOutOfRange { port, suggestions, .. } = &err else {
+        let TargetError::PortOutOfRange {
+            port, suggestions, ..
+        } = &err
+        else {
             panic!("{err:?}")
         };
         assert_eq!(*port, Some(619009));
@@ -387,7 +410,10 @@ mod tests {
     #[test]
     fn digits_beyond_64_bits_are_out_of_range_not_a_crash() {
         let err = check("localhost:99999999999999999999999").unwrap_err();
-        assert!(matches!(err, TargetError::PortOutOfRange { port: None, .. }));
+        assert!(matches!(
+            err,
+            TargetError::PortOutOfRange { port: None, .. }
+        ));
         assert!(err.to_string().contains("65535"));
     }
 

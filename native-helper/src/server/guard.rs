@@ -20,11 +20,15 @@ pub struct Guard {
 /// Why a request was turned away; the text goes back to the client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("Host header {0:?} is not this helper (expected 127.0.0.1, localhost or [::1] with our port): refused to defeat DNS rebinding")]
+    #[error(
+        "Host header {0:?} is not this helper (expected 127.0.0.1, localhost or [::1] with our port): refused to defeat DNS rebinding"
+    )]
     Host(String),
     #[error("missing Host header")]
     NoHost,
-    #[error("WebSocket from origin {0:?} refused: only the helper's own page and origins allowed with --allow-origin may connect")]
+    #[error(
+        "WebSocket from origin {0:?} refused: only the helper's own page and origins allowed with --allow-origin may connect"
+    )]
     Origin(String),
     #[error("WebSocket without an Origin header refused")]
     NoOrigin,
@@ -52,9 +56,11 @@ impl Guard {
 
     pub fn check_origin(&self, origin: Option<&str>) -> Result<(), Refusal> {
         let origin = normalise(origin.ok_or(Refusal::NoOrigin)?);
-        let own = origin
-            .strip_prefix("http://")
-            .is_some_and(|h| LOOPBACK_NAMES.iter().any(|n| is_name_with_port(h, n, self.port)));
+        let own = origin.strip_prefix("http://").is_some_and(|h| {
+            LOOPBACK_NAMES
+                .iter()
+                .any(|n| is_name_with_port(h, n, self.port))
+        });
         if own || self.allowed_origins.contains(&origin) {
             Ok(())
         } else {
@@ -88,7 +94,12 @@ mod tests {
     #[test]
     fn host_must_be_loopback_with_our_port() {
         let g = guard();
-        for ok in ["127.0.0.1:61900", "localhost:61900", "LOCALHOST:61900", "[::1]:61900"] {
+        for ok in [
+            "127.0.0.1:61900",
+            "localhost:61900",
+            "LOCALHOST:61900",
+            "[::1]:61900",
+        ] {
             assert_eq!(g.check_host(Some(ok)), Ok(()), "{ok}");
         }
         for bad in [

@@ -62,8 +62,12 @@ impl Session {
             match frame {
                 Message::Text(text) => self.handle(text.as_str()).await,
                 Message::Binary(_) => {
-                    self.reply_error(None, ErrorKind::BinaryFrame, "binary frames are not part of the protocol; send JSON text frames")
-                        .await
+                    self.reply_error(
+                        None,
+                        ErrorKind::BinaryFrame,
+                        "binary frames are not part of the protocol; send JSON text frames",
+                    )
+                    .await
                 }
                 Message::Ping(_) | Message::Pong(_) | Message::Close(_) => {}
             }
@@ -76,7 +80,14 @@ impl Session {
     async fn handle(&mut self, text: &str) {
         let request = match ClientMessage::decode(text) {
             Ok(request) => request,
-            Err(e) => return self.send(ServerMessage::Error { id: e.id, error: e.error }).await,
+            Err(e) => {
+                return self
+                    .send(ServerMessage::Error {
+                        id: e.id,
+                        error: e.error,
+                    })
+                    .await;
+            }
         };
         let id = request.id();
         match request {
@@ -95,11 +106,19 @@ impl Session {
                 self.reply_error(None, ErrorKind::Handshake, message).await;
             }
             _ if !self.greeted => {
-                self.reply_error(id, ErrorKind::Handshake, "send {\"type\":\"hello\",\"protocol\":1} first")
-                    .await;
+                self.reply_error(
+                    id,
+                    ErrorKind::Handshake,
+                    "send {\"type\":\"hello\",\"protocol\":1} first",
+                )
+                .await;
             }
             ClientMessage::Cancel { id } => self.cancel(id).await,
-            ClientMessage::Check { id, target, options } => {
+            ClientMessage::Check {
+                id,
+                target,
+                options,
+            } => {
                 let mut check = (*self.options).clone();
                 if let Some(ms) = options.timeout_ms {
                     check.timeout = std::time::Duration::from_millis(ms).min(engine::MAX_TIMEOUT);
@@ -146,9 +165,17 @@ impl Session {
         let refusal = {
             let mut running = self.running.lock().expect("lock");
             if running.contains_key(&id) {
-                Some((ErrorKind::DuplicateId, format!("request {id} is still running; use a new id")))
+                Some((
+                    ErrorKind::DuplicateId,
+                    format!("request {id} is still running; use a new id"),
+                ))
             } else if running.len() >= MAX_IN_FLIGHT {
-                Some((ErrorKind::Limit, format!("{MAX_IN_FLIGHT} requests are already running on this connection; wait for one to finish")))
+                Some((
+                    ErrorKind::Limit,
+                    format!(
+                        "{MAX_IN_FLIGHT} requests are already running on this connection; wait for one to finish"
+                    ),
+                ))
             } else {
                 let outbox = self.outbox.clone();
                 let registry = self.running.clone();
@@ -176,17 +203,30 @@ impl Session {
         match task {
             Some(task) => {
                 task.abort();
-                self.reply_error(Some(id), ErrorKind::Cancelled, format!("request {id} cancelled"))
-                    .await;
+                self.reply_error(
+                    Some(id),
+                    ErrorKind::Cancelled,
+                    format!("request {id} cancelled"),
+                )
+                .await;
             }
             None => {
-                self.reply_error(Some(id), ErrorKind::UnknownId, format!("no request {id} is running"))
-                    .await
+                self.reply_error(
+                    Some(id),
+                    ErrorKind::UnknownId,
+                    format!("no request {id} is running"),
+                )
+                .await
             }
         }
     }
 
-    async fn reply_error(&self, id: Option<RequestId>, kind: ErrorKind, message: impl Into<String>) {
+    async fn reply_error(
+        &self,
+        id: Option<RequestId>,
+        kind: ErrorKind,
+        message: impl Into<String>,
+    ) {
         self.send(ServerMessage::Error {
             id,
             error: ProtocolError::new(kind, message),

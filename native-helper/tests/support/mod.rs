@@ -91,7 +91,13 @@ pub fn python_http(bind: &str) -> Running {
     let ip: std::net::IpAddr = bind.parse().expect("an address literal");
     spawn_announcing(command, false, move |line| {
         // "Serving HTTP on ::1 port 39185 (http://[::1]:39185/) ..."
-        let port = line.split(" port ").nth(1)?.split(' ').next()?.parse().ok()?;
+        let port = line
+            .split(" port ")
+            .nth(1)?
+            .split(' ')
+            .next()?
+            .parse()
+            .ok()?;
         Some(SocketAddr::new(ip, port))
     })
 }
@@ -104,7 +110,10 @@ pub fn closed_port() -> u16 {
 
 /// Runs `portdoctor ARGS` to completion.
 pub fn portdoctor(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("run portdoctor")
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run portdoctor")
 }
 
 /// Runs `portdoctor ARGS` inside a fresh network namespace with only

@@ -45,7 +45,8 @@ pub(super) const PROBLEMS: &[Rule] = &[
 const FORMS: &str = "Type a port (8080), host:port (localhost:8080), [IPv6]:port ([::1]:8080) or a URL (http://localhost:8000/mcp).";
 
 fn invalid_target(e: &Evidence) -> Option<Finding> {
-    let Some(Problem::Target(err @ (TargetError::Empty | TargetError::Invalid { .. }))) = &e.problem
+    let Some(Problem::Target(err @ (TargetError::Empty | TargetError::Invalid { .. }))) =
+        &e.problem
     else {
         return None;
     };
@@ -59,8 +60,11 @@ fn invalid_target(e: &Evidence) -> Option<Finding> {
 }
 
 fn port_out_of_range(e: &Evidence) -> Option<Finding> {
-    let Some(Problem::Target(err @ TargetError::PortOutOfRange { text, suggestions, .. })) =
-        &e.problem
+    let Some(Problem::Target(
+        err @ TargetError::PortOutOfRange {
+            text, suggestions, ..
+        },
+    )) = &e.problem
     else {
         return None;
     };
@@ -249,7 +253,9 @@ fn service_unresponsive(e: &Evidence) -> Option<Finding> {
     })?;
     let mut evidence = timeouts_evidence(&timeouts);
     evidence.extend(full.iter().map(|l| {
-        let q = l.queue.unwrap_or(socket_table::Queue { current: 0, max: 0 });
+        let q = l
+            .queue
+            .unwrap_or(socket_table::Queue { current: 0, max: 0 });
         format!(
             "accept queue of {} is full: {} waiting, backlog {}",
             l.local, q.current, q.max
@@ -340,8 +346,7 @@ fn finding(
 fn covers(listener: &Listener, addr: SocketAddr) -> bool {
     listener.local.port() == addr.port()
         && (listener.local.ip() == addr.ip()
-            || (listener.local.ip().is_unspecified()
-                && listener.local.is_ipv4() == addr.is_ipv4()))
+            || (listener.local.ip().is_unspecified() && listener.local.is_ipv4() == addr.is_ipv4()))
 }
 
 /// Refused attempts, when every attempt that was made was refused.

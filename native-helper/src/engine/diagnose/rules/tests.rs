@@ -143,7 +143,11 @@ fn nothing_listening_when_refused_everywhere_and_no_listener() {
         .tried("127.0.0.1:8080", Outcome::Refused);
     let f = only(&e, Code::NothingListening);
     assert_eq!(f.severity, Severity::Error);
-    assert!(f.evidence.iter().any(|l| l.contains("no TCP listener on port 8080")));
+    assert!(
+        f.evidence
+            .iter()
+            .any(|l| l.contains("no TCP listener on port 8080"))
+    );
     assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Unreachable);
 }
 
@@ -154,7 +158,11 @@ fn listening_other_family_v6_only_server_v4_client() {
         .listening("[::1]:8000", None);
     let f = only(&e, Code::ListeningOtherFamily);
     assert_eq!(f.severity, Severity::Error);
-    assert!(f.summary.contains("IPv6 only ([::1]:8000)"), "{}", f.summary);
+    assert!(
+        f.summary.contains("IPv6 only ([::1]:8000)"),
+        "{}",
+        f.summary
+    );
     assert!(f.fix.contains("127.0.0.1"), "{}", f.fix);
     assert!(f.evidence.iter().any(|l| l.contains("python3 (pid 4242)")));
 }
@@ -217,7 +225,10 @@ fn unresponsive_outranks_reachable_when_the_queue_is_full() {
     let e = evidence("127.0.0.1", 9999)
         .tried("127.0.0.1:9999", Outcome::Open)
         .listening("127.0.0.1:9999", Some((129, 128)));
-    assert_eq!(codes(&e), vec![(Code::ServiceUnresponsive, Severity::Error)]);
+    assert_eq!(
+        codes(&e),
+        vec![(Code::ServiceUnresponsive, Severity::Error)]
+    );
     assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Degraded);
 }
 
@@ -244,7 +255,10 @@ fn findings_never_contradict() {
         .tried("[::1]:8000", Outcome::Refused)
         .tried("127.0.0.1:8000", Outcome::Open);
     let found = codes(&e);
-    assert!(!found.iter().any(|(c, _)| *c == Code::NothingListening), "{found:?}");
+    assert!(
+        !found.iter().any(|(c, _)| *c == Code::NothingListening),
+        "{found:?}"
+    );
 }
 
 #[test]
