@@ -153,11 +153,13 @@ fn bare_port_means_localhost() {
 #[test]
 fn url_target_keeps_its_path() {
     let server = python_http("127.0.0.1");
-    let url = format!("http://{}/mcp", server.addr);
+    let url = format!("http://{}/status", server.addr);
     let (report, code) = check_json(&portdoctor(&["check", &url, "--json"]));
     assert_eq!(code, 0, "{report:#}");
-    assert_eq!(report["target"]["path"], "/mcp");
+    assert_eq!(report["target"]["path"], "/status");
     assert_eq!(report["target"]["host"], "127.0.0.1");
+    // Not an MCP path, and no MCP server anywhere: nothing to say about MCP.
+    assert_eq!(report["mcp"], Value::Null);
 }
 
 #[test]

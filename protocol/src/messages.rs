@@ -4,11 +4,15 @@
 //! `hello`; after that it sends requests carrying an `id` of its choosing and
 //! receives events tagged with the same `id`, so several checks can run on one
 //! connection at once. A request ends with exactly one terminal event:
-//! `report`, `listeners` or `error`.
+//! `report`, `listeners`, `mcp-servers` or `error`.
+//!
+//! MCP servers from the desktop assistant's configuration are named by their
+//! key in that file, never by a command: the helper reads the file itself, so
+//! nothing sent over the socket can make it start a program.
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::{AddressResult, Listener, Report, Target};
+use crate::report::{AddressResult, Listener, McpReport, McpServerEntry, Report, Target};
 
 /// Bumped when a change would break an older peer; additions keep it.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -43,6 +47,13 @@ pub enum ClientMessage {
     Listeners { id: RequestId },
     /// Stop a running request; it ends with an `error` of kind `cancelled`.
     Cancel { id: RequestId },
+    /// List the MCP servers in the desktop assistant's configuration. Only
+    /// the helper's own page may ask; ends with `mcp-servers`.
+    McpServers { id: RequestId },
+    /// Check one configured MCP server, named by its key in the
+    /// configuration (a stdio server is started for the check). Only the
+    /// helper's own page may ask; streams `progress`, ends with `report`.
+    McpCheck { id: RequestId, name: String },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +82,13 @@ pub enum ServerMessage {
         id: RequestId,
         listeners: Vec<Listener>,
     },
+    /// Terminal event of an `mcp-servers` request.
+    McpServers {
+        id: RequestId,
+        /// The configuration file read.
+        config: String,
+        servers: Vec<McpServerEntry>,
+    },
     /// Terminal event of a failed request, or (with no id) of a frame that
     /// could not be read as a request. The connection stays open.
     Error {
@@ -96,6 +114,10 @@ pub enum Progress {
     },
     Listeners {
         listeners: Vec<Listener>,
+    },
+    /// The MCP stage finished: the server that answered, or `null` when none did.
+    Mcp {
+        mcp: Option<Box<McpReport>>,
     },
 }
 
@@ -127,6 +149,10 @@ pub enum ErrorKind {
     Cancelled,
     /// The operation failed on the helper's side (e.g. socket table unreadable).
     Internal,
+    /// Not for this client: configured MCP servers are for the helper's own page only.
+    Forbidden,
+    /// The desktop assistant's configuration is missing, unreadable, or has no such server.
+    Config,
 }
 
 impl ProtocolError {
@@ -160,7 +186,7 @@ impl ClientMessage {
                 id,
                 error: ProtocolError::new(
                     ErrorKind::BadRequest,
-                    "request has no \"type\"; expected one of hello, check, listeners, cancel",
+                    "request has no \"type\"; expected one of hello, check, listeners, cancel, mcp-servers, mcp-check",
                 ),
             });
         };
@@ -178,7 +204,11 @@ impl ClientMessage {
     pub fn id(&self) -> Option<RequestId> {
         match self {
             Self::Hello { .. } => None,
-            Self::Check { id, .. } | Self::Listeners { id } | Self::Cancel { id } => Some(*id),
+            Self::Check { id, .. }
+            | Self::Listeners { id }
+            | Self::Cancel { id }
+            | Self::McpServers { id }
+            | Self::McpCheck { id, .. } => Some(*id),
         }
     }
 }
@@ -199,6 +229,24 @@ mod tests {
                 options: CheckOptions::default()
             }
         );
+    }
+
+    #[test]
+    fn an_mcp_check_names_a_server_never_a_command() {
+        let msg = ClientMessage::decode(r#"{"type":"mcp-check","id":2,"name":"files"}"#).unwrap();
+        assert_eq!(
+            msg,
+            ClientMessage::McpCheck {
+                id: 2,
+                name: "files".into()
+            }
+        );
+        let err = ClientMessage::decode(
+            r#"{"type":"mcp-check","id":3,"name":"files","command":"rm","args":["-rf","/"]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.error.kind, ErrorKind::BadRequest);
+        assert_eq!(err.id, Some(3));
     }
 
     #[test]

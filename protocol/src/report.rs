@@ -121,14 +121,51 @@ pub enum ServiceProtocol {
     Unknown,
 }
 
+/// An MCP server that answered: where, how, who, and what it offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct McpReport {
     pub transport: McpTransport,
     pub era: McpEra,
+    /// The endpoint that answered; for stdio, the command line.
     pub url: String,
+    /// The version both sides agreed on.
     pub protocol_version: Option<String>,
     pub server: Option<McpServerInfo>,
     pub tools: Option<u32>,
+    pub elapsed_us: u64,
+    /// Top-level capabilities the server announced: `tools`, `resources`, `prompts`, `logging`, ...
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+    #[serde(default)]
+    pub tool_names: Vec<String>,
+    /// Counts from `resources/list` and `prompts/list`, when the server announces them.
+    #[serde(default)]
+    pub resources: Option<u32>,
+    #[serde(default)]
+    pub prompts: Option<u32>,
+    /// Versions the server supports, as far as it said: `supportedVersions`
+    /// of `server/discover`, or the one version `initialize` answered.
+    #[serde(default)]
+    pub server_versions: Vec<String>,
+    /// Versions portdoctor speaks in the era it found.
+    #[serde(default)]
+    pub client_versions: Vec<String>,
+    /// Whether the server issued an `Mcp-Session-Id` (Streamable HTTP, handshake era).
+    #[serde(default)]
+    pub session: bool,
+    /// Every exchange of the check, in order, with its time.
+    #[serde(default)]
+    pub steps: Vec<McpStep>,
+}
+
+/// One exchange with an MCP server: a JSON-RPC call, or an HTTP request
+/// around them (`GET` of the SSE stream, `DELETE` of the session).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct McpStep {
+    /// `server/discover`, `initialize`, `tools/list`, `GET`, `DELETE`, ...
+    pub step: String,
+    /// The HTTP status, for HTTP transports.
+    pub http_status: Option<u16>,
     pub elapsed_us: u64,
 }
 
@@ -151,6 +188,49 @@ pub enum McpEra {
 pub struct McpServerInfo {
     pub name: String,
     pub version: String,
+}
+
+/// One MCP server of the desktop assistant's configuration, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct McpServerEntry {
+    /// Its key under `mcpServers`.
+    pub name: String,
+    pub kind: McpServerKind,
+    pub command: Option<String>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Names of the environment variables it sets. The values stay on this
+    /// machine: they often hold API keys.
+    #[serde(default)]
+    pub env: Vec<String>,
+    pub url: Option<String>,
+    /// Why the entry cannot be used as written, when it cannot.
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum McpServerKind {
+    /// Started as a process; JSON-RPC over its stdin and stdout.
+    Stdio,
+    /// Reached over HTTP at a URL.
+    Url,
+    /// Neither: see `problem`.
+    Invalid,
+}
+
+/// `portdoctor mcp --json` without a target: every configured server, checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct McpConfigReport {
+    /// The configuration file read.
+    pub config: String,
+    pub servers: Vec<McpServerCheck>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct McpServerCheck {
+    pub server: McpServerEntry,
+    pub report: Report,
 }
 
 /// One conclusion drawn from the evidence: the cause, and what to do about it.
@@ -206,6 +286,22 @@ pub enum Code {
     TlsUntrustedCertificate,
     /// Added: every resolved address is outside the target policy.
     TargetNotAllowed,
+    /// Added: the server answered 406: the request's `Accept` header does not suit it.
+    McpNotAcceptable,
+    /// Added: the server took the request but did not answer within the time allowed.
+    McpNoAnswer,
+    /// Added: the server answered with a JSON-RPC error, or the exchange broke off.
+    McpError,
+    /// Added: a configured stdio server's command is not on PATH.
+    McpCommandNotFound,
+    /// Added: a configured stdio server's process ended before answering.
+    McpProcessExited,
+    /// Added: a stdio server wrote something other than JSON-RPC to stdout.
+    McpBadOutput,
+    /// Added: an entry of the assistant's configuration cannot be used as written.
+    McpBadConfig,
+    /// Added: MCP was not checked (e.g. over TLS, which portdoctor does not speak yet).
+    McpNotChecked,
 }
 
 impl Code {
@@ -243,6 +339,8 @@ mod tests {
             (Code::McpVersionMismatch, "mcp-version-mismatch"),
             (Code::TlsUntrustedCertificate, "tls-untrusted-certificate"),
             (Code::PortInUse, "port-in-use"),
+            (Code::NotMcp, "not-mcp"),
+            (Code::McpNoAnswer, "mcp-no-answer"),
         ];
         for (code, name) in pairs {
             assert_eq!(code.as_str(), name);

@@ -125,7 +125,7 @@ impl Session {
                 Some(self.fail(Some(error.kind), error.message))
             }
             // The page never asks for the machine-wide listener list.
-            ServerMessage::Listeners { .. } => None,
+            ServerMessage::Listeners { .. } | ServerMessage::McpServers { .. } => None,
         }
     }
 

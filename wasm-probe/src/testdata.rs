@@ -1,8 +1,8 @@
 //! A report with something in every field, for the unit tests.
 
 use protocol::{
-    AddressResult, Code, Family, Finding, Listener, McpEra, McpReport, McpServerInfo, McpTransport,
-    Outcome, Queue, Report, Service, ServiceProtocol, Severity, Target, Verdict,
+    AddressResult, Code, Family, Finding, Listener, McpEra, McpReport, McpServerInfo, McpStep,
+    McpTransport, Outcome, Queue, Report, Service, ServiceProtocol, Severity, Target, Verdict,
 };
 
 pub fn sample_report() -> Report {
@@ -56,6 +56,18 @@ pub fn sample_report() -> Report {
             }),
             tools: Some(3),
             elapsed_us: 1234,
+            capabilities: vec!["tools".into(), "prompts".into()],
+            tool_names: vec!["add".into(), "echo".into(), "search".into()],
+            resources: None,
+            prompts: Some(1),
+            server_versions: vec!["2025-06-18".into()],
+            client_versions: vec!["2025-06-18".into(), "2025-11-25".into()],
+            session: true,
+            steps: vec![McpStep {
+                step: "initialize".into(),
+                http_status: Some(200),
+                elapsed_us: 800,
+            }],
         }),
         findings: vec![
             Finding {

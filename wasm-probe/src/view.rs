@@ -169,6 +169,8 @@ fn progress_text(progress: &Progress) -> String {
                 .collect();
             format!("Listening: {}", each.join("; "))
         }
+        Progress::Mcp { mcp: Some(mcp) } => format!("MCP: {}", mcp_text(mcp)),
+        Progress::Mcp { mcp: None } => "No MCP server answered".to_owned(),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The terminal front end: `portdoctor [serve]`, `check`, `listeners`.
+//! The terminal front end: `portdoctor [serve]`, `check`, `mcp`, `listeners`.
 //!
 //! Thin by design: parse arguments, call the engine or the server, print.
 //! Exit codes follow DESIGN.md: 0 healthy, 1 a problem found, 2 bad usage.
@@ -6,11 +6,16 @@
 mod render;
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use protocol::{McpConfigReport, McpServerCheck, Report};
+
+use crate::engine::mcp::McpOptions;
+use crate::engine::mcp::config::{self, Server};
 use crate::engine::policy::{Cidr, TargetPolicy};
 use crate::engine::{self, CheckOptions};
 use crate::server::{self, ServerConfig};
@@ -34,6 +39,9 @@ enum Command {
     Serve(ServeArgs),
     /// Check one target: `8080`, `localhost:8080`, `[::1]:5432`, `http://localhost:8000/mcp`.
     Check(CheckArgs),
+    /// Check MCP servers: the one at TARGET, or every server in the desktop
+    /// assistant's configuration (stdio servers are started for the check).
+    Mcp(McpArgs),
     /// List every TCP listener on this machine, with its process.
     Listeners(ListenersArgs),
 }
@@ -49,6 +57,10 @@ struct ServeArgs {
     /// Let pages from this origin use the helper (e.g. https://docs.example.com). Repeatable.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     allow_origins: Vec<String>,
+    /// The desktop assistant's MCP configuration for the page's MCP view
+    /// (default: claude_desktop_config.json where the assistant keeps it).
+    #[arg(long, value_name = "PATH")]
+    mcp_config: Option<PathBuf>,
     #[command(flatten)]
     policy: PolicyArgs,
 }
@@ -75,6 +87,30 @@ struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
+struct McpArgs {
+    /// An MCP server's URL (`http://localhost:8000/mcp`) or host:port; without
+    /// it, every server in the desktop assistant's configuration.
+    #[arg(conflicts_with = "config")]
+    target: Option<String>,
+    /// The desktop assistant's configuration (default: claude_desktop_config.json
+    /// where the assistant keeps it on this system).
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Print one JSON object: the report, or every configured server's.
+    #[arg(long)]
+    json: bool,
+    /// Time allowed for each connect and each answer: `10s`, `500ms`.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    timeout: Duration,
+    /// Send this Origin header, as a web page would (e.g. http://localhost:6274),
+    /// to see whether the server lets that page in.
+    #[arg(long, value_name = "ORIGIN")]
+    origin: Option<String>,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
 struct ListenersArgs {
     /// Print a JSON array of listeners.
     #[arg(long)]
@@ -90,6 +126,7 @@ pub fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Check(args) => runtime.block_on(check(args)),
+        Command::Mcp(args) => runtime.block_on(mcp(args)),
         Command::Listeners(args) => runtime.block_on(listeners(args)),
     }
 }
@@ -98,15 +135,67 @@ async fn check(args: CheckArgs) -> ExitCode {
     let options = CheckOptions {
         timeout: args.timeout.min(engine::MAX_TIMEOUT),
         policy: TargetPolicy::new(args.policy.allow_targets),
+        ..CheckOptions::default()
     };
     let report = engine::check(&args.target, &options, &|_| {}).await;
+    print_report(&report, args.json)
+}
+
+async fn mcp(args: McpArgs) -> ExitCode {
+    let options = CheckOptions {
+        timeout: args.timeout,
+        policy: TargetPolicy::new(args.policy.allow_targets),
+        mcp: McpOptions {
+            expect: true,
+            timeout: args.timeout,
+            origin: args.origin,
+        },
+    };
+    if let Some(target) = args.target {
+        let report = engine::check(&target, &options, &|_| {}).await;
+        return print_report(&report, args.json);
+    }
+    let config = match config::read(args.config).await {
+        Ok(config) => config,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let reports = futures_util::future::join_all(
+        config
+            .servers
+            .iter()
+            .map(|server| engine::check_configured(server, &options, &|_| {})),
+    )
+    .await;
+    let exit = reports.iter().map(Report::exit_code).max().unwrap_or(0);
+    let checked = McpConfigReport {
+        config: config.path.display().to_string(),
+        servers: config
+            .servers
+            .iter()
+            .map(Server::entry)
+            .zip(reports)
+            .map(|(server, report)| McpServerCheck { server, report })
+            .collect(),
+    };
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report).expect("reports always serialise")
+            serde_json::to_string_pretty(&checked).expect("reports always serialise")
         );
     } else {
-        print!("{}", render::report(&report));
+        print!("{}", render::configured(&checked));
+    }
+    ExitCode::from(exit as u8)
+}
+
+fn print_report(report: &Report, json: bool) -> ExitCode {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).expect("reports always serialise")
+        );
+    } else {
+        print!("{}", render::report(report));
     }
     ExitCode::from(report.exit_code() as u8)
 }
@@ -162,6 +251,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             policy: TargetPolicy::new(args.policy.allow_targets),
             ..CheckOptions::default()
         },
+        mcp_config: args.mcp_config,
     };
     tokio::select! {
         result = server::serve(listener, config) => match result {

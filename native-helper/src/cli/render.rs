@@ -3,7 +3,10 @@
 
 use std::fmt::Write;
 
-use protocol::{Listener, Report, Severity, Verdict};
+use protocol::{
+    Listener, McpConfigReport, McpEra, McpReport, McpServerKind, McpTransport, Report, Severity,
+    Verdict,
+};
 
 pub fn report(report: &Report) -> String {
     let mut out = String::new();
@@ -49,6 +52,80 @@ pub fn report(report: &Report) -> String {
     if !report.listeners.is_empty() {
         let _ = writeln!(out, "\nlisteners on this port:");
         out.push_str(&listener_rows(&report.listeners));
+    }
+    if let Some(mcp) = &report.mcp {
+        out.push_str(&mcp_section(mcp));
+    }
+    out
+}
+
+/// Every configured server, each with its report.
+pub fn configured(checked: &McpConfigReport) -> String {
+    let mut out = format!("configuration: {}\n", checked.config);
+    if checked.servers.is_empty() {
+        out.push_str("no MCP servers are configured there (\"mcpServers\" is empty or missing)\n");
+    }
+    for check in &checked.servers {
+        let server = &check.server;
+        let how = match server.kind {
+            McpServerKind::Stdio => format!(
+                "stdio: {}",
+                std::iter::once(server.command.as_deref().unwrap_or_default())
+                    .chain(server.args.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            McpServerKind::Url => server.url.clone().unwrap_or_default(),
+            McpServerKind::Invalid => "invalid entry".to_owned(),
+        };
+        let _ = writeln!(out, "\n== {} ({how})", server.name);
+        out.push_str(&report(&check.report));
+    }
+    out
+}
+
+fn mcp_section(mcp: &McpReport) -> String {
+    let mut out = String::new();
+    let transport = match mcp.transport {
+        McpTransport::StreamableHttp => "streamable-http",
+        McpTransport::Sse => "sse",
+        McpTransport::Stdio => "stdio",
+    };
+    let who = mcp.server.as_ref().map_or_else(
+        || "(unnamed)".to_owned(),
+        |s| format!("{} {}", s.name, s.version),
+    );
+    let _ = writeln!(out, "\nmcp: {who} over {transport} at {}", mcp.url);
+    let era = match mcp.era {
+        McpEra::Handshake => "handshake",
+        McpEra::Stateless => "stateless",
+    };
+    let _ = writeln!(
+        out,
+        "  protocol {} ({era} era); server supports {}; portdoctor {}",
+        mcp.protocol_version.as_deref().unwrap_or("none agreed"),
+        mcp.server_versions.join(", "),
+        mcp.client_versions.join(", ")
+    );
+    if !mcp.capabilities.is_empty() {
+        let _ = writeln!(out, "  capabilities: {}", mcp.capabilities.join(", "));
+    }
+    if let Some(tools) = mcp.tools {
+        let _ = writeln!(out, "  tools ({tools}): {}", mcp.tool_names.join(", "));
+    }
+    for (kind, count) in [("resources", mcp.resources), ("prompts", mcp.prompts)] {
+        if let Some(count) = count {
+            let _ = writeln!(out, "  {kind}: {count}");
+        }
+    }
+    for step in &mcp.steps {
+        let _ = writeln!(
+            out,
+            "  {:<28} {:>5} {:>10}",
+            step.step,
+            step.http_status.map(|s| s.to_string()).unwrap_or_default(),
+            millis(step.elapsed_us)
+        );
     }
     out
 }

@@ -1,18 +1,20 @@
 //! The check engine: one check, stage by stage.
 //!
 //! ```text
-//! text ─ target::parse ─ target::validate ─ resolve ─ policy ─┬─ connect (each address, concurrently) ─┬─ diagnose ─ Report
+//! text ─ target::parse ─ target::validate ─ resolve ─ policy ─┬─ connect (each address, concurrently) ─┬─ mcp (HTTP) ─ diagnose ─ Report
 //!                                                             └─ listeners (socket table) ─────────────┘
 //! ```
 //!
 //! Each stage reports through [`Progress`] as it finishes, so the page can
 //! show it; all of them add to one [`diagnose::Evidence`], and only the
 //! diagnosis stage draws conclusions. The engine knows nothing of WebSockets
-//! or terminals: the server and the CLI both call [`check`].
+//! or terminals: the server and the CLI both call [`check`], and
+//! [`check_configured`] for the desktop assistant's configured MCP servers.
 
 pub mod connect;
 pub mod diagnose;
 pub mod listeners;
+pub mod mcp;
 pub mod policy;
 pub mod resolve;
 pub mod target;
@@ -21,9 +23,11 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use protocol::{Progress, Report, Service, Target as TargetReport};
+use protocol::{Outcome, Progress, Report, Service, Target as TargetReport};
 
 use diagnose::{Attempt, Evidence, Problem};
+use mcp::McpOptions;
+use mcp::config::{Server, ServerSpec};
 use policy::TargetPolicy;
 
 /// Longest per-address connect timeout anyone may ask for: a check must end.
@@ -34,6 +38,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct CheckOptions {
     pub timeout: Duration,
     pub policy: TargetPolicy,
+    pub mcp: McpOptions,
 }
 
 impl Default for CheckOptions {
@@ -41,6 +46,7 @@ impl Default for CheckOptions {
         Self {
             timeout: DEFAULT_TIMEOUT,
             policy: TargetPolicy::default(),
+            mcp: McpOptions::default(),
         }
     }
 }
@@ -75,11 +81,52 @@ pub async fn check(
                 target: target_report.clone(),
             });
             probe(&target, options, progress, &mut evidence).await;
+            speak_mcp(&target, options, progress, &mut evidence).await;
         }
     }
+    report(target_report, evidence, started)
+}
+
+/// Checks one MCP server of the desktop assistant's configuration: a URL
+/// like any MCP target, a command by starting it.
+pub async fn check_configured(
+    server: &Server,
+    options: &CheckOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Report {
+    let started = Instant::now();
+    let mcp = match &server.spec {
+        ServerSpec::Url(url) => {
+            let mut options = options.clone();
+            options.mcp.expect = true;
+            return check(url, &options, progress).await;
+        }
+        ServerSpec::Stdio(spec) => mcp::check_stdio(spec, options.mcp.timeout).await,
+        ServerSpec::Invalid(why) => mcp::McpEvidence {
+            expected: true,
+            failure: Some(mcp::Failure::BadConfig(why.clone())),
+            ..mcp::McpEvidence::default()
+        },
+    };
+    progress(Progress::Mcp {
+        mcp: mcp.found.clone().map(Box::new),
+    });
+    let evidence = Evidence {
+        input: server.name.clone(),
+        mcp: Some(mcp),
+        ..Evidence::default()
+    };
+    let target = TargetReport {
+        input: server.name.clone(),
+        ..TargetReport::default()
+    };
+    report(target, evidence, started)
+}
+
+fn report(target: TargetReport, evidence: Evidence, started: Instant) -> Report {
     let findings = diagnose::diagnose(&evidence);
     Report {
-        target: target_report,
+        target,
         verdict: diagnose::verdict(&evidence, &findings),
         addresses: evidence.attempts.iter().map(|a| a.result.clone()).collect(),
         listeners: match &evidence.listeners {
@@ -87,10 +134,38 @@ pub async fn check(
             _ => Vec::new(),
         },
         service: Service::default(),
-        mcp: None,
+        mcp: evidence.mcp.as_ref().and_then(|m| m.found.clone()),
         findings,
         elapsed_us: connect::micros(started.elapsed()),
     }
+}
+
+/// The MCP stage, for targets that may speak HTTP: an `http(s)://` URL, or
+/// a bare port whose first POST will tell. The first address that accepted
+/// is the one asked, so the target policy holds.
+async fn speak_mcp(
+    target: &target::Target,
+    options: &CheckOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+    evidence: &mut Evidence,
+) {
+    if !matches!(target.scheme.as_deref(), None | Some("http" | "https")) {
+        return;
+    }
+    let Some(open) = evidence
+        .attempts
+        .iter()
+        .find(|a| a.result.outcome == Outcome::Open)
+    else {
+        return;
+    };
+    let found = mcp::check_http(target, open.addr, &options.mcp).await;
+    if let Some(found) = &found {
+        progress(Progress::Mcp {
+            mcp: found.found.clone().map(Box::new),
+        });
+    }
+    evidence.mcp = found;
 }
 
 /// The network stages: resolve, then connect and read the socket table side by side.

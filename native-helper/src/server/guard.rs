@@ -3,7 +3,9 @@
 //!
 //! - `Host` must name loopback with our port: a DNS-rebinding page reaches us
 //!   under its own name (`evil.example:61900`) and is turned away.
-//! - A WebSocket `Origin` must be our own page or one the user allowed.
+//! - A WebSocket `Origin` must be our own page or one the user allowed. Which
+//!   of the two it is stays with the session: only our own page may use the
+//!   desktop assistant's configured MCP servers (and so start processes).
 
 use std::net::SocketAddr;
 
@@ -15,6 +17,15 @@ pub struct Guard {
     port: u16,
     /// Origins the user allowed with `--allow-origin`, normalised.
     allowed_origins: Vec<String>,
+}
+
+/// Who opened a WebSocket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginKind {
+    /// The helper's own page.
+    Own,
+    /// A page the user allowed with `--allow-origin`.
+    Allowed,
 }
 
 /// Why a request was turned away; the text goes back to the client.
@@ -54,15 +65,17 @@ impl Guard {
         }
     }
 
-    pub fn check_origin(&self, origin: Option<&str>) -> Result<(), Refusal> {
+    pub fn check_origin(&self, origin: Option<&str>) -> Result<OriginKind, Refusal> {
         let origin = normalise(origin.ok_or(Refusal::NoOrigin)?);
         let own = origin.strip_prefix("http://").is_some_and(|h| {
             LOOPBACK_NAMES
                 .iter()
                 .any(|n| is_name_with_port(h, n, self.port))
         });
-        if own || self.allowed_origins.contains(&origin) {
-            Ok(())
+        if own {
+            Ok(OriginKind::Own)
+        } else if self.allowed_origins.contains(&origin) {
+            Ok(OriginKind::Allowed)
         } else {
             Err(Refusal::Origin(origin))
         }
@@ -119,14 +132,17 @@ mod tests {
     #[test]
     fn origin_must_be_our_page_or_allowed() {
         let g = guard();
-        for ok in [
+        for own in [
             "http://127.0.0.1:61900",
             "http://localhost:61900",
             "http://[::1]:61900",
-            "https://docs.example.com",
         ] {
-            assert_eq!(g.check_origin(Some(ok)), Ok(()), "{ok}");
+            assert_eq!(g.check_origin(Some(own)), Ok(OriginKind::Own), "{own}");
         }
+        assert_eq!(
+            g.check_origin(Some("https://docs.example.com")),
+            Ok(OriginKind::Allowed)
+        );
         for bad in [
             "http://evil.example",
             "http://127.0.0.1:8080",

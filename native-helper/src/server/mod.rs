@@ -8,6 +8,7 @@ pub mod guard;
 mod session;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -31,11 +32,14 @@ pub const MAX_SESSIONS: usize = 1024;
 pub struct ServerConfig {
     pub allowed_origins: Vec<String>,
     pub check: CheckOptions,
+    /// The desktop assistant's MCP configuration; `None` looks in the usual places.
+    pub mcp_config: Option<PathBuf>,
 }
 
 struct AppState {
     guard: Guard,
     check: Arc<CheckOptions>,
+    mcp_config: Option<PathBuf>,
     sessions: Arc<Semaphore>,
 }
 
@@ -49,6 +53,7 @@ pub fn app(local: SocketAddr, config: ServerConfig) -> Router {
     let state = Arc::new(AppState {
         guard: Guard::new(local, &config.allowed_origins),
         check: Arc::new(config.check),
+        mcp_config: config.mcp_config,
         sessions: Arc::new(Semaphore::new(MAX_SESSIONS)),
     });
     Router::new()
@@ -79,10 +84,13 @@ async fn websocket(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok());
-    if let Err(refusal) = state.guard.check_origin(origin) {
-        tracing::warn!(%refusal, "websocket refused");
-        return (StatusCode::FORBIDDEN, refusal.to_string()).into_response();
-    }
+    let origin = match state.guard.check_origin(origin) {
+        Ok(kind) => kind,
+        Err(refusal) => {
+            tracing::warn!(%refusal, "websocket refused");
+            return (StatusCode::FORBIDDEN, refusal.to_string()).into_response();
+        }
+    };
     let Ok(permit) = state.sessions.clone().try_acquire_owned() else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -90,12 +98,16 @@ async fn websocket(
         )
             .into_response();
     };
-    let check = state.check.clone();
+    let context = session::Context {
+        options: state.check.clone(),
+        mcp_config: state.mcp_config.clone(),
+        origin,
+    };
     upgrade
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
         .on_upgrade(move |socket| async move {
-            session::run(socket, check).await;
+            session::run(socket, context).await;
             drop(permit);
         })
 }

@@ -4,18 +4,27 @@
 //! several checks proceed at once and `cancel` can stop one. Everything the
 //! client can make us hold is bounded: requests in flight, queued events.
 //! Bad frames get a typed `error` event and the session carries on.
+//!
+//! Configured MCP servers (`mcp-servers`, `mcp-check`) are for the helper's
+//! own page only, since checking a stdio server starts a program: a page
+//! the user merely allowed with `--allow-origin` gets `forbidden`. Even our
+//! own page names a server by its key in the configuration file; the
+//! command comes from the file, never from the socket.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use protocol::{
-    ClientMessage, ErrorKind, PROTOCOL_VERSION, ProtocolError, RequestId, ServerMessage,
+    ClientMessage, ErrorKind, PROTOCOL_VERSION, Progress, ProtocolError, RequestId, ServerMessage,
 };
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
+use super::guard::OriginKind;
+use crate::engine::mcp::config::{self, ConfigError, Server};
 use crate::engine::{self, CheckOptions};
 
 /// Requests one connection may have running at once.
@@ -25,7 +34,16 @@ const OUTBOX: usize = 64;
 
 type Running = Arc<Mutex<HashMap<RequestId, AbortHandle>>>;
 
-pub async fn run(socket: WebSocket, options: Arc<CheckOptions>) {
+/// What a session knows about where it runs.
+pub struct Context {
+    pub options: Arc<CheckOptions>,
+    /// The desktop assistant's MCP configuration, when given on the command line.
+    pub mcp_config: Option<PathBuf>,
+    /// Who opened the socket.
+    pub origin: OriginKind,
+}
+
+pub async fn run(socket: WebSocket, context: Context) {
     let (mut sink, mut stream) = socket.split();
     let (outbox, mut outgoing) = mpsc::channel::<ServerMessage>(OUTBOX);
     let writer = tokio::spawn(async move {
@@ -38,7 +56,7 @@ pub async fn run(socket: WebSocket, options: Arc<CheckOptions>) {
     });
     let session = Session {
         outbox,
-        options,
+        context,
         running: Running::default(),
         greeted: false,
     };
@@ -48,7 +66,7 @@ pub async fn run(socket: WebSocket, options: Arc<CheckOptions>) {
 
 struct Session {
     outbox: mpsc::Sender<ServerMessage>,
-    options: Arc<CheckOptions>,
+    context: Context,
     running: Running,
     greeted: bool,
 }
@@ -119,18 +137,12 @@ impl Session {
                 target,
                 options,
             } => {
-                let mut check = (*self.options).clone();
+                let mut check = (*self.context.options).clone();
                 if let Some(ms) = options.timeout_ms {
                     check.timeout = std::time::Duration::from_millis(ms).min(engine::MAX_TIMEOUT);
                 }
                 self.spawn(id, move |outbox| async move {
-                    let progress_box = outbox.clone();
-                    // Progress is advisory (the report repeats it), so a client
-                    // too slow to read it loses progress events, never the report.
-                    let progress = move |progress| {
-                        let _ = progress_box.try_send(ServerMessage::Progress { id, progress });
-                    };
-                    let report = engine::check(&target, &check, &progress).await;
+                    let report = engine::check(&target, &check, &progress(outbox, id)).await;
                     ServerMessage::Report {
                         id,
                         report: Box::new(report),
@@ -149,6 +161,51 @@ impl Session {
                             id: Some(id),
                             error: ProtocolError::new(ErrorKind::Internal, message),
                         },
+                    }
+                })
+                .await;
+            }
+            ClientMessage::McpServers { id } | ClientMessage::McpCheck { id, .. }
+                if self.context.origin != OriginKind::Own =>
+            {
+                self.reply_error(
+                    Some(id),
+                    ErrorKind::Forbidden,
+                    "configured MCP servers are for the helper's own page only: checking one can start a program on this machine",
+                )
+                .await;
+            }
+            ClientMessage::McpServers { id } => {
+                let path = self.context.mcp_config.clone();
+                self.spawn(id, move |_| async move {
+                    match config::read(path).await {
+                        Ok(config) => ServerMessage::McpServers {
+                            id,
+                            config: config.path.display().to_string(),
+                            servers: config.servers.iter().map(Server::entry).collect(),
+                        },
+                        Err(e) => config_error(id, &e),
+                    }
+                })
+                .await;
+            }
+            ClientMessage::McpCheck { id, name } => {
+                let path = self.context.mcp_config.clone();
+                let options = self.context.options.clone();
+                self.spawn(id, move |outbox| async move {
+                    let config = match config::read(path).await {
+                        Ok(config) => config,
+                        Err(e) => return config_error(id, &e),
+                    };
+                    let server = match config.server(&name) {
+                        Ok(server) => server,
+                        Err(e) => return config_error(id, &e),
+                    };
+                    let report =
+                        engine::check_configured(server, &options, &progress(outbox, id)).await;
+                    ServerMessage::Report {
+                        id,
+                        report: Box::new(report),
                     }
                 })
                 .await;
@@ -237,5 +294,21 @@ impl Session {
     async fn send(&self, msg: ServerMessage) {
         // Fails only once the writer is gone, i.e. the client left.
         let _ = self.outbox.send(msg).await;
+    }
+}
+
+/// Progress events of request `id`. Progress is advisory (the report
+/// repeats it), so a client too slow to read it loses progress events,
+/// never the report.
+fn progress(outbox: mpsc::Sender<ServerMessage>, id: RequestId) -> impl Fn(Progress) + Sync {
+    move |progress| {
+        let _ = outbox.try_send(ServerMessage::Progress { id, progress });
+    }
+}
+
+fn config_error(id: RequestId, error: &ConfigError) -> ServerMessage {
+    ServerMessage::Error {
+        id: Some(id),
+        error: ProtocolError::new(ErrorKind::Config, error.to_string()),
     }
 }

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use protocol::{AddressResult, Finding, Outcome, Severity, Verdict};
 use socket_table::Listener;
 
+use super::mcp::{Failure, McpEvidence};
 use super::resolve::ResolveError;
 use super::target::TargetError;
 
@@ -29,6 +30,8 @@ pub struct Evidence {
     pub attempts: Vec<Attempt>,
     /// Listeners on the target port; `Err` when the socket table is unreadable.
     pub listeners: Option<Result<Vec<Listener>, String>>,
+    /// What the MCP stage found; `None` when it did not run or had nothing to say.
+    pub mcp: Option<McpEvidence>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +58,15 @@ impl Evidence {
         self.attempts_with(Outcome::Open).next().is_some()
     }
 
+    /// Something answered: an address accepted, or a started server spoke MCP.
+    fn reached(&self) -> bool {
+        self.any_open()
+            || self
+                .mcp
+                .as_ref()
+                .is_some_and(|m| m.process.is_some() && m.found.is_some())
+    }
+
     /// Listeners on the port, when the socket table could be read.
     fn known_listeners(&self) -> Option<&[Listener]> {
         match &self.listeners {
@@ -72,6 +84,7 @@ pub fn diagnose(evidence: &Evidence) -> Vec<Finding> {
         .collect();
     // Healthy only when no rule found a problem: findings never contradict.
     if !findings.iter().any(|f| f.severity >= Severity::Warning) {
+        findings.extend(rules::mcp_ok(evidence));
         findings.extend(rules::reachable(evidence));
     }
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
@@ -80,7 +93,12 @@ pub fn diagnose(evidence: &Evidence) -> Vec<Finding> {
 
 pub fn verdict(evidence: &Evidence, findings: &[Finding]) -> Verdict {
     let worst = findings.iter().map(|f| f.severity).max();
+    let bad_config = evidence
+        .mcp
+        .as_ref()
+        .is_some_and(|m| matches!(m.failure, Some(Failure::BadConfig(_))));
     if evidence.problem.is_some()
+        || bad_config
         || (!evidence.attempts.is_empty()
             && evidence
                 .attempts
@@ -88,7 +106,7 @@ pub fn verdict(evidence: &Evidence, findings: &[Finding]) -> Verdict {
                 .all(|a| a.result.outcome == Outcome::NotAllowed))
     {
         Verdict::Invalid
-    } else if !evidence.any_open() {
+    } else if !evidence.reached() {
         Verdict::Unreachable
     } else if worst >= Some(Severity::Warning) {
         Verdict::Degraded

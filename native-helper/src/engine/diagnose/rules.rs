@@ -15,11 +15,16 @@
 //! | `service_unresponsive`    | timeout or full accept queue, with a listener  | process hung or overloaded         |
 //! | `connection_reset`        | accepted, then reset                           | server or proxy closed at once     |
 //! | `reachable`               | open, and no rule above found a problem        | healthy                            |
+//!
+//! The MCP rows (`mcp-ok`, `mcp-wrong-path`, `mcp-rejected`, ...) have their
+//! own table in [`mcp`].
 
 use std::net::SocketAddr;
 
 use protocol::{Code, Finding, Outcome, Severity};
 use socket_table::Listener;
+
+mod mcp;
 
 use super::{Attempt, Evidence, Problem};
 use crate::engine::listeners::owner;
@@ -40,7 +45,21 @@ pub(super) const PROBLEMS: &[Rule] = &[
     filtered,
     service_unresponsive,
     connection_reset,
+    mcp::bad_config,
+    mcp::command_not_found,
+    mcp::process_exited,
+    mcp::rejected,
+    mcp::not_acceptable,
+    mcp::version_mismatch,
+    mcp::no_answer,
+    mcp::wrong_path,
+    mcp::not_mcp,
+    mcp::error,
+    mcp::bad_output,
+    mcp::not_checked,
 ];
+
+pub(super) use mcp::ok as mcp_ok;
 
 const FORMS: &str = "Type a port (8080), host:port (localhost:8080), [IPv6]:port ([::1]:8080) or a URL (http://localhost:8000/mcp).";
 

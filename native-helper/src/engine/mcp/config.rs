@@ -1,0 +1,322 @@
+//! The desktop assistant's MCP configuration: `claude_desktop_config.json`,
+//! with `mcpServers: { name: { command, args, env } | { url } }`.
+//!
+//! This file is the only source of commands portdoctor ever starts, and it
+//! is read here, on the user's machine, from a path fixed when portdoctor
+//! starts: the page names a server by its key, so nothing sent over the
+//! WebSocket can choose what runs. Entries that cannot be used are kept with
+//! the reason, so a typo (`"comand"`) is shown rather than silently skipped.
+
+use std::path::{Path, PathBuf};
+
+use protocol::{McpServerEntry, McpServerKind};
+use serde_json::Value;
+
+use super::stdio::Spec;
+
+pub const FILE_NAME: &str = "claude_desktop_config.json";
+/// A configuration file is a few kilobytes; anything huge is not one.
+const MAX_SIZE: u64 = 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub path: PathBuf,
+    /// In key order.
+    pub servers: Vec<Server>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    pub name: String,
+    pub spec: ServerSpec,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerSpec {
+    Stdio(Spec),
+    Url(String),
+    /// Why the entry cannot be used.
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no {FILE_NAME} found (looked at {}); pass --config PATH", list(.0))]
+    NotFound(Vec<PathBuf>),
+    #[error("cannot read {}: {}", .0.display(), .1)]
+    Unreadable(PathBuf, String),
+    #[error("{} is not valid JSON: {}", .0.display(), .1)]
+    Invalid(PathBuf, String),
+    #[error("{} has no server named {:?}", .0.display(), .1)]
+    NoSuchServer(PathBuf, String),
+}
+
+fn list(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Where the assistant keeps its configuration on this system, most likely
+/// first: macOS `~/Library/Application Support/Claude`, Windows
+/// `%APPDATA%\Claude`, elsewhere `$XDG_CONFIG_HOME/Claude` or `~/.config/Claude`.
+pub fn default_paths() -> Vec<PathBuf> {
+    let var = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let home = var("HOME");
+    let dirs: Vec<PathBuf> = if cfg!(target_os = "macos") {
+        home.map(|h| h.join("Library/Application Support"))
+            .into_iter()
+            .collect()
+    } else if cfg!(windows) {
+        var("APPDATA").into_iter().collect()
+    } else {
+        var("XDG_CONFIG_HOME")
+            .into_iter()
+            .chain(home.map(|h| h.join(".config")))
+            .collect()
+    };
+    dirs.into_iter()
+        .map(|d| d.join("Claude").join(FILE_NAME))
+        .collect()
+}
+
+/// The file to read: the one given, or the first default that exists.
+pub fn locate(given: Option<&Path>) -> Result<PathBuf, ConfigError> {
+    if let Some(path) = given {
+        return Ok(path.to_owned());
+    }
+    let candidates = default_paths();
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .ok_or(ConfigError::NotFound(candidates))
+}
+
+/// Locates and loads the configuration, off the async threads.
+pub async fn read(given: Option<PathBuf>) -> Result<Config, ConfigError> {
+    tokio::task::spawn_blocking(move || load(&locate(given.as_deref())?))
+        .await
+        .unwrap_or_else(|e| Err(ConfigError::Unreadable(PathBuf::new(), e.to_string())))
+}
+
+/// Reads and parses the configuration at `path`.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let unreadable = |e: String| ConfigError::Unreadable(path.to_owned(), e);
+    let size = std::fs::metadata(path)
+        .map_err(|e| unreadable(e.to_string()))?
+        .len();
+    if size > MAX_SIZE {
+        return Err(unreadable(format!(
+            "{size} bytes is too large for a configuration file"
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
+    parse(path, &text)
+}
+
+pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| ConfigError::Invalid(path.to_owned(), e.to_string()))?;
+    let servers = match value.get("mcpServers") {
+        None => Vec::new(),
+        Some(Value::Object(servers)) => servers
+            .iter()
+            .map(|(name, entry)| Server {
+                name: name.clone(),
+                spec: spec(entry),
+            })
+            .collect(),
+        Some(_) => {
+            return Err(ConfigError::Invalid(
+                path.to_owned(),
+                "\"mcpServers\" is not an object of named servers".to_owned(),
+            ));
+        }
+    };
+    Ok(Config {
+        path: path.to_owned(),
+        servers,
+    })
+}
+
+fn spec(entry: &Value) -> ServerSpec {
+    let invalid = |why: &str| ServerSpec::Invalid(why.to_owned());
+    let Some(entry) = entry.as_object() else {
+        return invalid("the entry is not an object");
+    };
+    if let Some(url) = entry.get("url") {
+        return match url.as_str() {
+            Some(url) => ServerSpec::Url(url.to_owned()),
+            None => invalid("\"url\" is not a string"),
+        };
+    }
+    let Some(command) = entry.get("command") else {
+        return invalid("the entry has neither \"command\" nor \"url\"");
+    };
+    let Some(command) = command.as_str().filter(|c| !c.trim().is_empty()) else {
+        return invalid("\"command\" is not a non-empty string");
+    };
+    let args = match entry.get("args") {
+        None => Vec::new(),
+        Some(Value::Array(args)) => {
+            match args.iter().map(Value::as_str).collect::<Option<Vec<_>>>() {
+                Some(args) => args.into_iter().map(str::to_owned).collect(),
+                None => return invalid("\"args\" must hold strings only"),
+            }
+        }
+        Some(_) => return invalid("\"args\" is not a list"),
+    };
+    let env = match entry.get("env") {
+        None => Vec::new(),
+        Some(Value::Object(env)) => {
+            match env
+                .iter()
+                .map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                .collect::<Option<Vec<_>>>()
+            {
+                Some(env) => env,
+                None => return invalid("\"env\" values must be strings"),
+            }
+        }
+        Some(_) => return invalid("\"env\" is not an object"),
+    };
+    ServerSpec::Stdio(Spec {
+        command: command.to_owned(),
+        args,
+        env,
+    })
+}
+
+impl Config {
+    pub fn server(&self, name: &str) -> Result<&Server, ConfigError> {
+        self.servers
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| ConfigError::NoSuchServer(self.path.clone(), name.to_owned()))
+    }
+}
+
+impl Server {
+    /// The entry as listed to the page and in JSON output: environment
+    /// variable names only, never their values.
+    pub fn entry(&self) -> McpServerEntry {
+        let mut entry = McpServerEntry {
+            name: self.name.clone(),
+            kind: McpServerKind::Invalid,
+            command: None,
+            args: Vec::new(),
+            env: Vec::new(),
+            url: None,
+            problem: None,
+        };
+        match &self.spec {
+            ServerSpec::Stdio(spec) => {
+                entry.kind = McpServerKind::Stdio;
+                entry.command = Some(spec.command.clone());
+                entry.args = spec.args.clone();
+                entry.env = spec.env.iter().map(|(k, _)| k.clone()).collect();
+            }
+            ServerSpec::Url(url) => {
+                entry.kind = McpServerKind::Url;
+                entry.url = Some(url.clone());
+            }
+            ServerSpec::Invalid(why) => entry.problem = Some(why.clone()),
+        }
+        entry
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"{
+      "globalShortcut": "",
+      "mcpServers": {
+        "filesystem": {
+          "command": "npx",
+          "args": ["-y", "@modelcontextprotocol/server-filesystem", "/Users/alice/Desktop"],
+          "env": {"API_KEY": "sk-secret"}
+        },
+        "remote": {"url": "http://localhost:8000/mcp"},
+        "typo": {"comand": "uvx"},
+        "badargs": {"command": "node", "args": "server.js"}
+      }
+    }"#;
+
+    fn sample() -> Config {
+        parse(Path::new("/c.json"), SAMPLE).unwrap()
+    }
+
+    #[test]
+    fn reads_commands_urls_and_explains_bad_entries() {
+        let config = sample();
+        let names: Vec<&str> = config.servers.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["badargs", "filesystem", "remote", "typo"]);
+        assert_eq!(
+            config.server("filesystem").unwrap().spec,
+            ServerSpec::Stdio(Spec {
+                command: "npx".into(),
+                args: vec![
+                    "-y".into(),
+                    "@modelcontextprotocol/server-filesystem".into(),
+                    "/Users/alice/Desktop".into()
+                ],
+                env: vec![("API_KEY".into(), "sk-secret".into())],
+            })
+        );
+        assert_eq!(
+            config.server("remote").unwrap().spec,
+            ServerSpec::Url("http://localhost:8000/mcp".into())
+        );
+        assert_eq!(
+            config.server("typo").unwrap().spec,
+            ServerSpec::Invalid("the entry has neither \"command\" nor \"url\"".into())
+        );
+        assert_eq!(
+            config.server("badargs").unwrap().spec,
+            ServerSpec::Invalid("\"args\" is not a list".into())
+        );
+        assert!(matches!(
+            config.server("nope"),
+            Err(ConfigError::NoSuchServer(_, name)) if name == "nope"
+        ));
+    }
+
+    #[test]
+    fn listed_entries_never_carry_env_values() {
+        let entry = sample().server("filesystem").unwrap().entry();
+        assert_eq!(entry.kind, McpServerKind::Stdio);
+        assert_eq!(entry.env, ["API_KEY"]);
+        assert!(!serde_json::to_string(&entry).unwrap().contains("sk-secret"));
+    }
+
+    #[test]
+    fn broken_files_say_where() {
+        let err = parse(Path::new("/c.json"), "{\"mcpServers\": {").unwrap_err();
+        assert!(
+            err.to_string().starts_with("/c.json is not valid JSON"),
+            "{err}"
+        );
+        let err = parse(Path::new("/c.json"), "{\"mcpServers\": []}").unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid(..)));
+        assert_eq!(parse(Path::new("/c.json"), "{}").unwrap().servers, []);
+    }
+
+    #[test]
+    fn default_locations_end_in_the_claude_directory() {
+        for path in default_paths() {
+            assert!(
+                path.ends_with(Path::new("Claude").join(FILE_NAME)),
+                "{path:?}"
+            );
+        }
+    }
+}

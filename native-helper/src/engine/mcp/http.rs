@@ -1,0 +1,325 @@
+//! A small HTTP/1.1 client for the MCP checks, on hyper's connection API.
+//!
+//! Why not a client crate: the check wants the opposite of what reqwest
+//! offers (a pool, redirects, TLS, its own DNS). Each request goes on a fresh
+//! connection to the one address the connect stage found open, so the target
+//! policy holds and no name is resolved twice; the `Host` header is the host
+//! as typed, as the user's own client would send it, since servers check it;
+//! and every body is read under a size limit. hyper is already in the tree
+//! under axum. TLS is not spoken: `https://` targets are reported as not
+//! checked rather than pulling in a TLS stack for a mostly-loopback tool.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+
+use axum::http::{HeaderMap, Method, Request, header};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::net::TcpStream;
+
+use super::event_stream::{Event, MAX_EVENT, Parser};
+use super::jsonrpc::{self, Found};
+use super::transport::{CallError, HttpRefusal};
+
+/// Largest JSON body we read (a long tool list fits many times over).
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+/// Events we read on one stream before giving up on the answer.
+pub const MAX_EVENTS: usize = 1000;
+/// How much of an unexpected body the report quotes.
+const SNIPPET: usize = 200;
+
+pub const ACCEPT_BOTH: &str = "application/json, text/event-stream";
+
+/// One server, as the user's client would address it.
+#[derive(Debug, Clone)]
+pub struct Http {
+    pub addr: SocketAddr,
+    /// The `Host` header: host as typed, with the port unless it is 80.
+    pub host: String,
+    /// An `Origin` to send, to check the server as a browser page would reach it.
+    pub origin: Option<String>,
+}
+
+/// A response whose body has not been read yet.
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    body: Incoming,
+}
+
+impl Http {
+    pub fn new(addr: SocketAddr, host: &str, port: u16, origin: Option<String>) -> Self {
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.to_owned()
+        };
+        let host = if port == 80 {
+            host
+        } else {
+            format!("{host}:{port}")
+        };
+        Self { addr, host, origin }
+    }
+
+    /// The URL of `path` on this server, for reports.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.host)
+    }
+
+    /// Sends one request on a fresh connection and returns once the status
+    /// and headers are in.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&'static str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Answer, CallError> {
+        let request = self.request(method, path, headers, body)?;
+        let stream = TcpStream::connect(self.addr)
+            .await
+            .map_err(|e| CallError::Broken(format!("cannot connect to {}: {e}", self.addr)))?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(stream))
+                .await
+                .map_err(|e| CallError::Broken(e.to_string()))?;
+        // Drives the connection; ends when the answer's body is read or dropped.
+        tokio::spawn(connection);
+        let response = sender.send_request(request).await.map_err(|e| {
+            if e.is_parse() {
+                CallError::NotHttp(format!("the answer is not HTTP ({e})"))
+            } else {
+                CallError::Broken(format!("the connection ended without an answer ({e})"))
+            }
+        })?;
+        let (parts, body) = response.into_parts();
+        Ok(Answer {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        })
+    }
+
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&'static str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Request<Full<Bytes>>, CallError> {
+        // A fragment never goes on the wire.
+        let path = path.split('#').next().unwrap_or("/");
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, &self.host)
+            .header(
+                header::USER_AGENT,
+                concat!("portdoctor/", env!("CARGO_PKG_VERSION")),
+            );
+        if let Some(origin) = &self.origin {
+            builder = builder.header(header::ORIGIN, origin);
+        }
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let body = match body {
+            Some(json) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Bytes::from(json.to_string())
+            }
+            None => Bytes::new(),
+        };
+        builder
+            .body(Full::new(body))
+            .map_err(|e| CallError::Broken(format!("cannot build a request for {path}: {e}")))
+    }
+}
+
+impl Answer {
+    /// A header as text; names match exactly (case aside), never as a
+    /// substring of another header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The media type, lower case, without parameters.
+    pub fn media_type(&self) -> String {
+        self.header(header::CONTENT_TYPE.as_str())
+            .and_then(|v| v.split(';').next())
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    }
+
+    pub fn is_event_stream(&self) -> bool {
+        self.media_type() == "text/event-stream"
+    }
+
+    /// The whole body as text, up to [`MAX_BODY`].
+    pub async fn text(mut self) -> Result<String, CallError> {
+        let mut bytes = Vec::new();
+        while let Some(frame) = self.body.frame().await {
+            let frame = frame.map_err(|e| CallError::Broken(format!("the body broke off: {e}")))?;
+            if let Some(data) = frame.data_ref() {
+                if bytes.len() + data.len() > MAX_BODY {
+                    return Err(CallError::Broken(format!(
+                        "the answer is larger than {MAX_BODY} bytes"
+                    )));
+                }
+                bytes.extend_from_slice(data);
+            }
+        }
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The answer as a refusal: status, explaining headers, start of the body.
+    pub async fn refusal(self) -> HttpRefusal {
+        let status = self.status;
+        let content_type = self.media_type();
+        let www_authenticate = self
+            .header(header::WWW_AUTHENTICATE.as_str())
+            .map(str::to_owned);
+        let allow = self.header(header::ALLOW.as_str()).map(str::to_owned);
+        let body = self.text().await.unwrap_or_default();
+        HttpRefusal {
+            status,
+            content_type,
+            body: snippet(&body),
+            www_authenticate,
+            allow,
+        }
+    }
+
+    /// The JSON-RPC error an error status carries in its body, or the
+    /// status as it is.
+    pub async fn error(self) -> CallError {
+        let status = self.status;
+        let refusal = self.refusal().await;
+        match jsonrpc::error_in(&refusal.body) {
+            Some(error) => CallError::Rpc {
+                error,
+                status: Some(status),
+            },
+            None => CallError::Http(refusal),
+        }
+    }
+
+    /// The answer to request `id` in a JSON body or an event stream.
+    pub async fn answer(self, id: u64) -> Result<Value, CallError> {
+        if self.is_event_stream() {
+            return Events::new(self).answer(id).await;
+        }
+        let json = self.media_type() == "application/json";
+        let status = self.status;
+        let text = self.text().await?;
+        match jsonrpc::answer_in(&text, id) {
+            Found::Answer(Ok(result)) => Ok(result),
+            Found::Answer(Err(error)) => Err(CallError::Rpc {
+                error,
+                status: Some(status),
+            }),
+            _ if json => Err(CallError::NotJsonRpc(format!(
+                "the JSON answer holds no response to request {id}: {}",
+                snippet(&text)
+            ))),
+            _ => Err(CallError::NotJsonRpc(format!(
+                "HTTP {status} {}: {}",
+                if text.is_empty() {
+                    "with an empty body"
+                } else {
+                    "with"
+                },
+                snippet(&text)
+            ))),
+        }
+    }
+}
+
+/// An event stream being read, with a cap on the events it may take.
+pub struct Events {
+    body: Incoming,
+    parser: Parser,
+    queue: VecDeque<Event>,
+    seen: usize,
+}
+
+impl Events {
+    pub fn new(answer: Answer) -> Self {
+        Self {
+            body: answer.body,
+            parser: Parser::default(),
+            queue: VecDeque::new(),
+            seen: 0,
+        }
+    }
+
+    /// The next event; an error once the stream ends or a limit is reached.
+    pub async fn next(&mut self) -> Result<Event, CallError> {
+        loop {
+            if let Some(event) = self.queue.pop_front() {
+                self.seen += 1;
+                if self.seen > MAX_EVENTS {
+                    return Err(CallError::Broken(format!(
+                        "the stream sent {MAX_EVENTS} events without the answer"
+                    )));
+                }
+                return Ok(event);
+            }
+            let frame = match self.body.frame().await {
+                None => return Err(CallError::Broken("the stream ended".to_owned())),
+                Some(Err(e)) => {
+                    return Err(CallError::Broken(format!("the stream broke off: {e}")));
+                }
+                Some(Ok(frame)) => frame,
+            };
+            if let Some(data) = frame.data_ref() {
+                let events = self
+                    .parser
+                    .feed(data)
+                    .map_err(|e| CallError::Broken(format!("{e} (limit {MAX_EVENT} bytes)")))?;
+                self.queue.extend(events);
+            }
+        }
+    }
+
+    /// Reads `message` events until the answer to request `id`, skipping
+    /// notifications and requests the server sends first.
+    pub async fn answer(&mut self, id: u64) -> Result<Value, CallError> {
+        loop {
+            let event = self.next().await?;
+            if event.name != "message" {
+                continue;
+            }
+            match jsonrpc::answer_in(&event.data, id) {
+                Found::Answer(Ok(result)) => return Ok(result),
+                Found::Answer(Err(error)) => {
+                    return Err(CallError::Rpc {
+                        error,
+                        status: None,
+                    });
+                }
+                Found::Other => {}
+                Found::NotJsonRpc => {
+                    return Err(CallError::NotJsonRpc(format!(
+                        "an event is not JSON-RPC: {}",
+                        snippet(&event.data)
+                    )));
+                }
+            }
+        }
+    }
+}
+
+/// The start of a text, on one line, for evidence.
+pub fn snippet(text: &str) -> String {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(SNIPPET) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}

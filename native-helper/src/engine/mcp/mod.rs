@@ -1,0 +1,499 @@
+//! The MCP stage: a real Model Context Protocol client, so a check can say
+//! whether a desktop assistant would get anywhere with this server, and if
+//! not, why.
+//!
+//! ```text
+//! HTTP target ─ for each path (given one first, then /mcp, /sse, /):
+//!                 Streamable HTTP: server/discover → (400 etc.) initialize → lists → DELETE
+//!                 (404/405/not JSON-RPC) legacy SSE: GET → endpoint event → initialize → lists
+//! stdio entry ─ start the configured command → server/discover → initialize → lists → stop the group
+//! ```
+//!
+//! - `jsonrpc.rs`: messages, versions, finding our answer among the rest.
+//! - `transport.rs`: what a transport does, and how an exchange fails.
+//! - `handshake.rs`: era detection and the list calls, once for all transports.
+//! - `http.rs` + `event_stream.rs`: a bounded HTTP/1.1 client and SSE parser.
+//! - `streamable.rs`, `sse.rs`, `stdio.rs`: the three transports.
+//! - `config.rs`: the desktop assistant's configured servers.
+//!
+//! This module decides where to look and turns what happened into an
+//! [`McpEvidence`]; the diagnosis rules explain it.
+
+pub mod config;
+mod event_stream;
+mod handshake;
+mod http;
+mod jsonrpc;
+mod sse;
+mod stdio;
+mod streamable;
+mod transport;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use protocol::{McpEra, McpReport, McpStep, McpTransport};
+
+use super::connect::micros;
+use super::target::Target;
+use handshake::{Agreed, Client, HandshakeError, Inventory, Limits};
+use http::Http;
+use transport::{CallError, Transport};
+
+pub use stdio::{ProcessFacts, Spec};
+pub use transport::HttpRefusal;
+
+/// Paths tried, in order, when the target names none.
+pub const USUAL_PATHS: &[&str] = &["/mcp", "/sse", "/"];
+/// Per answer, unless the user says otherwise. Generous: a stdio server's
+/// first answer includes its start, and `npx` may download it first.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// When the user did not ask about MCP, a server that has not answered
+/// within this is not one to report on: checks of other services should not
+/// slow down for it.
+const OPPORTUNISTIC_TIMEOUT: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct McpOptions {
+    /// The user asked about MCP (`portdoctor mcp`, a configured server): then
+    /// finding none is a problem worth a finding.
+    pub expect: bool,
+    pub timeout: Duration,
+    /// An `Origin` header to send, as a browser-based client would.
+    pub origin: Option<String>,
+}
+
+impl Default for McpOptions {
+    fn default() -> Self {
+        Self {
+            expect: false,
+            timeout: DEFAULT_TIMEOUT,
+            origin: None,
+        }
+    }
+}
+
+/// What the MCP stage found out.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct McpEvidence {
+    /// The user asked about MCP, so not finding it is a problem.
+    pub expected: bool,
+    /// The URL the user named, when it had a path.
+    pub asked: Option<String>,
+    /// What each endpoint that turned out not to be one answered, in order.
+    pub probes: Vec<Probe>,
+    /// The server that answered, also when the check then failed.
+    pub found: Option<McpReport>,
+    pub failure: Option<Failure>,
+    /// The started process, for a stdio server.
+    pub process: Option<ProcessFacts>,
+}
+
+/// An endpoint that is not an MCP server, and what it answered instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub url: String,
+    pub answer: String,
+}
+
+/// Why no MCP conversation completed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// 401, 403 or 421: refused for want of credentials, or for the `Origin`
+    /// or `Host` the request carried.
+    Rejected {
+        url: String,
+        refusal: HttpRefusal,
+        host: String,
+        origin: Option<String>,
+    },
+    /// 406: the server does not accept what the request said it accepts.
+    NotAcceptable { url: String, refusal: HttpRefusal },
+    /// The server speaks only versions portdoctor does not know.
+    VersionMismatch { url: String, theirs: Vec<String> },
+    /// HTTP answers, but no JSON-RPC at any endpoint tried (see the probes).
+    NotMcp,
+    /// It took the request and never answered.
+    NoAnswer {
+        url: String,
+        step: String,
+        waited: Duration,
+    },
+    /// A JSON-RPC error, or an exchange that broke off.
+    Error {
+        url: String,
+        step: String,
+        error: String,
+    },
+    /// Not checked, and why (e.g. TLS).
+    NotChecked(String),
+    /// stdio: the command is not on PATH.
+    CommandNotFound { command: String, path: String },
+    /// stdio: the process ended during `step` (its facts tell how).
+    Exited { step: String },
+    /// The configuration entry cannot be used as written.
+    BadConfig(String),
+}
+
+/// What happened at one endpoint.
+enum Endpoint {
+    Found(Box<McpReport>, Option<Failure>),
+    /// Not an MCP endpoint: look elsewhere.
+    Absent(String),
+    /// An MCP endpoint, or one that refuses in a way looking elsewhere
+    /// will not change.
+    Failed(Failure),
+    /// Not HTTP at all.
+    NotHttp,
+}
+
+/// Checks an HTTP(S) target on the address the connect stage found open.
+/// `None` when there is nothing to say: the user did not ask about MCP and
+/// no MCP server answered.
+pub async fn check_http(
+    target: &Target,
+    addr: SocketAddr,
+    options: &McpOptions,
+) -> Option<McpEvidence> {
+    let expected = options.expect || names_mcp(target.path.as_deref());
+    let http = Http::new(addr, &target.host, target.port, options.origin.clone());
+    let asked = target.path.as_deref().map(|p| http.url(p));
+    if target.scheme.as_deref() == Some("https") {
+        return expected.then(|| McpEvidence {
+            expected,
+            asked,
+            failure: Some(Failure::NotChecked(
+                "portdoctor speaks MCP over plain HTTP only, not over TLS (https://)".to_owned(),
+            )),
+            ..McpEvidence::default()
+        });
+    }
+    let timeout = if expected {
+        options.timeout
+    } else {
+        options.timeout.min(OPPORTUNISTIC_TIMEOUT)
+    };
+    let started = Instant::now();
+    let limits = Limits {
+        timeout,
+        // Room for a few endpoints; a hung server stops the search at the first.
+        deadline: started + timeout * 3,
+    };
+    let given = target.path.as_deref();
+    let paths = given
+        .into_iter()
+        .chain(USUAL_PATHS.iter().copied().filter(|p| Some(*p) != given));
+    let mut evidence = McpEvidence {
+        expected,
+        asked,
+        ..McpEvidence::default()
+    };
+    for path in paths {
+        if Instant::now() >= limits.deadline {
+            break;
+        }
+        match endpoint(&http, path, limits).await {
+            Endpoint::Found(mut report, failure) => {
+                report.elapsed_us = micros(started.elapsed());
+                evidence.found = Some(*report);
+                evidence.failure = failure;
+                break;
+            }
+            Endpoint::Absent(answer) => evidence.probes.push(Probe {
+                url: http.url(path),
+                answer,
+            }),
+            Endpoint::Failed(failure) => {
+                evidence.failure = Some(failure);
+                break;
+            }
+            Endpoint::NotHttp => break,
+        }
+    }
+    if evidence.found.is_none() && evidence.failure.is_none() {
+        evidence.failure = Some(Failure::NotMcp);
+    }
+    (expected || evidence.found.is_some()).then_some(evidence)
+}
+
+/// Streamable HTTP at `path`, then the legacy SSE transport if nothing
+/// there takes a POST.
+async fn endpoint(http: &Http, path: &str, limits: Limits) -> Endpoint {
+    let url = http.url(path);
+    let mut streamable = streamable::Streamable::new(http.clone(), path);
+    let mut talk = converse(&mut streamable, limits, false, true).await;
+    let session = streamable.has_session();
+    let closing = Instant::now();
+    if let Some(Ok(status)) = streamable.close().await {
+        talk.steps
+            .push(step(&format!("DELETE {path}"), Some(status), closing));
+    }
+    let posted = match outcome(http, &url, McpTransport::StreamableHttp, talk, session) {
+        Endpoint::Absent(answer) => answer,
+        other => return other,
+    };
+    let started = Instant::now();
+    let opened = tokio::time::timeout(limits.timeout, sse::LegacySse::open(http.clone(), path))
+        .await
+        .unwrap_or(Err(CallError::Timeout(limits.timeout)));
+    let mut legacy = match opened {
+        Ok(legacy) => legacy,
+        Err(error) => {
+            return match failure(http, &url, "GET", error) {
+                Endpoint::Absent(got) => Endpoint::Absent(format!("POST: {posted}; GET: {got}")),
+                other => other,
+            };
+        }
+    };
+    let opened = step(&format!("GET {path}"), legacy.status(), started);
+    let mut talk = converse(&mut legacy, limits, true, false).await;
+    talk.steps.insert(0, opened);
+    outcome(http, &url, McpTransport::Sse, talk, false)
+}
+
+/// Checks a configured stdio server: starts it, talks, stops it.
+pub async fn check_stdio(spec: &Spec, timeout: Duration) -> McpEvidence {
+    let mut evidence = McpEvidence {
+        expected: true,
+        ..McpEvidence::default()
+    };
+    let mut process = match stdio::Stdio::start(spec) {
+        Ok(process) => process,
+        Err(stdio::StartError::NotFound { command, path }) => {
+            evidence.failure = Some(Failure::CommandNotFound { command, path });
+            return evidence;
+        }
+        Err(stdio::StartError::Other { command, error }) => {
+            evidence.failure = Some(Failure::Error {
+                url: command,
+                step: "start".to_owned(),
+                error,
+            });
+            return evidence;
+        }
+    };
+    let started = Instant::now();
+    let limits = Limits {
+        timeout,
+        deadline: started + timeout * 3,
+    };
+    let talk = converse(&mut process, limits, true, true).await;
+    let facts = process.stop().await;
+    let url = facts.command_line.clone();
+    let (report, failure) = conclude(&url, McpTransport::Stdio, &talk, false);
+    evidence.found = report.map(|mut r| {
+        r.elapsed_us = micros(started.elapsed());
+        r
+    });
+    evidence.failure = failure.map(|f| match (f, &facts.exited) {
+        (Failure::Error { step, .. } | Failure::NoAnswer { step, .. }, Some(_)) => {
+            Failure::Exited { step }
+        }
+        (f, _) => f,
+    });
+    evidence.process = Some(facts);
+    evidence
+}
+
+/// Whether a path names an MCP endpoint (`/mcp`, `/api/sse`): then the user
+/// evidently expects one.
+fn names_mcp(path: Option<&str>) -> bool {
+    path.and_then(|p| p.split(['?', '#']).next())
+        .and_then(|p| p.trim_end_matches('/').rsplit('/').next())
+        .is_some_and(|last| last.eq_ignore_ascii_case("mcp") || last.eq_ignore_ascii_case("sse"))
+}
+
+/// One conversation: agree, then list.
+struct Talk {
+    steps: Vec<McpStep>,
+    agreed: Option<Agreed>,
+    inventory: Inventory,
+    error: Option<HandshakeError>,
+}
+
+async fn converse<T: Transport>(
+    transport: &mut T,
+    limits: Limits,
+    patient: bool,
+    discover: bool,
+) -> Talk {
+    let mut client = Client::new(transport, limits, patient);
+    let agreed = if discover {
+        client.agree().await
+    } else {
+        client.initialize().await
+    };
+    let (agreed, inventory, error) = match agreed {
+        Err(e) => (None, Inventory::default(), Some(e)),
+        Ok(agreed) => match client.inventory(&agreed).await {
+            Ok(inventory) => (Some(agreed), inventory, None),
+            Err(e) => (Some(agreed), Inventory::default(), Some(e)),
+        },
+    };
+    Talk {
+        steps: client.steps,
+        agreed,
+        inventory,
+        error,
+    }
+}
+
+/// What a conversation over HTTP means for the search.
+fn outcome(http: &Http, url: &str, transport: McpTransport, talk: Talk, session: bool) -> Endpoint {
+    let first_failed = talk.agreed.is_none();
+    match (conclude(url, transport, &talk, session), talk.error) {
+        ((Some(report), failure), _) => Endpoint::Found(Box::new(report), failure),
+        ((None, _), Some(HandshakeError::Call { step, error })) if first_failed => {
+            failure(http, url, &step, error)
+        }
+        ((None, failure), _) => Endpoint::Failed(failure.unwrap_or(Failure::NotMcp)),
+    }
+}
+
+/// The report of a conversation (when a server answered) and its failure.
+fn conclude(
+    url: &str,
+    transport: McpTransport,
+    talk: &Talk,
+    session: bool,
+) -> (Option<McpReport>, Option<Failure>) {
+    let mut report = McpReport {
+        transport,
+        era: McpEra::Handshake,
+        url: url.to_owned(),
+        protocol_version: None,
+        server: None,
+        tools: None,
+        elapsed_us: 0,
+        capabilities: Vec::new(),
+        tool_names: Vec::new(),
+        resources: None,
+        prompts: None,
+        server_versions: Vec::new(),
+        client_versions: Vec::new(),
+        session,
+        steps: talk.steps.clone(),
+    };
+    let found = match (&talk.agreed, &talk.error) {
+        (Some(agreed), _) => {
+            let tools = talk.inventory.tools.clone();
+            report.era = agreed.era;
+            report.protocol_version = Some(agreed.version.clone());
+            report.server = agreed.server.clone();
+            report.tools = tools
+                .as_ref()
+                .map(|t| u32::try_from(t.len()).unwrap_or(u32::MAX));
+            report.tool_names = tools.unwrap_or_default();
+            report.capabilities = agreed.capabilities.clone();
+            report.resources = talk.inventory.resources;
+            report.prompts = talk.inventory.prompts;
+            report.server_versions = agreed.server_versions.clone();
+            report.client_versions = known(match agreed.era {
+                McpEra::Handshake => jsonrpc::HANDSHAKE_VERSIONS,
+                McpEra::Stateless => jsonrpc::MODERN_VERSIONS,
+            });
+            Some(report)
+        }
+        // It named its versions: an MCP server, just not one we can talk to.
+        (None, Some(HandshakeError::VersionMismatch { theirs, server })) => {
+            if theirs
+                .iter()
+                .any(|v| jsonrpc::MODERN_VERSIONS.contains(&v.as_str()))
+            {
+                report.era = McpEra::Stateless;
+            }
+            report.server = server.clone();
+            report.server_versions = theirs.clone();
+            report.client_versions =
+                known(&[jsonrpc::HANDSHAKE_VERSIONS, jsonrpc::MODERN_VERSIONS].concat());
+            Some(report)
+        }
+        (None, _) => None,
+    };
+    let failure = talk.error.clone().map(|error| match error {
+        HandshakeError::VersionMismatch { theirs, .. } => Failure::VersionMismatch {
+            url: url.to_owned(),
+            theirs,
+        },
+        HandshakeError::Call {
+            step,
+            error: CallError::Timeout(waited),
+        } => Failure::NoAnswer {
+            url: url.to_owned(),
+            step,
+            waited,
+        },
+        HandshakeError::Call { step, error } => Failure::Error {
+            url: url.to_owned(),
+            step,
+            error: error.to_string(),
+        },
+    });
+    (found, failure)
+}
+
+/// What a failed first exchange over HTTP means for the search.
+fn failure(http: &Http, url: &str, step: &str, error: CallError) -> Endpoint {
+    match error {
+        CallError::Http(refusal) => match refusal.status {
+            401 | 403 | 421 => Endpoint::Failed(Failure::Rejected {
+                url: url.to_owned(),
+                refusal,
+                host: http.host.clone(),
+                origin: http.origin.clone(),
+            }),
+            406 => Endpoint::Failed(Failure::NotAcceptable {
+                url: url.to_owned(),
+                refusal,
+            }),
+            404 | 405 | 501 => Endpoint::Absent(refusal.to_string()),
+            _ => Endpoint::Failed(Failure::Error {
+                url: url.to_owned(),
+                step: step.to_owned(),
+                error: refusal.to_string(),
+            }),
+        },
+        CallError::NotJsonRpc(what) => Endpoint::Absent(what),
+        CallError::NotHttp(_) => Endpoint::NotHttp,
+        CallError::Timeout(waited) => Endpoint::Failed(Failure::NoAnswer {
+            url: url.to_owned(),
+            step: step.to_owned(),
+            waited,
+        }),
+        error @ (CallError::Rpc { .. } | CallError::Broken(_)) => {
+            Endpoint::Failed(Failure::Error {
+                url: url.to_owned(),
+                step: step.to_owned(),
+                error: error.to_string(),
+            })
+        }
+    }
+}
+
+fn known(versions: &[&str]) -> Vec<String> {
+    versions.iter().map(|v| (*v).to_owned()).collect()
+}
+
+fn step(name: &str, http_status: Option<u16>, started: Instant) -> McpStep {
+    McpStep {
+        step: name.to_owned(),
+        http_status,
+        elapsed_us: micros(started.elapsed()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_name_an_mcp_endpoint() {
+        for yes in ["/mcp", "/MCP/", "/api/v1/mcp", "/sse", "/mcp?token=1"] {
+            assert!(names_mcp(Some(yes)), "{yes}");
+        }
+        for no in ["/", "/health", "/mcpx", "/api/mcp/tools"] {
+            assert!(!names_mcp(Some(no)), "{no}");
+        }
+        assert!(!names_mcp(None));
+    }
+}

@@ -1,0 +1,139 @@
+//! Streamable HTTP: every message is a POST to one endpoint, answered with a
+//! JSON body or an event stream. Used by the handshake era (2025-03-26 on)
+//! and the stateless era alike; the [`Envelope`] decides the headers.
+//!
+//! - `Accept: application/json, text/event-stream` on every POST (406 without).
+//! - `Mcp-Session-Id`, when `initialize` issued one, on every later request,
+//!   and a DELETE at the end so the server can free it.
+//! - `MCP-Protocol-Version` after `initialize` from 2025-06-18 on; in the
+//!   stateless era on every request, with `Mcp-Method`. (`Mcp-Name` belongs
+//!   to calls that name a tool, prompt or resource; a check makes none.)
+
+use axum::http::Method;
+use serde_json::Value;
+
+use super::http::{ACCEPT_BOTH, Answer, Http};
+use super::jsonrpc::{self, HANDSHAKE_VERSIONS};
+use super::transport::{CallError, Envelope, Transport};
+
+pub const SESSION_HEADER: &str = "mcp-session-id";
+const VERSION_HEADER: &str = "mcp-protocol-version";
+const METHOD_HEADER: &str = "mcp-method";
+/// The first handshake version whose requests carry `MCP-Protocol-Version`.
+const VERSION_HEADER_SINCE: &str = "2025-06-18";
+
+pub struct Streamable {
+    http: Http,
+    path: String,
+    session: Option<String>,
+    status: Option<u16>,
+}
+
+impl Streamable {
+    pub fn new(http: Http, path: &str) -> Self {
+        Self {
+            http,
+            path: path.to_owned(),
+            session: None,
+            status: None,
+        }
+    }
+
+    pub fn has_session(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// Ends the session, when the server issued one; the DELETE's status.
+    pub async fn close(&mut self) -> Option<Result<u16, CallError>> {
+        let session = self.session.take()?;
+        let answer = self
+            .http
+            .send(
+                Method::DELETE,
+                &self.path,
+                &[(SESSION_HEADER, &session)],
+                None,
+            )
+            .await;
+        Some(answer.map(|a| a.status))
+    }
+
+    async fn post(
+        &mut self,
+        method: &str,
+        body: &Value,
+        envelope: Envelope<'_>,
+    ) -> Result<Answer, CallError> {
+        let mut headers = vec![("accept", ACCEPT_BOTH)];
+        match envelope {
+            Envelope::Bare => {}
+            Envelope::Handshake(version) => {
+                if at_least(version, VERSION_HEADER_SINCE) {
+                    headers.push((VERSION_HEADER, version));
+                }
+            }
+            Envelope::Modern(version) => {
+                headers.push((VERSION_HEADER, version));
+                headers.push((METHOD_HEADER, method));
+            }
+        }
+        if let Some(session) = &self.session {
+            headers.push((SESSION_HEADER, session));
+        }
+        let answer = self
+            .http
+            .send(Method::POST, &self.path, &headers, Some(body))
+            .await?;
+        self.status = Some(answer.status);
+        if !(200..300).contains(&answer.status) {
+            return Err(answer.error().await);
+        }
+        if self.session.is_none() {
+            self.session = answer.header(SESSION_HEADER).map(str::to_owned);
+        }
+        Ok(answer)
+    }
+}
+
+impl Transport for Streamable {
+    async fn call(
+        &mut self,
+        id: u64,
+        method: &str,
+        params: &Value,
+        envelope: Envelope<'_>,
+    ) -> Result<Value, CallError> {
+        let body = jsonrpc::request(id, method, params);
+        self.post(method, &body, envelope).await?.answer(id).await
+    }
+
+    async fn notify(&mut self, method: &str, envelope: Envelope<'_>) -> Result<(), CallError> {
+        self.post(method, &jsonrpc::notification(method), envelope)
+            .await
+            .map(drop)
+    }
+
+    fn status(&self) -> Option<u16> {
+        self.status
+    }
+}
+
+/// Whether handshake `version` is `since` or later; unknown versions are not.
+fn at_least(version: &str, since: &str) -> bool {
+    let index = |v| HANDSHAKE_VERSIONS.iter().position(|known| *known == v);
+    matches!((index(version), index(since)), (Some(v), Some(s)) if v >= s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_version_header_starts_with_2025_06_18() {
+        assert!(!at_least("2024-11-05", VERSION_HEADER_SINCE));
+        assert!(!at_least("2025-03-26", VERSION_HEADER_SINCE));
+        assert!(at_least("2025-06-18", VERSION_HEADER_SINCE));
+        assert!(at_least("2025-11-25", VERSION_HEADER_SINCE));
+        assert!(!at_least("zzz", VERSION_HEADER_SINCE));
+    }
+}

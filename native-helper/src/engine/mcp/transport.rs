@@ -1,0 +1,97 @@
+//! What the handshake needs from a transport, and how an exchange can fail.
+//!
+//! Streamable HTTP, legacy HTTP+SSE and stdio move the same JSON-RPC messages
+//! in different ways; [`Transport`] is the part they share, so era detection
+//! and the list calls are written once (`handshake.rs`). [`CallError`] keeps
+//! what went wrong in terms the diagnosis can explain: an HTTP status with
+//! its headers, a JSON-RPC error, no answer, something that is not JSON-RPC.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::jsonrpc::RpcError;
+
+/// Which MCP headers (HTTP) a request carries. The `_meta` of the
+/// stateless era is in the params, so stdio needs none of this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope<'a> {
+    /// `initialize`: nothing agreed yet.
+    Bare,
+    /// After `initialize`: the agreed version, as `MCP-Protocol-Version`
+    /// from 2025-06-18 on.
+    Handshake(&'a str),
+    /// Stateless era: `MCP-Protocol-Version` and `Mcp-Method` on every request.
+    Modern(&'a str),
+}
+
+pub trait Transport {
+    /// Sends request `id` and waits for its answer, skipping whatever the
+    /// server sends first. The caller bounds the time.
+    async fn call(
+        &mut self,
+        id: u64,
+        method: &str,
+        params: &Value,
+        envelope: Envelope<'_>,
+    ) -> Result<Value, CallError>;
+
+    /// Sends a notification; HTTP servers acknowledge it with 202.
+    async fn notify(&mut self, method: &str, envelope: Envelope<'_>) -> Result<(), CallError>;
+
+    /// The HTTP status of the last exchange, for the report's steps.
+    fn status(&self) -> Option<u16> {
+        None
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CallError {
+    /// The server answered with a JSON-RPC error (over HTTP, with its status).
+    #[error("{error}")]
+    Rpc {
+        error: RpcError,
+        status: Option<u16>,
+    },
+    /// An HTTP status without a JSON-RPC answer.
+    #[error("{0}")]
+    Http(HttpRefusal),
+    /// An answer, but not JSON-RPC: an HTML page, a log line.
+    #[error("{0}")]
+    NotJsonRpc(String),
+    /// What answered does not speak HTTP.
+    #[error("{0}")]
+    NotHttp(String),
+    #[error("no answer within {} ms", .0.as_millis())]
+    Timeout(Duration),
+    /// The exchange broke off: connection closed or reset, process gone, a
+    /// limit reached.
+    #[error("{0}")]
+    Broken(String),
+}
+
+/// An HTTP answer that is not the JSON-RPC one: status, the headers that
+/// explain it, and the start of its body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpRefusal {
+    pub status: u16,
+    pub content_type: String,
+    /// The start of the body, on one line.
+    pub body: String,
+    pub www_authenticate: Option<String>,
+    pub allow: Option<String>,
+}
+
+impl std::fmt::Display for HttpRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let reason = axum::http::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        write!(f, "HTTP {} {reason}", self.status)?;
+        if !self.body.is_empty() {
+            write!(f, ": {}", self.body)?;
+        }
+        Ok(())
+    }
+}
