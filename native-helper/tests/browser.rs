@@ -22,14 +22,6 @@ struct Browser {
     _profile: TempDir,
 }
 
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 impl Browser {
     async fn start() -> Self {
         for path in [CHROMIUM, CHROMEDRIVER] {
@@ -48,11 +40,7 @@ impl Browser {
                 .ok()?;
             Some(SocketAddr::from(([127, 0, 0, 1], port)))
         });
-        let profile = TempDir(std::env::temp_dir().join(format!(
-            "portdoctor-chromium-{}-{}",
-            std::process::id(),
-            driver.addr.port()
-        )));
+        let profile = TempDir::new("chromium");
         let args = [
             "--headless",
             "--no-sandbox",

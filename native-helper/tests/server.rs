@@ -289,3 +289,86 @@ fn the_page_and_its_module_are_served() {
         assert_eq!(status_with_host(helper.addr, path, &host), 200, "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_own_page_lists_and_checks_configured_mcp_servers() {
+    let http = mcp_server("demo_server.py", &["streamable-http"]);
+    let dir = TempDir::new("ws-mcp");
+    let config = mcp_config(&dir, &format!("http://{}/mcp", http.addr));
+    let helper = helper(&["--mcp-config", config.to_str().unwrap()]);
+    let mut ws = session(helper.addr).await;
+
+    send(&mut ws, json!({"type": "mcp-servers", "id": 1})).await;
+    let listed = until_done(&mut ws, 1).await.pop().unwrap();
+    assert_eq!(listed["type"], "mcp-servers", "{listed}");
+    assert_eq!(listed["config"], config.display().to_string());
+    let crashes = listed["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "crashes")
+        .unwrap();
+    assert_eq!(crashes["kind"], "stdio");
+    assert_eq!(crashes["env"], json!(["DEMO_DB"]));
+    // Variable names only: values stay on the machine.
+    assert!(!listed.to_string().contains("/nonexistent/demo.db"));
+
+    send(
+        &mut ws,
+        json!({"type": "mcp-check", "id": 2, "name": "demo"}),
+    )
+    .await;
+    let events = until_done(&mut ws, 2).await;
+    let mcp_progress = events
+        .iter()
+        .find(|e| e["progress"]["stage"] == "mcp")
+        .expect("an mcp progress event");
+    assert_eq!(mcp_progress["progress"]["mcp"]["transport"], "stdio");
+    let report = &events.last().unwrap()["report"];
+    assert_eq!(report["mcp"]["server"]["name"], "portdoctor-demo");
+    assert_eq!(report["findings"][0]["code"], "mcp-ok");
+
+    send(
+        &mut ws,
+        json!({"type": "mcp-check", "id": 3, "name": "nope"}),
+    )
+    .await;
+    let error = until_done(&mut ws, 3).await.pop().unwrap();
+    assert_eq!(error["error"]["kind"], "config", "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no server named \"nope\"")
+    );
+}
+
+#[tokio::test]
+async fn an_allowed_foreign_origin_may_not_use_configured_servers() {
+    let dir = TempDir::new("ws-foreign");
+    let config = mcp_config(&dir, "http://127.0.0.1:1/mcp");
+    let helper = helper(&[
+        "--allow-origin",
+        "https://docs.example.com",
+        "--mcp-config",
+        config.to_str().unwrap(),
+    ]);
+    let mut ws = connect(helper.addr, "https://docs.example.com")
+        .await
+        .unwrap();
+    send(&mut ws, json!({"type": "hello", "protocol": 1})).await;
+    assert_eq!(next(&mut ws).await["type"], "hello");
+    send(&mut ws, json!({"type": "mcp-servers", "id": 1})).await;
+    send(
+        &mut ws,
+        json!({"type": "mcp-check", "id": 2, "name": "hangs"}),
+    )
+    .await;
+    for id in [1, 2] {
+        let event = next(&mut ws).await;
+        assert_eq!(event["id"], id, "{event}");
+        assert_eq!(event["error"]["kind"], "forbidden", "{event}");
+    }
+    // Nothing was started: the hanging server would have noted its pid.
+    assert!(!dir.0.join("pids").exists());
+}

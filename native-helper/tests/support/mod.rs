@@ -1,11 +1,13 @@
 //! Real processes for the integration tests: the helper binary, python's
-//! http.server, the CLI. Each is killed when dropped, so a failing assert
-//! leaves nothing behind. Ports are always chosen by the OS.
+//! http.server, MCP servers from the official Python SDK, the CLI. Each is
+//! killed when dropped, so a failing assert leaves nothing behind. Ports are
+//! always chosen by the OS.
 
 #![allow(dead_code)] // each test file uses its own subset
 
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_portdoctor");
@@ -102,6 +104,79 @@ pub fn python_http(bind: &str) -> Running {
             .ok()?;
         Some(SocketAddr::new(ip, port))
     })
+}
+
+/// The Python with the official MCP SDK: `$PORTDOCTOR_MCP_PYTHON`, or the
+/// virtualenv `.ci/run` makes in the temporary directory.
+pub fn mcp_python() -> PathBuf {
+    let python = std::env::var_os("PORTDOCTOR_MCP_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("mcp-venv/bin/python"));
+    assert!(
+        python.exists(),
+        "{} is missing: create it with `python3 -m venv {venv} && {venv}/bin/pip install mcp`, \
+         or point PORTDOCTOR_MCP_PYTHON at a Python that has the mcp package",
+        python.display(),
+        venv = python
+            .parent()
+            .and_then(|p| p.parent())
+            .unwrap_or(&python)
+            .display(),
+    );
+    python
+}
+
+/// The MCP server scripts and the test configuration.
+pub fn mcp_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/mcp")
+}
+
+/// `SCRIPT ARGS` from tests/mcp, once it prints `listening on PORT`.
+pub fn mcp_server(script: &str, args: &[&str]) -> Running {
+    let mut command = Command::new(mcp_python());
+    command.arg(mcp_dir().join(script)).args(args);
+    spawn_announcing(command, false, |line| {
+        let port = line.strip_prefix("listening on ")?.trim().parse().ok()?;
+        Some(SocketAddr::from(([127, 0, 0, 1], port)))
+    })
+}
+
+/// A directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "portdoctor-{name}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        std::fs::create_dir_all(&dir).expect("create a temporary directory");
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// tests/mcp/claude_desktop_config.json with its placeholders filled in,
+/// written to `dir`. `$PIDFILE` is where the hanging server notes its pids.
+pub fn mcp_config(dir: &TempDir, http_url: &str) -> PathBuf {
+    let template = std::fs::read_to_string(mcp_dir().join("claude_desktop_config.json"))
+        .expect("the test configuration");
+    let text = template
+        .replace("$PYTHON", &mcp_python().display().to_string())
+        .replace("$MCP_DIR", &mcp_dir().display().to_string())
+        .replace("$PIDFILE", &dir.0.join("pids").display().to_string())
+        .replace("$HTTP_URL", http_url);
+    let path = dir.0.join("claude_desktop_config.json");
+    std::fs::write(&path, text).expect("write the configuration");
+    path
 }
 
 /// A loopback port with nothing listening on it.

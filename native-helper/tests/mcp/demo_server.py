@@ -1,0 +1,119 @@
+"""A real MCP server from the official Python SDK, for portdoctor's tests.
+
+    demo_server.py stdio
+    demo_server.py streamable-http [--path /mcp] [--guard] [--era handshake]
+    demo_server.py sse [--guard]
+
+HTTP transports listen on 127.0.0.1 on a port the OS chooses and print
+`listening on PORT` once the server accepts requests: the tests read that
+line instead of sleeping.
+
+`--guard` turns on the SDK's transport security allowing only 127.0.0.1 as
+Host and http://127.0.0.1:* as Origin, so `localhost` gets the SDK's 421 and
+any other page's Origin its 403.
+
+`--era handshake` makes the server what a 2025 SDK is: the SDK routes a
+request by its MCP-Protocol-Version header, so dropping stateless-era values
+sends `server/discover` down the SDK's own handshake-era path, which answers
+it 400 for want of a session.
+
+The tests assert the name, version and tool names below exactly.
+"""
+
+import argparse
+import socket
+import sys
+
+import uvicorn
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+
+NAME = "portdoctor-demo"
+VERSION = "1.4.2"
+
+server = MCPServer(NAME, version=VERSION)
+
+
+@server.tool()
+def add(a: int, b: int) -> int:
+    """Add two numbers."""
+    return a + b
+
+
+@server.tool()
+def echo(text: str) -> str:
+    """Say it back."""
+    return text
+
+
+@server.resource("demo://greeting")
+def greeting() -> str:
+    """A fixed text."""
+    return "hello"
+
+
+@server.prompt()
+def review(code: str) -> str:
+    """Ask for a review."""
+    return f"Review this:\n{code}"
+
+
+HANDSHAKE_VERSIONS = {"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"}
+
+
+def handshake_era_only(app):
+    """Drops MCP-Protocol-Version headers naming a stateless-era version."""
+
+    async def wrapped(scope, receive, send):
+        if scope["type"] == "http":
+            scope = dict(scope)
+            scope["headers"] = [
+                (k, v)
+                for k, v in scope["headers"]
+                if k != b"mcp-protocol-version" or v.decode("latin-1") in HANDSHAKE_VERSIONS
+            ]
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+class Announcing(uvicorn.Server):
+    """Prints the port once uvicorn has started serving."""
+
+    async def startup(self, sockets=None):
+        await super().startup(sockets)
+        port = sockets[0].getsockname()[1]
+        print(f"listening on {port}", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("transport", choices=["stdio", "streamable-http", "sse"])
+    parser.add_argument("--path", default="/mcp")
+    parser.add_argument("--guard", action="store_true")
+    parser.add_argument("--era", choices=["handshake", "any"], default="any")
+    args = parser.parse_args()
+    if args.transport == "stdio":
+        server.run("stdio")
+        return
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection=args.guard,
+        allowed_hosts=["127.0.0.1:*"],
+        allowed_origins=["http://127.0.0.1:*"],
+    )
+    if args.transport == "sse":
+        app = server.sse_app(transport_security=security)
+    else:
+        app = server.streamable_http_app(
+            streamable_http_path=args.path, transport_security=security
+        )
+        if args.era == "handshake":
+            app = handshake_era_only(app)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    Announcing(config).run(sockets=[sock])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
