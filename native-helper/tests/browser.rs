@@ -92,6 +92,15 @@ impl Browser {
             .unwrap();
     }
 
+    /// Brings an element into the viewport, for a screenshot that shows it.
+    async fn scroll_to(&self, element: &fantoccini::elements::Element) {
+        let element = serde_json::to_value(element).unwrap();
+        self.client
+            .execute("arguments[0].scrollIntoView()", vec![element])
+            .await
+            .unwrap();
+    }
+
     async fn screenshot(&self, name: &str) {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts");
         std::fs::create_dir_all(&dir).unwrap();
@@ -172,6 +181,73 @@ async fn page_checks_an_open_port_and_a_refused_one() {
     let summary = finding.find(Locator::Css(".pd-summary")).await.unwrap();
     assert!(summary.text().await.unwrap().contains("65535"));
     browser.screenshot("browser-out-of-range.png").await;
+
+    browser.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn page_renders_an_mcp_report_and_checks_a_configured_server() {
+    let http = mcp_server("demo_server.py", &["streamable-http"]);
+    let url = format!("http://{}/mcp", http.addr);
+    let dir = TempDir::new("browser-mcp");
+    let config = mcp_config(&dir, &url);
+    let helper = helper(&["--mcp-config", config.to_str().unwrap()]);
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("http://{}/", helper.addr))
+        .await
+        .unwrap();
+    browser.wait_for(".pd-status[data-state=open]").await;
+
+    // An MCP URL: the report has an MCP section with who, what and how.
+    browser.check(&url).await;
+    let mcp = browser
+        .wait_for(".pd-mcp[data-transport=streamable-http]")
+        .await;
+    assert_eq!(
+        mcp.attr("data-era").await.unwrap().as_deref(),
+        Some("stateless")
+    );
+    let text = |css: &'static str| {
+        let mcp = mcp.clone();
+        async move {
+            mcp.find(Locator::Css(css))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(text(".pd-mcp-server").await, "portdoctor-demo 1.4.2");
+    assert_eq!(text(".pd-mcp-protocol").await, "2026-07-28");
+    assert_eq!(text(".pd-mcp-tool-count").await, "2 tools");
+    let tools = mcp
+        .find_all(Locator::Css(".pd-mcp-tools li"))
+        .await
+        .unwrap();
+    let mut names = Vec::new();
+    for tool in tools {
+        names.push(tool.text().await.unwrap());
+    }
+    assert_eq!(names, ["add", "echo"]);
+    browser.wait_for(".pd-finding[data-code=mcp-ok]").await;
+    browser.scroll_to(&mcp).await;
+    browser.screenshot("browser-mcp.png").await;
+
+    // The configured servers, each with a Check button that names it.
+    browser
+        .wait_for(".pd-mcp-entry[data-name=demo] .pd-mcp-check")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let stdio = browser.wait_for(".pd-mcp[data-transport=stdio]").await;
+    let server = stdio.find(Locator::Css(".pd-mcp-server")).await.unwrap();
+    assert_eq!(server.text().await.unwrap(), "portdoctor-demo 1.4.2");
+    browser.scroll_to(&stdio).await;
+    browser.screenshot("browser-mcp-stdio.png").await;
 
     browser.client.close().await.unwrap();
 }

@@ -50,6 +50,7 @@ pub fn mount(root: Element, options: JsValue) -> Result<Checker, JsValue> {
     });
     listen(&inner.ui.form, "submit", &inner.handlers.submit, true)?;
     listen(&inner.ui.retry, "click", &inner.handlers.retry, true)?;
+    listen(&inner.ui.mcp_list, "click", &inner.handlers.mcp_check, true)?;
     inner.connect()?;
     Ok(Checker { _inner: inner })
 }
@@ -101,6 +102,8 @@ struct Ui {
     report: Element,
     progress: Element,
     result: Element,
+    /// Where the configured MCP servers are listed, with their Check buttons.
+    mcp_list: Element,
 }
 
 impl Ui {
@@ -119,6 +122,7 @@ impl Ui {
             report: find(&container, "pd-report")?,
             progress: find(&container, "pd-progress")?,
             result: find(&container, "pd-result")?,
+            mcp_list: find(&container, "pd-mcp-list")?,
             container,
         })
     }
@@ -134,6 +138,7 @@ struct Handlers {
     close: Handler,
     submit: Handler,
     retry: Handler,
+    mcp_check: Handler,
 }
 
 impl Handlers {
@@ -150,6 +155,7 @@ impl Handlers {
             close: handler(Inner::on_close),
             submit: handler(Inner::on_submit),
             retry: handler(Inner::on_retry),
+            mcp_check: handler(Inner::on_mcp_check),
         }
     }
 }
@@ -254,8 +260,29 @@ impl Inner {
 
     fn on_submit(&self, event: Event) -> Result<(), JsValue> {
         event.prevent_default();
+        let frame = self.session.borrow_mut().check(&self.ui.input.value());
+        self.start(frame)
+    }
+
+    /// A click in the list of configured servers: the Check button names
+    /// its server, and only the name goes to the helper.
+    fn on_mcp_check(&self, event: Event) -> Result<(), JsValue> {
+        let button = event
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .map(|e| e.closest(".pd-mcp-check"))
+            .transpose()?
+            .flatten();
+        let Some(name) = button.and_then(|b| b.get_attribute("data-name")) else {
+            return Ok(());
+        };
+        let frame = self.session.borrow_mut().mcp_check(&name);
+        self.start(frame)
+    }
+
+    /// Clears the report region for a request that is now the shown one.
+    fn start(&self, frame: String) -> Result<(), JsValue> {
         let ui = &self.ui;
-        let frame = self.session.borrow_mut().check(&ui.input.value());
         ui.progress.set_text_content(None);
         ui.result.set_text_content(None);
         self.show_state()?;
@@ -285,9 +312,20 @@ impl Inner {
     fn apply(&self, change: Change) -> Result<(), JsValue> {
         let ui = &self.ui;
         match change {
-            Change::Greeted { protocol, server } => ui
-                .status_text
-                .set_text_content(Some(&view::hello_status(protocol, &server))),
+            Change::Greeted { protocol, server } => {
+                ui.status_text
+                    .set_text_content(Some(&view::hello_status(protocol, &server)));
+                let frame = self.session.borrow_mut().mcp_servers();
+                self.send_now(&frame)?;
+            }
+            Change::McpServers { config, servers } => {
+                ui.mcp_list.set_text_content(None);
+                self.append(&ui.mcp_list, view::mcp_servers(&config, &servers))?;
+            }
+            Change::McpServersUnavailable(message) => {
+                ui.mcp_list.set_text_content(None);
+                self.append(&ui.mcp_list, view::mcp_note(&message))?;
+            }
             Change::Step(progress) => {
                 self.append(&ui.progress, view::progress_item(&progress))?;
             }
@@ -323,6 +361,7 @@ impl Drop for Inner {
         }
         let _ = listen(&self.ui.form, "submit", &self.handlers.submit, false);
         let _ = listen(&self.ui.retry, "click", &self.handlers.retry, false);
+        let _ = listen(&self.ui.mcp_list, "click", &self.handlers.mcp_check, false);
         self.ui.container.remove();
     }
 }

@@ -3,11 +3,13 @@
 //! Several checks may be in flight on one connection; the page shows only the
 //! latest. This module hands out request ids, remembers which one is on
 //! screen, and turns each incoming frame into at most one [`Change`] for the
-//! view, dropping events of requests the user has moved on from. Being free of
-//! `web_sys`, it is tested on the host.
+//! view, dropping events of requests the user has moved on from. The list of
+//! configured MCP servers is a request of its own, shown in its own place.
+//! Being free of `web_sys`, it is tested on the host.
 
 use protocol::{
-    ClientMessage, ErrorKind, PROTOCOL_VERSION, Progress, Report, RequestId, ServerMessage,
+    ClientMessage, ErrorKind, McpServerEntry, PROTOCOL_VERSION, Progress, Report, RequestId,
+    ServerMessage,
 };
 
 /// What the report region shows; its name is the region's `data-state`.
@@ -45,12 +47,21 @@ pub enum Change {
         kind: Option<ErrorKind>,
         message: String,
     },
+    /// The desktop assistant's configured MCP servers.
+    McpServers {
+        config: String,
+        servers: Vec<McpServerEntry>,
+    },
+    /// They could not be listed: no configuration, or not for this page.
+    McpServersUnavailable(String),
 }
 
 #[derive(Debug)]
 pub struct Session {
     next_id: RequestId,
     shown: Option<RequestId>,
+    /// The latest request for the configured MCP servers.
+    listing: Option<RequestId>,
     state: ReportState,
 }
 
@@ -59,6 +70,7 @@ impl Default for Session {
         Self {
             next_id: 1,
             shown: None,
+            listing: None,
             state: ReportState::Idle,
         }
     }
@@ -81,15 +93,39 @@ impl Session {
     /// frame to send. The target goes as typed (trimmed): the helper owns
     /// parsing, so an empty or odd target gets its explanation, not ours.
     pub fn check(&mut self, target: &str) -> String {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.shown = Some(id);
-        self.state = ReportState::Running;
-        encode(&ClientMessage::Check {
+        let target = target.trim().to_owned();
+        self.show(|id| ClientMessage::Check {
             id,
-            target: target.trim().to_owned(),
+            target,
             options: Default::default(),
         })
+    }
+
+    /// Checks a configured MCP server, named by its key in the
+    /// configuration, and shows it from now on.
+    pub fn mcp_check(&mut self, name: &str) -> String {
+        let name = name.to_owned();
+        self.show(|id| ClientMessage::McpCheck { id, name })
+    }
+
+    /// Asks for the configured MCP servers.
+    pub fn mcp_servers(&mut self) -> String {
+        let id = self.fresh_id();
+        self.listing = Some(id);
+        encode(&ClientMessage::McpServers { id })
+    }
+
+    fn show(&mut self, request: impl FnOnce(RequestId) -> ClientMessage) -> String {
+        let id = self.fresh_id();
+        self.shown = Some(id);
+        self.state = ReportState::Running;
+        encode(&request(id))
+    }
+
+    fn fresh_id(&mut self) -> RequestId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
     }
 
     /// Reads one text frame from the helper.
@@ -115,6 +151,15 @@ impl Session {
                 self.state = ReportState::Done;
                 Change::Finished(report)
             }),
+            ServerMessage::McpServers {
+                id,
+                config,
+                servers,
+            } => (self.listing == Some(id)).then_some(Change::McpServers { config, servers }),
+            ServerMessage::Error {
+                id: Some(id),
+                error,
+            } if self.listing == Some(id) => Some(Change::McpServersUnavailable(error.message)),
             ServerMessage::Error {
                 id: Some(id),
                 error,
@@ -125,7 +170,7 @@ impl Session {
                 Some(self.fail(Some(error.kind), error.message))
             }
             // The page never asks for the machine-wide listener list.
-            ServerMessage::Listeners { .. } | ServerMessage::McpServers { .. } => None,
+            ServerMessage::Listeners { .. } => None,
         }
     }
 
@@ -271,6 +316,60 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_configured_server_is_checked_by_name_and_shown() {
+        let mut session = Session::default();
+        let frame = session.mcp_check("files");
+        let id = match ClientMessage::decode(&frame).unwrap() {
+            ClientMessage::McpCheck { id, name } => {
+                assert_eq!(name, "files");
+                id
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(session.state(), ReportState::Running);
+        assert!(matches!(
+            session.receive(&progress(id)),
+            Some(Change::Step(_))
+        ));
+    }
+
+    #[test]
+    fn the_server_list_goes_to_its_own_place() {
+        let mut session = Session::default();
+        let shown = id_of(&session.check("8080"));
+        let listing = match ClientMessage::decode(&session.mcp_servers()).unwrap() {
+            ClientMessage::McpServers { id } => id,
+            other => panic!("{other:?}"),
+        };
+        let listed = frame(ServerMessage::McpServers {
+            id: listing,
+            config: "/c.json".into(),
+            servers: vec![],
+        });
+        assert_eq!(
+            session.receive(&listed),
+            Some(Change::McpServers {
+                config: "/c.json".into(),
+                servers: vec![]
+            })
+        );
+        // Refused: said in the list's place, the shown check carries on.
+        let refused = frame(ServerMessage::Error {
+            id: Some(listing),
+            error: ProtocolError::new(ErrorKind::Forbidden, "own page only"),
+        });
+        assert_eq!(
+            session.receive(&refused),
+            Some(Change::McpServersUnavailable("own page only".into()))
+        );
+        assert_eq!(session.state(), ReportState::Running);
+        assert!(matches!(
+            session.receive(&progress(shown)),
+            Some(Change::Step(_))
+        ));
     }
 
     #[test]

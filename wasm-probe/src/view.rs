@@ -7,8 +7,8 @@
 //! prefix so the component can live inside any page.
 
 use protocol::{
-    AddressResult, DEFAULT_PORT, ErrorKind, Family, Finding, Listener, McpReport, PROTOCOL_VERSION,
-    Progress, Report, Severity, Verdict, WS_PATH,
+    AddressResult, DEFAULT_PORT, ErrorKind, Family, Finding, Listener, McpReport, McpServerEntry,
+    McpServerKind, McpTransport, PROTOCOL_VERSION, Progress, Report, Severity, Verdict, WS_PATH,
 };
 use serde::Serialize;
 
@@ -136,6 +136,14 @@ pub fn skeleton(target: &str) -> Element {
                 .child(el("ol", "pd-progress"))
                 .child(el("div", "pd-result")),
         )
+        .child(
+            el("section", "pd-mcp-config")
+                .attr("aria-label", "Configured MCP servers")
+                .child(el("h2", "pd-heading").text("The desktop assistant's MCP servers"))
+                .child(el("div", "pd-mcp-list").child(mcp_note(
+                    "Asking the helper for the servers in claude_desktop_config.json…",
+                ))),
+        )
 }
 
 /// One line of progress per finished stage.
@@ -219,6 +227,7 @@ pub fn report_view(report: &Report) -> Element {
                 .then(|| listeners(&report.listeners)),
         )
         .children(service(report))
+        .children(report.mcp.as_ref().map(mcp))
 }
 
 fn verdict(report: &Report) -> Element {
@@ -354,59 +363,184 @@ fn listeners(listeners: &[Listener]) -> Element {
     ))
 }
 
-/// What answers on the port and, for MCP servers, the handshake; `None` when
-/// identification did not run.
+/// What answers on the port; `None` when identification did not run.
 fn service(report: &Report) -> Option<Element> {
     let service = &report.service;
-    let mut facts: Vec<(&str, String)> = Vec::new();
+    let mut rows: Vec<(&str, &'static str, String)> = Vec::new();
     if let Some(protocol) = &service.protocol {
         let mut text = wire_name(protocol);
         if let Some(detail) = &service.detail {
             text.push_str(&format!(": {detail}"));
         }
-        facts.push(("Protocol", text));
+        rows.push(("Protocol", "", text));
     }
     if let Some(banner) = &service.banner {
-        facts.push(("Banner", banner.clone()));
+        rows.push(("Banner", "", banner.clone()));
     }
-    if let Some(mcp) = &report.mcp {
-        facts.push(("MCP", mcp_text(mcp)));
-    }
-    if facts.is_empty() {
-        return None;
-    }
-    Some(
-        section("Service", "pd-section").child(
-            el("dl", "pd-facts").children(
-                facts
-                    .into_iter()
-                    .flat_map(|(term, value)| [el("dt", "").text(term), el("dd", "").text(value)]),
-            ),
-        ),
+    (!rows.is_empty()).then(|| section("Service", "pd-section").child(facts(rows)))
+}
+
+/// Terms and values; a value's class is its hook.
+fn facts(rows: Vec<(&str, &'static str, String)>) -> Element {
+    el("dl", "pd-facts").children(
+        rows.into_iter().flat_map(|(term, class, value)| {
+            [el("dt", "").text(term), el("dd", class).text(value)]
+        }),
     )
 }
 
-/// `demo 1.2 over streamable-http (handshake era) at URL, protocol 2025-06-18, 3 tools, in 1.23 ms`.
-fn mcp_text(mcp: &McpReport) -> String {
-    let mut parts = Vec::new();
-    let who = match &mcp.server {
+/// The MCP server that answered: who and where, the protocol agreed, what it
+/// offers, and each exchange with its time.
+fn mcp(mcp: &McpReport) -> Element {
+    let mut rows = vec![
+        ("Server", "pd-mcp-server", server_name(mcp)),
+        (
+            if mcp.transport == McpTransport::Stdio {
+                "Command"
+            } else {
+                "Endpoint"
+            },
+            "pd-mcp-url",
+            mcp.url.clone(),
+        ),
+        (
+            "Transport",
+            "pd-mcp-transport",
+            format!(
+                "{}, {} era",
+                transport_label(mcp.transport),
+                wire_name(&mcp.era)
+            ),
+        ),
+        (
+            "Protocol",
+            "pd-mcp-protocol",
+            mcp.protocol_version
+                .clone()
+                .unwrap_or_else(|| "none agreed".to_owned()),
+        ),
+        (
+            "Versions",
+            "",
+            format!(
+                "server {}; portdoctor {}",
+                mcp.server_versions.join(", "),
+                mcp.client_versions.join(", ")
+            ),
+        ),
+    ];
+    if !mcp.capabilities.is_empty() {
+        rows.push(("Capabilities", "", mcp.capabilities.join(", ")));
+    }
+    for (term, count) in [("Resources", mcp.resources), ("Prompts", mcp.prompts)] {
+        if let Some(count) = count {
+            rows.push((term, "", count.to_string()));
+        }
+    }
+    let tools = mcp.tools.map(|count| {
+        el("div", "pd-mcp-tools-block")
+            .child(el("p", "pd-mcp-tool-count").text(match count {
+                1 => "1 tool".to_owned(),
+                n => format!("{n} tools"),
+            }))
+            .child(
+                el("ul", "pd-mcp-tools").children(
+                    mcp.tool_names
+                        .iter()
+                        .map(|name| el("li", "").child(el("code", "").text(name))),
+                ),
+            )
+    });
+    section("MCP server", "pd-section pd-mcp")
+        .attr("data-transport", wire_name(&mcp.transport))
+        .attr("data-era", wire_name(&mcp.era))
+        .child(facts(rows))
+        .children(tools)
+        .children((!mcp.steps.is_empty()).then(|| {
+            table(
+                &["Step", "HTTP", "Time"],
+                mcp.steps.iter().map(|step| {
+                    el("tr", "pd-mcp-step")
+                        .child(el("td", "pd-addr").text(&step.step))
+                        .child(
+                            el("td", "pd-num")
+                                .text(step.http_status.map(|s| s.to_string()).unwrap_or_default()),
+                        )
+                        .child(el("td", "pd-num").text(ms(step.elapsed_us)))
+                }),
+            )
+        }))
+}
+
+fn server_name(mcp: &McpReport) -> String {
+    match &mcp.server {
         Some(server) => format!("{} {}", server.name, server.version),
-        None => "a server".to_owned(),
-    };
-    parts.push(format!(
-        "{who} over {} ({} era) at {}",
-        wire_name(&mcp.transport),
-        wire_name(&mcp.era),
-        mcp.url
-    ));
+        None => "(no name given)".to_owned(),
+    }
+}
+
+fn transport_label(transport: McpTransport) -> &'static str {
+    match transport {
+        McpTransport::StreamableHttp => "Streamable HTTP",
+        McpTransport::Sse => "legacy HTTP+SSE",
+        McpTransport::Stdio => "stdio",
+    }
+}
+
+/// `demo 1.2 over Streamable HTTP, protocol 2025-06-18, 3 tools`.
+fn mcp_text(mcp: &McpReport) -> String {
+    let mut parts = vec![format!(
+        "{} over {}",
+        server_name(mcp),
+        transport_label(mcp.transport)
+    )];
     if let Some(version) = &mcp.protocol_version {
         parts.push(format!("protocol {version}"));
     }
     if let Some(tools) = mcp.tools {
         parts.push(format!("{tools} tools"));
     }
-    parts.push(format!("in {}", ms(mcp.elapsed_us)));
     parts.join(", ")
+}
+
+/// The desktop assistant's configured servers, each with a Check button
+/// that names it (`data-name`): the helper finds the command itself.
+pub fn mcp_servers(config: &str, servers: &[McpServerEntry]) -> Element {
+    if servers.is_empty() {
+        return mcp_note(&format!("No MCP servers are configured in {config}."));
+    }
+    el("div", "pd-mcp-config-body")
+        .child(el("p", "pd-note").text(format!("From {config}")))
+        .child(
+            el("ul", "pd-mcp-servers").children(servers.iter().map(|server| {
+                let how = match server.kind {
+                    McpServerKind::Stdio => {
+                        std::iter::once(server.command.clone().unwrap_or_default())
+                            .chain(server.args.iter().cloned())
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    }
+                    McpServerKind::Url => server.url.clone().unwrap_or_default(),
+                    McpServerKind::Invalid => server.problem.clone().unwrap_or_default(),
+                };
+                el("li", "pd-mcp-entry")
+                    .attr("data-name", &server.name)
+                    .attr("data-kind", wire_name(&server.kind))
+                    .child(el("strong", "pd-mcp-entry-name").text(&server.name))
+                    .child(el("code", "pd-mcp-entry-how").text(how))
+                    .child(
+                        el("button", "pd-button pd-mcp-check")
+                            .attr("type", "button")
+                            .attr("data-name", &server.name)
+                            .text("Check"),
+                    )
+            })),
+        )
+}
+
+/// A line in place of the list: still asking, nothing found, or refused.
+pub fn mcp_note(text: &str) -> Element {
+    el("p", "pd-note pd-mcp-note").text(text)
 }
 
 #[cfg(test)]
@@ -521,6 +655,7 @@ mod tests {
         report.verdict = Verdict::Invalid;
         report.addresses.clear();
         report.listeners.clear();
+        report.mcp = None;
         let view = report_view(&report);
         assert!(view.find_all("pd-address").is_empty());
         assert!(view.find_tag("table").is_empty());
@@ -528,15 +663,80 @@ mod tests {
     }
 
     #[test]
-    fn service_and_mcp_are_described() {
+    fn the_service_is_described() {
         let view = report_view(&sample_report());
         let facts = view.find("pd-facts").text_content();
         assert!(facts.contains("http: nginx"), "{facts}");
-        assert!(
-            facts.contains("demo 1.2 over streamable-http (handshake era)"),
-            "{facts}"
+    }
+
+    #[test]
+    fn the_mcp_section_carries_its_hooks() {
+        let view = report_view(&sample_report());
+        let mcp = view.find("pd-mcp");
+        assert_eq!(mcp.get("data-transport"), Some("streamable-http"));
+        assert_eq!(mcp.get("data-era"), Some("handshake"));
+        assert_eq!(mcp.find("pd-mcp-server").text_content(), "demo 1.2");
+        assert_eq!(mcp.find("pd-mcp-protocol").text_content(), "2025-06-18");
+        assert_eq!(
+            mcp.find("pd-mcp-url").text_content(),
+            "http://localhost:8080/mcp"
         );
-        assert!(facts.contains("3 tools"), "{facts}");
+        assert_eq!(mcp.find("pd-mcp-tool-count").text_content(), "3 tools");
+        let tools: Vec<String> = mcp
+            .find("pd-mcp-tools")
+            .find_tag("li")
+            .iter()
+            .map(|li| li.text_content())
+            .collect();
+        assert_eq!(tools, ["add", "echo", "search"]);
+        let step = mcp.find("pd-mcp-step").text_content();
+        assert_eq!(step, "initialize2000.80 ms");
+    }
+
+    #[test]
+    fn no_mcp_section_without_an_mcp_server() {
+        let mut report = sample_report();
+        report.mcp = None;
+        assert!(report_view(&report).find_all("pd-mcp").is_empty());
+    }
+
+    #[test]
+    fn configured_servers_have_a_check_button_each() {
+        let entry = |name: &str, kind| McpServerEntry {
+            name: name.into(),
+            kind,
+            command: Some("npx".into()),
+            args: vec!["-y".into(), "server-files".into()],
+            env: vec!["TOKEN".into()],
+            url: None,
+            problem: Some("no command".into()),
+        };
+        let view = mcp_servers(
+            "/home/a/.config/Claude/claude_desktop_config.json",
+            &[
+                entry("files", McpServerKind::Stdio),
+                entry("typo", McpServerKind::Invalid),
+            ],
+        );
+        let rows = view.find_all("pd-mcp-entry");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].get("data-name"), Some("files"));
+        assert_eq!(rows[0].get("data-kind"), Some("stdio"));
+        assert_eq!(
+            rows[0].find("pd-mcp-entry-how").text_content(),
+            "npx -y server-files"
+        );
+        assert_eq!(
+            rows[1].find("pd-mcp-entry-how").text_content(),
+            "no command"
+        );
+        let button = rows[0].find("pd-mcp-check");
+        assert_eq!(button.get("data-name"), Some("files"));
+        assert_eq!(button.get("type"), Some("button"));
+        assert_eq!(
+            mcp_servers("/c.json", &[]).text_content(),
+            "No MCP servers are configured in /c.json."
+        );
     }
 
     #[test]
@@ -568,6 +768,10 @@ mod tests {
                 listeners: report.listeners.clone(),
             },
             Progress::Listeners { listeners: vec![] },
+            Progress::Mcp {
+                mcp: report.mcp.clone().map(Box::new),
+            },
+            Progress::Mcp { mcp: None },
         ]
         .iter()
         .map(|p| progress_item(p).text_content())
@@ -582,6 +786,8 @@ mod tests {
                 "127.0.0.1:8080: refused in 0.04 ms (Connection refused (os error 111))",
                 "Listening: node (pid 4242) on [::1]:8080",
                 "No process listens on this port, as far as the socket table shows",
+                "MCP: demo 1.2 over Streamable HTTP, protocol 2025-06-18, 3 tools",
+                "No MCP server answered",
             ]
         );
     }
