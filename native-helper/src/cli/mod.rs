@@ -178,10 +178,7 @@ async fn mcp(args: McpArgs) -> ExitCode {
             .collect(),
     };
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&checked).expect("reports always serialise")
-        );
+        print_json(&checked);
     } else {
         print!("{}", render::configured(&checked));
     }
@@ -190,14 +187,19 @@ async fn mcp(args: McpArgs) -> ExitCode {
 
 fn print_report(report: &Report, json: bool) -> ExitCode {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(report).expect("reports always serialise")
-        );
+        print_json(report);
     } else {
         print!("{}", render::report(report));
     }
     ExitCode::from(report.exit_code() as u8)
+}
+
+/// Reports and listeners are plain data: they always serialise.
+fn print_json(value: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(json) => println!("{json}"),
+        Err(e) => eprintln!("portdoctor: cannot write JSON: {e}"),
+    }
 }
 
 async fn listeners(args: ListenersArgs) -> ExitCode {
@@ -205,10 +207,7 @@ async fn listeners(args: ListenersArgs) -> ExitCode {
         Ok(all) => {
             let all: Vec<_> = all.iter().map(engine::listeners::to_report).collect();
             if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&all).expect("listeners always serialise")
-                );
+                print_json(&all);
             } else {
                 print!("{}", render::listeners(&all));
             }

@@ -22,7 +22,7 @@ use tokio::net::TcpStream;
 
 use super::event_stream::{Event, MAX_EVENT, Parser};
 use super::jsonrpc::{self, Found};
-use super::transport::{CallError, HttpRefusal};
+use super::transport::{CallError, HttpRefusal, answered};
 
 /// Largest JSON body we read (a long tool list fits many times over).
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -184,14 +184,12 @@ impl Answer {
         let www_authenticate = self
             .header(header::WWW_AUTHENTICATE.as_str())
             .map(str::to_owned);
-        let allow = self.header(header::ALLOW.as_str()).map(str::to_owned);
         let body = self.text().await.unwrap_or_default();
         HttpRefusal {
             status,
             content_type,
             body: snippet(&body),
             www_authenticate,
-            allow,
         }
     }
 
@@ -296,13 +294,7 @@ impl Events {
                 continue;
             }
             match jsonrpc::answer_in(&event.data, id) {
-                Found::Answer(Ok(result)) => return Ok(result),
-                Found::Answer(Err(error)) => {
-                    return Err(CallError::Rpc {
-                        error,
-                        status: None,
-                    });
-                }
+                Found::Answer(answer) => return answered(answer),
                 Found::Other => {}
                 Found::NotJsonRpc => {
                     return Err(CallError::NotJsonRpc(format!(

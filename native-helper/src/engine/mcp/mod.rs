@@ -224,7 +224,7 @@ async fn endpoint(http: &Http, path: &str, limits: Limits) -> Endpoint {
     let mut talk = converse(&mut streamable, limits, false, true).await;
     let session = streamable.has_session();
     let closing = Instant::now();
-    if let Some(Ok(status)) = streamable.close().await {
+    if let Ok(Some(Ok(status))) = tokio::time::timeout(limits.timeout, streamable.close()).await {
         talk.steps
             .push(step(&format!("DELETE {path}"), Some(status), closing));
     }
@@ -239,7 +239,7 @@ async fn endpoint(http: &Http, path: &str, limits: Limits) -> Endpoint {
     let mut legacy = match opened {
         Ok(legacy) => legacy,
         Err(error) => {
-            return match failure(http, &url, "GET", error) {
+            return match failure(http, &url, &format!("GET {path}"), error) {
                 Endpoint::Absent(got) => Endpoint::Absent(format!("POST: {posted}; GET: {got}")),
                 other => other,
             };

@@ -51,6 +51,7 @@ impl LegacySse {
     }
 
     async fn post(&mut self, body: &Value) -> Result<(), CallError> {
+        self.status = None;
         let answer = self
             .http
             .send(

@@ -24,7 +24,7 @@ use tokio::task::JoinHandle;
 
 use super::http::snippet;
 use super::jsonrpc::{self, Found};
-use super::transport::{CallError, Envelope, Transport};
+use super::transport::{CallError, Envelope, Transport, answered};
 
 /// Longest stdout line we hold.
 const MAX_LINE: usize = 4 * 1024 * 1024;
@@ -250,13 +250,7 @@ impl Transport for Stdio {
         for _ in 0..MAX_LINES {
             let line = self.line().await?;
             match jsonrpc::answer_in(&line, id) {
-                Found::Answer(Ok(result)) => return Ok(result),
-                Found::Answer(Err(error)) => {
-                    return Err(CallError::Rpc {
-                        error,
-                        status: None,
-                    });
-                }
+                Found::Answer(answer) => return answered(answer),
                 Found::Other => {}
                 Found::NotJsonRpc => {
                     if !line.trim().is_empty() && self.stray.len() < STRAY_LINES {

@@ -80,6 +80,7 @@ impl Streamable {
         if let Some(session) = &self.session {
             headers.push((SESSION_HEADER, session));
         }
+        self.status = None;
         let answer = self
             .http
             .send(Method::POST, &self.path, &headers, Some(body))

@@ -70,6 +70,15 @@ pub enum CallError {
     Broken(String),
 }
 
+/// The answer found in a stream of messages (SSE events, stdout lines): the
+/// result, or the server's JSON-RPC error.
+pub fn answered(answer: Result<Value, RpcError>) -> Result<Value, CallError> {
+    answer.map_err(|error| CallError::Rpc {
+        error,
+        status: None,
+    })
+}
+
 /// An HTTP answer that is not the JSON-RPC one: status, the headers that
 /// explain it, and the start of its body.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -79,7 +88,6 @@ pub struct HttpRefusal {
     /// The start of the body, on one line.
     pub body: String,
     pub www_authenticate: Option<String>,
-    pub allow: Option<String>,
 }
 
 impl std::fmt::Display for HttpRefusal {
