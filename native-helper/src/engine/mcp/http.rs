@@ -212,7 +212,7 @@ impl Answer {
         if self.is_event_stream() {
             return Events::new(self).answer(id).await;
         }
-        let json = self.media_type() == "application/json";
+        let media = self.media_type();
         let status = self.status;
         let text = self.text().await?;
         match jsonrpc::answer_in(&text, id) {
@@ -221,17 +221,15 @@ impl Answer {
                 error,
                 status: Some(status),
             }),
-            _ if json => Err(CallError::NotJsonRpc(format!(
+            _ if media == "application/json" => Err(CallError::NotJsonRpc(format!(
                 "the JSON answer holds no response to request {id}: {}",
                 snippet(&text)
             ))),
+            _ if text.is_empty() => Err(CallError::NotJsonRpc(format!(
+                "HTTP {status} with an empty body"
+            ))),
             _ => Err(CallError::NotJsonRpc(format!(
-                "HTTP {status} {}: {}",
-                if text.is_empty() {
-                    "with an empty body"
-                } else {
-                    "with"
-                },
+                "HTTP {status} {media}, not JSON-RPC: {}",
                 snippet(&text)
             ))),
         }

@@ -128,6 +128,58 @@ fn at_least(version: &str, since: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server that answers one request with `response`, whatever it was.
+    async fn answering(response: &'static str) -> Http {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let _ = socket.write_all(response.as_bytes()).await;
+        });
+        Http::new(addr, "127.0.0.1", addr.port(), None)
+    }
+
+    #[tokio::test]
+    async fn a_stream_answer_comes_after_notifications() {
+        let http = answering(concat!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n",
+            // Names the header in a value: not a session.
+            "access-control-expose-headers: mcp-session-id\r\n\r\n",
+            "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}\n\n",
+            ": keep-alive\n\n",
+            "data: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"tools\":[]}}\n\n",
+        ))
+        .await;
+        let mut transport = Streamable::new(http, "/mcp");
+        let result = transport
+            .call(7, "tools/list", &json!({}), Envelope::Bare)
+            .await;
+        assert_eq!(result, Ok(json!({"tools": []})));
+        assert!(!transport.has_session());
+        assert_eq!(transport.status(), Some(200));
+    }
+
+    #[tokio::test]
+    async fn an_html_page_is_not_json_rpc() {
+        let http = answering(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 24\r\n\r\n<!doctype html><p>hi</p>",
+        )
+        .await;
+        let result = Streamable::new(http, "/")
+            .call(1, "server/discover", &json!({}), Envelope::Bare)
+            .await;
+        assert_eq!(
+            result,
+            Err(CallError::NotJsonRpc(
+                "HTTP 200 text/html, not JSON-RPC: <!doctype html><p>hi</p>".into()
+            ))
+        );
+    }
 
     #[test]
     fn the_version_header_starts_with_2025_06_18() {
