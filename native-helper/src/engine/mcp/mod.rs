@@ -221,7 +221,7 @@ pub async fn check_http(
 async fn endpoint(http: &Http, path: &str, limits: Limits) -> Endpoint {
     let url = http.url(path);
     let mut streamable = streamable::Streamable::new(http.clone(), path);
-    let mut talk = converse(&mut streamable, limits, false, true).await;
+    let mut talk = converse(&mut streamable, limits, Opening::Discover).await;
     let session = streamable.has_session();
     let closing = Instant::now();
     if let Ok(Some(Ok(status))) = tokio::time::timeout(limits.timeout, streamable.close()).await {
@@ -246,7 +246,7 @@ async fn endpoint(http: &Http, path: &str, limits: Limits) -> Endpoint {
         }
     };
     let opened = step(&format!("GET {path}"), legacy.status(), started);
-    let mut talk = converse(&mut legacy, limits, true, false).await;
+    let mut talk = converse(&mut legacy, limits, Opening::Initialize).await;
     talk.steps.insert(0, opened);
     outcome(http, &url, McpTransport::Sse, talk, false)
 }
@@ -277,7 +277,7 @@ pub async fn check_stdio(spec: &Spec, timeout: Duration) -> McpEvidence {
         timeout,
         deadline: started + timeout * 3,
     };
-    let talk = converse(&mut process, limits, true, true).await;
+    let talk = converse(&mut process, limits, Opening::DiscoverPatiently).await;
     let facts = process.stop().await;
     let url = facts.command_line.clone();
     let (report, failure) = conclude(&url, McpTransport::Stdio, &talk, false);
@@ -303,6 +303,17 @@ fn names_mcp(path: Option<&str>) -> bool {
         .is_some_and(|last| last.eq_ignore_ascii_case("mcp") || last.eq_ignore_ascii_case("sse"))
 }
 
+/// How a conversation opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opening {
+    /// `server/discover`, then `initialize` unless the answer rules it out.
+    Discover,
+    /// The same, and `initialize` also when discover goes unanswered (stdio).
+    DiscoverPatiently,
+    /// `initialize` at once: the legacy SSE transport predates discover.
+    Initialize,
+}
+
 /// One conversation: agree, then list.
 struct Talk {
     steps: Vec<McpStep>,
@@ -311,17 +322,11 @@ struct Talk {
     error: Option<HandshakeError>,
 }
 
-async fn converse<T: Transport>(
-    transport: &mut T,
-    limits: Limits,
-    patient: bool,
-    discover: bool,
-) -> Talk {
-    let mut client = Client::new(transport, limits, patient);
-    let agreed = if discover {
-        client.agree().await
-    } else {
-        client.initialize().await
+async fn converse<T: Transport>(transport: &mut T, limits: Limits, opening: Opening) -> Talk {
+    let mut client = Client::new(transport, limits, opening == Opening::DiscoverPatiently);
+    let agreed = match opening {
+        Opening::Discover | Opening::DiscoverPatiently => client.agree().await,
+        Opening::Initialize => client.initialize().await,
     };
     let (agreed, inventory, error) = match agreed {
         Err(e) => (None, Inventory::default(), Some(e)),
