@@ -127,6 +127,9 @@ pub enum ErrorKind {
     Cancelled,
     /// The operation failed on the helper's side (e.g. socket table unreadable).
     Internal,
+    /// This client may not make this request: pages on an origin the user
+    /// allowed (docs embeds) may only run checks.
+    Forbidden,
 }
 
 impl ProtocolError {

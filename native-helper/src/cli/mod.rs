@@ -5,7 +5,8 @@
 
 mod render;
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -40,9 +41,18 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct ServeArgs {
-    /// Port of the page and WebSocket on 127.0.0.1 (0: any free port).
+    /// Port of the page and WebSocket (0: any free port).
     #[arg(long, default_value_t = protocol::DEFAULT_PORT)]
     port: u16,
+    /// Address to listen on. Anything but loopback needs --expose.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    listen: IpAddr,
+    /// Allow --listen on a non-loopback address: other machines can then reach the helper.
+    #[arg(long)]
+    expose: bool,
+    /// Where to write the per-start token scripts must present (mode 0600).
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
     /// Do not open the page in a browser.
     #[arg(long)]
     no_open: bool,
@@ -55,9 +65,30 @@ struct ServeArgs {
 
 #[derive(Debug, Args)]
 struct PolicyArgs {
-    /// Also allow checks of this address or range (default: loopback only). Repeatable.
-    #[arg(long = "allow-target", value_name = "IP|CIDR")]
-    allow_targets: Vec<Cidr>,
+    /// Also allow checks of this host, address or range (default: loopback only).
+    /// Names are resolved once, at start. Repeatable.
+    #[arg(long = "allow-target", value_name = "HOST|IP|CIDR")]
+    allow_targets: Vec<String>,
+}
+
+impl PolicyArgs {
+    /// The policy, with host names turned into their addresses now: the
+    /// policy is applied to addresses, so a name re-pointed later gains nothing.
+    fn policy(&self) -> Result<TargetPolicy, String> {
+        let mut allowed = Vec::new();
+        for spec in &self.allow_targets {
+            match spec.parse::<Cidr>() {
+                Ok(cidr) => allowed.push(cidr),
+                Err(not_cidr) => {
+                    let addrs = (spec.as_str(), 0).to_socket_addrs().map_err(|e| {
+                        format!("--allow-target {spec}: {not_cidr}, and as a host name: {e}")
+                    })?;
+                    allowed.extend(addrs.map(|a| Cidr::from(a.ip())));
+                }
+            }
+        }
+        Ok(TargetPolicy::new(allowed))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -95,9 +126,13 @@ pub fn main() -> ExitCode {
 }
 
 async fn check(args: CheckArgs) -> ExitCode {
+    let policy = match args.policy.policy() {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
     let options = CheckOptions {
         timeout: args.timeout.min(engine::MAX_TIMEOUT),
-        policy: TargetPolicy::new(args.policy.allow_targets),
+        policy,
     };
     let report = engine::check(&args.target, &options, &|_| {}).await;
     if args.json {
@@ -131,7 +166,17 @@ async fn listeners(args: ListenersArgs) -> ExitCode {
 
 async fn serve(args: ServeArgs) -> ExitCode {
     init_logging();
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+    if !args.listen.is_loopback() && !args.expose {
+        return fail(&format!(
+            "--listen {} would let other machines use this helper; add --expose if that is really what you want",
+            args.listen
+        ));
+    }
+    let policy = match args.policy.policy() {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let addr = SocketAddr::new(args.listen, args.port);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
@@ -151,17 +196,38 @@ async fn serve(args: ServeArgs) -> ExitCode {
         Ok(a) => a,
         Err(e) => return fail(&format!("cannot read the bound address: {e}")),
     };
+    let token = match server::guard::Token::generate() {
+        Ok(t) => t,
+        Err(e) => return fail(&format!("cannot make a session token: {e}")),
+    };
+    let token_file = args.token_file.unwrap_or_else(default_token_file);
+    if let Err(e) = write_private(&token_file, token.as_str()) {
+        return fail(&format!(
+            "cannot write the token to {}: {e}",
+            token_file.display()
+        ));
+    }
     let url = format!("http://{local}/");
     println!("portdoctor is running at {url}");
+    println!(
+        "scripts: send `Authorization: Bearer {}` to {}ws (token also in {})",
+        token.as_str(),
+        url,
+        token_file.display()
+    );
+    if !args.listen.is_loopback() {
+        tracing::warn!("listening on {local}: other machines can reach this helper");
+    }
     if !args.no_open {
         open_browser(&url);
     }
     let config = ServerConfig {
         allowed_origins: args.allow_origins,
         check: CheckOptions {
-            policy: TargetPolicy::new(args.policy.allow_targets),
+            policy,
             ..CheckOptions::default()
         },
+        token,
     };
     tokio::select! {
         result = server::serve(listener, config) => match result {
@@ -170,6 +236,35 @@ async fn serve(args: ServeArgs) -> ExitCode {
         },
         _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
     }
+}
+
+/// `$XDG_RUNTIME_DIR/portdoctor/token`, else the user cache dir, else temp.
+fn default_token_file() -> PathBuf {
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("portdoctor").join("token")
+}
+
+/// Writes a file only its owner can read, whatever existed before.
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let mut file = options.open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.write_all(content.as_bytes())
+    }
+    #[cfg(not(unix))]
+    options.open(path)?.write_all(content.as_bytes())
 }
 
 /// Best effort: the URL is printed either way.

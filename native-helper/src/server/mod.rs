@@ -5,6 +5,7 @@
 
 mod assets;
 pub mod guard;
+mod listen;
 mod session;
 
 use std::net::SocketAddr;
@@ -27,10 +28,12 @@ pub const MAX_MESSAGE: usize = 64 * 1024;
 /// WebSocket sessions the helper serves at once.
 pub const MAX_SESSIONS: usize = 1024;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub allowed_origins: Vec<String>,
     pub check: CheckOptions,
+    /// What scripts without an Origin must present.
+    pub token: guard::Token,
 }
 
 struct AppState {
@@ -42,12 +45,12 @@ struct AppState {
 /// Serves until the listener fails; the caller binds, so it knows the port.
 pub async fn serve(listener: TcpListener, config: ServerConfig) -> std::io::Result<()> {
     let local = listener.local_addr()?;
-    axum::serve(listener, app(local, config)).await
+    listen::serve(listener, app(local, config)).await
 }
 
 pub fn app(local: SocketAddr, config: ServerConfig) -> Router {
     let state = Arc::new(AppState {
-        guard: Guard::new(local, &config.allowed_origins),
+        guard: Guard::new(local, &config.allowed_origins, config.token),
         check: Arc::new(config.check),
         sessions: Arc::new(Semaphore::new(MAX_SESSIONS)),
     });
@@ -76,13 +79,26 @@ async fn check_host(State(state): State<Arc<AppState>>, request: Request, next: 
 async fn websocket(
     State(state): State<Arc<AppState>>,
     headers: axum::http::HeaderMap,
+    uri: Uri,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok());
-    if let Err(refusal) = state.guard.check_origin(origin) {
-        tracing::warn!(%refusal, "websocket refused");
-        return (StatusCode::FORBIDDEN, refusal.to_string()).into_response();
-    }
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .or_else(|| {
+            uri.query()?
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("token="))
+        });
+    let access = match state.guard.check_websocket(origin, token) {
+        Ok(access) => access,
+        Err(refusal) => {
+            tracing::warn!(%refusal, "websocket refused");
+            return (StatusCode::FORBIDDEN, refusal.to_string()).into_response();
+        }
+    };
     let Ok(permit) = state.sessions.clone().try_acquire_owned() else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -95,7 +111,7 @@ async fn websocket(
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
         .on_upgrade(move |socket| async move {
-            session::run(socket, check).await;
+            session::run(socket, check, access).await;
             drop(permit);
         })
 }

@@ -16,16 +16,19 @@ use protocol::{
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
+use super::guard::Access;
 use crate::engine::{self, CheckOptions};
 
 /// Requests one connection may have running at once.
 pub const MAX_IN_FLIGHT: usize = 16;
 /// Events waiting for a slow client before its requests wait too.
 const OUTBOX: usize = 64;
+/// A client that opens a session but never says hello gives its slot back.
+const HELLO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 type Running = Arc<Mutex<HashMap<RequestId, AbortHandle>>>;
 
-pub async fn run(socket: WebSocket, options: Arc<CheckOptions>) {
+pub async fn run(socket: WebSocket, options: Arc<CheckOptions>, access: Access) {
     let (mut sink, mut stream) = socket.split();
     let (outbox, mut outgoing) = mpsc::channel::<ServerMessage>(OUTBOX);
     let writer = tokio::spawn(async move {
@@ -39,6 +42,7 @@ pub async fn run(socket: WebSocket, options: Arc<CheckOptions>) {
     let session = Session {
         outbox,
         options,
+        access,
         running: Running::default(),
         greeted: false,
     };
@@ -49,6 +53,7 @@ pub async fn run(socket: WebSocket, options: Arc<CheckOptions>) {
 struct Session {
     outbox: mpsc::Sender<ServerMessage>,
     options: Arc<CheckOptions>,
+    access: Access,
     running: Running,
     greeted: bool,
 }
@@ -57,8 +62,16 @@ impl Session {
     async fn read(mut self, stream: &mut futures_util::stream::SplitStream<WebSocket>) {
         // Keep reading after a Close frame until the stream ends, so the
         // close handshake completes (breaking early shows as 1006 in browsers).
-        while let Some(frame) = stream.next().await {
-            let Ok(frame) = frame else { break };
+        loop {
+            let frame = if self.greeted {
+                stream.next().await
+            } else {
+                match tokio::time::timeout(HELLO_TIMEOUT, stream.next()).await {
+                    Ok(frame) => frame,
+                    Err(_) => break,
+                }
+            };
+            let Some(Ok(frame)) = frame else { break };
             match frame {
                 Message::Text(text) => self.handle(text.as_str()).await,
                 Message::Binary(_) => {
@@ -137,6 +150,10 @@ impl Session {
                     }
                 })
                 .await;
+            }
+            ClientMessage::Listeners { id } if self.access == Access::ChecksOnly => {
+                self.reply_error(Some(id), ErrorKind::Forbidden, "pages on other sites may only run checks; listing this machine's listeners needs the helper's own page")
+                    .await;
             }
             ClientMessage::Listeners { id } => {
                 self.spawn(id, move |_| async move {
