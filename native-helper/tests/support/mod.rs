@@ -25,8 +25,10 @@ pub struct Running {
 impl Drop for Running {
     fn drop(&mut self) {
         if self.group {
+            // `kill -KILL -PID` is misread by procps' kill (as signal 9 to
+            // group 9, or to -1: everything); `-s KILL --` is unambiguous.
             let _ = Command::new("kill")
-                .args(["-KILL", &format!("-{}", self.child.id())])
+                .args(["-s", "KILL", "--", &format!("-{}", self.child.id())])
                 .status();
         }
         let _ = self.child.kill();
