@@ -5,6 +5,7 @@
 
 mod render;
 
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -208,8 +209,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
         ));
     }
     let url = format!("http://{local}/");
-    println!("portdoctor is running at {url}");
-    println!(
+    // Whoever started us may have stopped reading stdout: never die of that.
+    let _ = writeln!(std::io::stdout(), "portdoctor is running at {url}");
+    let _ = writeln!(
+        std::io::stdout(),
         "scripts: send `Authorization: Bearer {}` to {}ws (token also in {})",
         token.as_str(),
         url,
@@ -249,7 +252,6 @@ fn default_token_file() -> PathBuf {
 
 /// Writes a file only its owner can read, whatever existed before.
 fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
-    use std::io::Write;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }

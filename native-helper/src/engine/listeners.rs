@@ -6,19 +6,26 @@
 use protocol::{Listener as ListenerReport, Queue};
 use socket_table::Listener;
 
-/// Every TCP listener of the machine; blocking work kept off the runtime.
+/// Every TCP listener of the machine.
 pub async fn all() -> Result<Vec<Listener>, String> {
-    tokio::task::spawn_blocking(socket_table::tcp_listeners)
+    blocking(socket_table::tcp_listeners).await
+}
+
+/// The listeners bound to `port`, on any address. Cheap when there are none
+/// (the "connection refused" case): owners are only looked up for matches.
+pub async fn on_port(port: u16) -> Result<Vec<Listener>, String> {
+    blocking(move || socket_table::tcp_listeners_on(port)).await
+}
+
+/// Reading the socket table blocks (netlink, /proc): keep it off the runtime.
+async fn blocking<F>(read: F) -> Result<Vec<Listener>, String>
+where
+    F: FnOnce() -> Result<Vec<Listener>, socket_table::Error> + Send + 'static,
+{
+    tokio::task::spawn_blocking(read)
         .await
         .map_err(|e| format!("socket table reader failed: {e}"))?
         .map_err(|e| e.to_string())
-}
-
-/// The listeners bound to `port`, on any address.
-pub async fn on_port(port: u16) -> Result<Vec<Listener>, String> {
-    let mut listeners = all().await?;
-    listeners.retain(|l| l.local.port() == port);
-    Ok(listeners)
 }
 
 /// The report's view of a listener: the lowest pid stands for a group of

@@ -19,7 +19,7 @@ use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
 /// HTTP connections served at once (WebSocket sessions have their own cap).
-pub const MAX_CONNECTIONS: usize = 512;
+pub const MAX_CONNECTIONS: usize = 2048;
 /// Time a client has to send a request's headers, idle keep-alive included.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 
