@@ -136,14 +136,7 @@ async fn check(args: CheckArgs) -> ExitCode {
         policy,
     };
     let report = engine::check(&args.target, &options, &|_| {}).await;
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).expect("reports always serialise")
-        );
-    } else {
-        print!("{}", render::report(&report));
-    }
+    emit(&report, args.json, render::report);
     ExitCode::from(report.exit_code() as u8)
 }
 
@@ -151,14 +144,7 @@ async fn listeners(args: ListenersArgs) -> ExitCode {
     match engine::listeners::all().await {
         Ok(all) => {
             let all: Vec<_> = all.iter().map(engine::listeners::to_report).collect();
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&all).expect("listeners always serialise")
-                );
-            } else {
-                print!("{}", render::listeners(&all));
-            }
+            emit(&all, args.json, |all| render::listeners(all));
             ExitCode::SUCCESS
         }
         Err(e) => fail(&format!("cannot read the socket table: {e}")),
@@ -267,6 +253,16 @@ fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
     }
     #[cfg(not(unix))]
     options.open(path)?.write_all(content.as_bytes())
+}
+
+/// Prints one result: a JSON document for scripts, or text for people.
+fn emit<T: serde::Serialize>(value: &T, json: bool, text: impl FnOnce(&T) -> String) {
+    let out = if json {
+        serde_json::to_string_pretty(value).expect("protocol types always serialise") + "\n"
+    } else {
+        text(value)
+    };
+    print!("{out}");
 }
 
 /// Best effort: the URL is printed either way.
