@@ -265,3 +265,28 @@ async fn a_thousand_sessions_checking_at_once() {
     .await
     .unwrap();
 }
+
+#[tokio::test]
+async fn origins_can_be_allowed_from_the_settings_file() {
+    let path = std::env::temp_dir().join(format!("portdoctor-config-{}.toml", std::process::id()));
+    std::fs::write(&path, "allow-origin = [\"https://docs.example.com\"]\n").unwrap();
+    let helper = helper(&["--config", path.to_str().unwrap()]);
+    assert!(
+        connect(helper.addr, "https://docs.example.com")
+            .await
+            .is_ok()
+    );
+    refused_with_403(connect(helper.addr, "https://other.example.com").await);
+
+    std::fs::write(&path, "allow_origins = 1\n").unwrap();
+    let out = portdoctor(&[
+        "--no-open",
+        "--port",
+        "0",
+        "--config",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("allow-origin ="));
+    let _ = std::fs::remove_file(&path);
+}

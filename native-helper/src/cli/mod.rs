@@ -3,6 +3,7 @@
 //! Thin by design: parse arguments, call the engine or the server, print.
 //! Exit codes follow DESIGN.md: 0 healthy, 1 a problem found, 2 bad usage.
 
+mod config;
 mod render;
 
 use std::io::Write as _;
@@ -54,6 +55,10 @@ struct ServeArgs {
     /// Where to write the per-start token scripts must present (mode 0600).
     #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
+    /// Settings file with allow-origin / allow-target lists
+    /// (default: ~/.config/portdoctor/config.toml, if it exists).
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
     /// Do not open the page in a browser.
     #[arg(long)]
     no_open: bool,
@@ -73,23 +78,27 @@ struct PolicyArgs {
 }
 
 impl PolicyArgs {
-    /// The policy, with host names turned into their addresses now: the
-    /// policy is applied to addresses, so a name re-pointed later gains nothing.
     fn policy(&self) -> Result<TargetPolicy, String> {
-        let mut allowed = Vec::new();
-        for spec in &self.allow_targets {
-            match spec.parse::<Cidr>() {
-                Ok(cidr) => allowed.push(cidr),
-                Err(not_cidr) => {
-                    let addrs = (spec.as_str(), 0).to_socket_addrs().map_err(|e| {
-                        format!("--allow-target {spec}: {not_cidr}, and as a host name: {e}")
-                    })?;
-                    allowed.extend(addrs.map(|a| Cidr::from(a.ip())));
-                }
+        target_policy(&self.allow_targets)
+    }
+}
+
+/// The policy, with host names turned into their addresses now: the policy
+/// is applied to addresses, so a name re-pointed later gains nothing.
+fn target_policy(specs: &[String]) -> Result<TargetPolicy, String> {
+    let mut allowed = Vec::new();
+    for spec in specs {
+        match spec.parse::<Cidr>() {
+            Ok(cidr) => allowed.push(cidr),
+            Err(not_cidr) => {
+                let addrs = (spec.as_str(), 0).to_socket_addrs().map_err(|e| {
+                    format!("--allow-target {spec}: {not_cidr}, and as a host name: {e}")
+                })?;
+                allowed.extend(addrs.map(|a| Cidr::from(a.ip())));
             }
         }
-        Ok(TargetPolicy::new(allowed))
     }
+    Ok(TargetPolicy::new(allowed))
 }
 
 #[derive(Debug, Args)]
@@ -159,7 +168,11 @@ async fn serve(args: ServeArgs) -> ExitCode {
             args.listen
         ));
     }
-    let policy = match args.policy.policy() {
+    let config = match config::load(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let policy = match target_policy(&[config.allow_target, args.policy.allow_targets].concat()) {
         Ok(p) => p,
         Err(e) => return fail(&e),
     };
@@ -211,7 +224,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         open_browser(&url);
     }
     let config = ServerConfig {
-        allowed_origins: args.allow_origins,
+        allowed_origins: [config.allow_origin, args.allow_origins].concat(),
         check: CheckOptions {
             policy,
             ..CheckOptions::default()
