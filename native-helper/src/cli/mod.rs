@@ -212,9 +212,9 @@ async fn serve(args: ServeArgs) -> ExitCode {
     let _ = writeln!(std::io::stdout(), "portdoctor is running at {url}");
     let _ = writeln!(
         std::io::stdout(),
-        "scripts: send `Authorization: Bearer {}` to {}ws (token also in {})",
+        "scripts: send `Authorization: Bearer {}` to ws://{local}{} (token also in {})",
         token.as_str(),
-        url,
+        protocol::WS_PATH,
         token_file.display()
     );
     if !args.listen.is_loopback() {
