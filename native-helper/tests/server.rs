@@ -2,76 +2,13 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use serde_json::json;
+use support::ws::*;
 use support::*;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn connect(helper: SocketAddr, origin: &str) -> Result<Ws, WsError> {
-    let mut request = format!("ws://{helper}/ws").into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("Origin", origin.parse().unwrap());
-    tokio_tungstenite::connect_async(request)
-        .await
-        .map(|(ws, _)| ws)
-}
-
-async fn session(helper: SocketAddr) -> Ws {
-    let mut ws = connect(helper, &format!("http://{helper}"))
-        .await
-        .expect("upgrade");
-    send(
-        &mut ws,
-        json!({"type": "hello", "protocol": 1, "client": "test"}),
-    )
-    .await;
-    let hello = next(&mut ws).await;
-    assert_eq!(hello["type"], "hello", "{hello}");
-    assert_eq!(hello["protocol"], 1);
-    ws
-}
-
-async fn send(ws: &mut Ws, value: Value) {
-    ws.send(Message::Text(value.to_string().into()))
-        .await
-        .unwrap();
-}
-
-/// The next JSON event; a generous deadline so a hung helper fails the test.
-async fn next(ws: &mut Ws) -> Value {
-    loop {
-        let frame = tokio::time::timeout(Duration::from_secs(20), ws.next())
-            .await
-            .expect("helper answered in time")
-            .expect("stream open")
-            .expect("frame");
-        if let Message::Text(text) = frame {
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
-}
-
-/// Events until the terminal one of request `id`.
-async fn until_done(ws: &mut Ws, id: u64) -> Vec<Value> {
-    let mut events = Vec::new();
-    loop {
-        let event = next(ws).await;
-        let done = event["id"] == id && event["type"] != "progress";
-        events.push(event);
-        if done {
-            return events;
-        }
-    }
-}
 
 #[tokio::test]
 async fn a_check_streams_each_stage_then_the_report() {
@@ -227,24 +164,6 @@ async fn allowed_origins_may_connect() {
     let helper = helper(&["--allow-origin", "https://docs.example.com"]);
     let ws = connect(helper.addr, "https://docs.example.com").await;
     assert!(ws.is_ok(), "{:?}", ws.err());
-}
-
-/// A raw HTTP/1.1 request with the given Host header; returns the status code.
-fn status_with_host(helper: SocketAddr, path: &str, host: &str) -> u16 {
-    let mut stream = TcpStream::connect(helper).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let response = String::from_utf8_lossy(&response);
-    response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {response:?}"))
 }
 
 #[test]

@@ -149,7 +149,8 @@ pub enum ErrorKind {
     Cancelled,
     /// The operation failed on the helper's side (e.g. socket table unreadable).
     Internal,
-    /// Not for this client: configured MCP servers are for the helper's own page only.
+    /// This client may not make this request: pages on an origin the user
+    /// allowed (docs embeds) may only run checks.
     Forbidden,
     /// The desktop assistant's configuration is missing, unreadable, or has no such server.
     Config,

@@ -1,10 +1,12 @@
 //! Real sockets opened by the test, found again in the kernel's table.
+#![cfg(target_os = "linux")]
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::fs::MetadataExt;
+use std::os::fd::OwnedFd;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use socket_table::{Listener, tcp_listeners};
+use socket_table::{Listener, Process, Queue, tcp_listeners, tcp_listeners_on};
 
 fn find(addr: SocketAddr) -> Option<Listener> {
     tcp_listeners()
@@ -13,70 +15,193 @@ fn find(addr: SocketAddr) -> Option<Listener> {
         .find(|l| l.local == addr)
 }
 
-/// Polls the table until `ready` holds, for at most five seconds: the kernel
-/// completes handshakes asynchronously.
-fn poll(addr: SocketAddr, ready: impl Fn(&Listener) -> bool) -> Listener {
+/// Reads the table until `ready` holds, for at most five seconds: the kernel
+/// completes handshakes, and a child execs, on its own schedule.
+fn wait_for(addr: SocketAddr, ready: impl Fn(&Listener) -> bool) -> Listener {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let found = find(addr).expect("listener present");
-        if ready(&found) || Instant::now() > deadline {
+        let found = find(addr).unwrap_or_else(|| panic!("{addr} not in the table"));
+        if ready(&found) {
             return found;
         }
-        std::thread::yield_now();
+        assert!(Instant::now() < deadline, "gave up waiting on {found:#?}");
     }
 }
 
+/// A listener on `addr` (port 0: the OS picks) with an explicit backlog.
+fn listen(addr: &str, backlog: i32) -> TcpListener {
+    let addr: SocketAddr = addr.parse().unwrap();
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        None,
+    )
+    .unwrap();
+    socket.bind(&addr.into()).unwrap();
+    socket.listen(backlog).unwrap();
+    socket.into()
+}
+
+/// `/proc/PID/comm` is the executable's file name cut to 15 bytes.
+fn my_name() -> String {
+    let exe = std::env::current_exe().unwrap();
+    let name = exe.file_name().unwrap().to_str().unwrap();
+    name[..name.len().min(15)].to_owned()
+}
+
+fn id(flag: &str) -> String {
+    let out = Command::new("id").arg(flag).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+}
+
 #[test]
-fn finds_our_own_listeners_with_owner() {
+fn finds_ipv4_and_ipv6_listeners_with_our_process_and_user() {
     let v4 = TcpListener::bind("127.0.0.1:0").unwrap();
     let v6 = TcpListener::bind("[::1]:0").unwrap();
-    let me = std::process::id();
-    let my_name = std::fs::read_to_string("/proc/self/comm").unwrap();
-    let my_uid = std::fs::metadata("/proc/self").unwrap().uid();
+    let uid: u32 = id("-u").parse().unwrap();
     for listener in [&v4, &v6] {
         let addr = listener.local_addr().unwrap();
         let found = find(addr).unwrap_or_else(|| panic!("{addr} not in the table"));
         assert_eq!(found.local, addr);
-        let owner = found
-            .processes
-            .iter()
-            .find(|p| p.pid == me)
-            .expect("our pid");
-        assert_eq!(owner.name, my_name.trim_end());
-        assert_eq!(found.uid, Some(my_uid));
-        if my_uid == 0 {
-            assert_eq!(found.user.as_deref(), Some("root"));
-        }
+        assert_eq!(
+            found.processes,
+            [Process {
+                pid: std::process::id(),
+                name: my_name()
+            }]
+        );
+        assert_eq!(found.uid, Some(uid));
+        assert_eq!(found.user, Some(id("-un")));
     }
 }
 
 #[test]
-fn reports_backlog_and_accept_queue_fill() {
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    socket
-        .bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
-        .unwrap();
-    socket.listen(7).unwrap();
-    let addr = socket.local_addr().unwrap().as_socket().unwrap();
-    let idle = find(addr).unwrap().queue.expect("queue on Linux");
-    assert_eq!((idle.current, idle.max), (0, 7));
-
-    // Three clients the process never accepts wait in the queue.
-    let _clients: Vec<TcpStream> = (0..3).map(|_| TcpStream::connect(addr).unwrap()).collect();
-    let queued = poll(addr, |l| l.queue.is_some_and(|q| q.current == 3));
-    assert_eq!(queued.queue.unwrap().current, 3);
+fn reports_the_backlog_given_to_listen() {
+    for (addr, backlog) in [("127.0.0.1:0", 7), ("[::1]:0", 3)] {
+        let listener = listen(addr, backlog);
+        let found = find(listener.local_addr().unwrap()).expect("listener in the table");
+        assert_eq!(
+            found.queue,
+            Some(Queue {
+                current: 0,
+                max: backlog as u32
+            })
+        );
+    }
 }
 
 #[test]
-fn closed_listeners_disappear_and_the_table_is_sorted() {
+fn counts_connections_waiting_to_be_accepted() {
+    let listener = listen("127.0.0.1:0", 16);
+    let addr = listener.local_addr().unwrap();
+    let _clients: Vec<TcpStream> = (0..5).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    wait_for(addr, |l| l.queue.is_some_and(|q| q.current == 5));
+
+    let _accepted = (listener.accept().unwrap(), listener.accept().unwrap());
+    let found = find(addr).unwrap();
+    assert_eq!(found.queue.map(|q| q.current), Some(3));
+}
+
+/// Kills and reaps the child even when an assertion fails.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn lists_every_process_sharing_a_socket_lowest_pid_first() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Like a pre-fork server's worker, the child holds the same socket (as
+    // its stdin here).
+    let shared = OwnedFd::from(listener.try_clone().unwrap());
+    let child = Reaped(
+        Command::new("sleep")
+            .arg("60")
+            .stdin(Stdio::from(shared))
+            .spawn()
+            .unwrap(),
+    );
+    let child_pid = child.0.id();
+
+    let found = wait_for(addr, |l| {
+        l.processes
+            .iter()
+            .any(|p| p.pid == child_pid && p.name == "sleep")
+    });
+    let mut expected = vec![
+        Process {
+            pid: std::process::id(),
+            name: my_name(),
+        },
+        Process {
+            pid: child_pid,
+            name: "sleep".to_owned(),
+        },
+    ];
+    expected.sort_by_key(|p| p.pid);
+    assert_eq!(found.processes, expected);
+}
+
+#[test]
+fn a_closed_listener_disappears() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     assert!(find(addr).is_some());
     drop(listener);
-    assert!(find(addr).is_none());
-    let all = tcp_listeners().unwrap();
-    let keys: Vec<_> = all.iter().map(|l| (l.local.port(), l.local.ip())).collect();
-    let mut sorted = keys.clone();
-    sorted.sort();
-    assert_eq!(keys, sorted);
+    assert_eq!(find(addr), None);
+}
+
+/// The same port on both loopbacks; [::1] may be taken for a port the OS
+/// chose for 127.0.0.1, so try a few.
+fn same_port_on_both_loopbacks() -> (TcpListener, TcpListener) {
+    (0..20)
+        .find_map(|_| {
+            let v4 = TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = v4.local_addr().unwrap().port();
+            Some((v4, TcpListener::bind(("::1", port)).ok()?))
+        })
+        .expect("a port free on both loopbacks")
+}
+
+#[test]
+fn sorts_by_port_then_address() {
+    let (v4, v6) = same_port_on_both_loopbacks();
+    let port = v4.local_addr().unwrap().port();
+
+    let table = tcp_listeners().unwrap();
+    let keys: Vec<_> = table
+        .iter()
+        .map(|l| (l.local.port(), l.local.ip()))
+        .collect();
+    assert!(keys.is_sorted(), "not sorted: {keys:?}");
+    let on_port: Vec<SocketAddr> = table
+        .iter()
+        .map(|l| l.local)
+        .filter(|a| a.port() == port)
+        .collect();
+    assert_eq!(
+        on_port,
+        [v4.local_addr().unwrap(), v6.local_addr().unwrap()]
+    );
+}
+
+#[test]
+fn lists_the_listeners_of_one_port() {
+    let (v4, v6) = same_port_on_both_loopbacks();
+    let port = v4.local_addr().unwrap().port();
+    let expected: Vec<Listener> = tcp_listeners()
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.local.port() == port)
+        .collect();
+    assert_eq!(expected.len(), 2);
+    assert_eq!(tcp_listeners_on(port).unwrap(), expected);
+
+    drop((v4, v6));
+    assert_eq!(tcp_listeners_on(port).unwrap(), []);
 }

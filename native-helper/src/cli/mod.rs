@@ -3,9 +3,11 @@
 //! Thin by design: parse arguments, call the engine or the server, print.
 //! Exit codes follow DESIGN.md: 0 healthy, 1 a problem found, 2 bad usage.
 
+mod config;
 mod render;
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -15,7 +17,7 @@ use clap::{Args, Parser, Subcommand};
 use protocol::{McpConfigReport, McpServerCheck, Report};
 
 use crate::engine::mcp::McpOptions;
-use crate::engine::mcp::config::{self, Server};
+use crate::engine::mcp::config::{self as mcp_config, Server};
 use crate::engine::policy::{Cidr, TargetPolicy};
 use crate::engine::{self, CheckOptions};
 use crate::server::{self, ServerConfig};
@@ -48,9 +50,22 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct ServeArgs {
-    /// Port of the page and WebSocket on 127.0.0.1 (0: any free port).
+    /// Port of the page and WebSocket (0: any free port).
     #[arg(long, default_value_t = protocol::DEFAULT_PORT)]
     port: u16,
+    /// Address to listen on. Anything but loopback needs --expose.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    listen: IpAddr,
+    /// Allow --listen on a non-loopback address: other machines can then reach the helper.
+    #[arg(long)]
+    expose: bool,
+    /// Where to write the per-start token scripts must present (mode 0600).
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+    /// Settings file with allow-origin / allow-target lists
+    /// (default: ~/.config/portdoctor/config.toml, if it exists).
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
     /// Do not open the page in a browser.
     #[arg(long)]
     no_open: bool,
@@ -67,9 +82,34 @@ struct ServeArgs {
 
 #[derive(Debug, Args)]
 struct PolicyArgs {
-    /// Also allow checks of this address or range (default: loopback only). Repeatable.
-    #[arg(long = "allow-target", value_name = "IP|CIDR")]
-    allow_targets: Vec<Cidr>,
+    /// Also allow checks of this host, address or range (default: loopback only).
+    /// Names are resolved once, at start. Repeatable.
+    #[arg(long = "allow-target", value_name = "HOST|IP|CIDR")]
+    allow_targets: Vec<String>,
+}
+
+impl PolicyArgs {
+    fn policy(&self) -> Result<TargetPolicy, String> {
+        target_policy(&self.allow_targets)
+    }
+}
+
+/// The policy, with host names turned into their addresses now: the policy
+/// is applied to addresses, so a name re-pointed later gains nothing.
+fn target_policy(specs: &[String]) -> Result<TargetPolicy, String> {
+    let mut allowed = Vec::new();
+    for spec in specs {
+        match spec.parse::<Cidr>() {
+            Ok(cidr) => allowed.push(cidr),
+            Err(not_cidr) => {
+                let addrs = (spec.as_str(), 0).to_socket_addrs().map_err(|e| {
+                    format!("--allow-target {spec}: {not_cidr}, and as a host name: {e}")
+                })?;
+                allowed.extend(addrs.map(|a| Cidr::from(a.ip())));
+            }
+        }
+    }
+    Ok(TargetPolicy::new(allowed))
 }
 
 #[derive(Debug, Args)]
@@ -132,19 +172,28 @@ pub fn main() -> ExitCode {
 }
 
 async fn check(args: CheckArgs) -> ExitCode {
+    let policy = match args.policy.policy() {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
     let options = CheckOptions {
         timeout: args.timeout.min(engine::MAX_TIMEOUT),
-        policy: TargetPolicy::new(args.policy.allow_targets),
+        policy,
         ..CheckOptions::default()
     };
     let report = engine::check(&args.target, &options, &|_| {}).await;
-    print_report(&report, args.json)
+    emit(&report, args.json, render::report);
+    ExitCode::from(report.exit_code() as u8)
 }
 
 async fn mcp(args: McpArgs) -> ExitCode {
+    let policy = match args.policy.policy() {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
     let options = CheckOptions {
         timeout: args.timeout,
-        policy: TargetPolicy::new(args.policy.allow_targets),
+        policy,
         mcp: McpOptions {
             expect: true,
             timeout: args.timeout,
@@ -153,9 +202,10 @@ async fn mcp(args: McpArgs) -> ExitCode {
     };
     if let Some(target) = args.target {
         let report = engine::check(&target, &options, &|_| {}).await;
-        return print_report(&report, args.json);
+        emit(&report, args.json, render::report);
+        return ExitCode::from(report.exit_code() as u8);
     }
-    let config = match config::read(args.config).await {
+    let config = match mcp_config::read(args.config).await {
         Ok(config) => config,
         Err(e) => return fail(&e.to_string()),
     };
@@ -177,40 +227,15 @@ async fn mcp(args: McpArgs) -> ExitCode {
             .map(|(server, report)| McpServerCheck { server, report })
             .collect(),
     };
-    if args.json {
-        print_json(&checked);
-    } else {
-        print!("{}", render::configured(&checked));
-    }
+    emit(&checked, args.json, render::configured);
     ExitCode::from(exit as u8)
-}
-
-fn print_report(report: &Report, json: bool) -> ExitCode {
-    if json {
-        print_json(report);
-    } else {
-        print!("{}", render::report(report));
-    }
-    ExitCode::from(report.exit_code() as u8)
-}
-
-/// Reports and listeners are plain data: they always serialise.
-fn print_json(value: &impl serde::Serialize) {
-    match serde_json::to_string_pretty(value) {
-        Ok(json) => println!("{json}"),
-        Err(e) => eprintln!("portdoctor: cannot write JSON: {e}"),
-    }
 }
 
 async fn listeners(args: ListenersArgs) -> ExitCode {
     match engine::listeners::all().await {
         Ok(all) => {
             let all: Vec<_> = all.iter().map(engine::listeners::to_report).collect();
-            if args.json {
-                print_json(&all);
-            } else {
-                print!("{}", render::listeners(&all));
-            }
+            emit(&all, args.json, |all| render::listeners(all));
             ExitCode::SUCCESS
         }
         Err(e) => fail(&format!("cannot read the socket table: {e}")),
@@ -219,7 +244,21 @@ async fn listeners(args: ListenersArgs) -> ExitCode {
 
 async fn serve(args: ServeArgs) -> ExitCode {
     init_logging();
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+    if !args.listen.is_loopback() && !args.expose {
+        return fail(&format!(
+            "--listen {} would let other machines use this helper; add --expose if that is really what you want",
+            args.listen
+        ));
+    }
+    let config = match config::load(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let policy = match target_policy(&[config.allow_target, args.policy.allow_targets].concat()) {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let addr = SocketAddr::new(args.listen, args.port);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
@@ -239,17 +278,40 @@ async fn serve(args: ServeArgs) -> ExitCode {
         Ok(a) => a,
         Err(e) => return fail(&format!("cannot read the bound address: {e}")),
     };
+    let token = match server::guard::Token::generate() {
+        Ok(t) => t,
+        Err(e) => return fail(&format!("cannot make a session token: {e}")),
+    };
+    let token_file = args.token_file.unwrap_or_else(default_token_file);
+    if let Err(e) = write_private(&token_file, token.as_str()) {
+        return fail(&format!(
+            "cannot write the token to {}: {e}",
+            token_file.display()
+        ));
+    }
     let url = format!("http://{local}/");
-    println!("portdoctor is running at {url}");
+    // Whoever started us may have stopped reading stdout: never die of that.
+    let _ = writeln!(std::io::stdout(), "portdoctor is running at {url}");
+    let _ = writeln!(
+        std::io::stdout(),
+        "scripts: send `Authorization: Bearer {}` to ws://{local}{} (token also in {})",
+        token.as_str(),
+        protocol::WS_PATH,
+        token_file.display()
+    );
+    if !args.listen.is_loopback() {
+        tracing::warn!("listening on {local}: other machines can reach this helper");
+    }
     if !args.no_open {
         open_browser(&url);
     }
     let config = ServerConfig {
-        allowed_origins: args.allow_origins,
+        allowed_origins: [config.allow_origin, args.allow_origins].concat(),
         check: CheckOptions {
-            policy: TargetPolicy::new(args.policy.allow_targets),
+            policy,
             ..CheckOptions::default()
         },
+        token,
         mcp_config: args.mcp_config,
     };
     tokio::select! {
@@ -259,6 +321,44 @@ async fn serve(args: ServeArgs) -> ExitCode {
         },
         _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
     }
+}
+
+/// `$XDG_RUNTIME_DIR/portdoctor/token`, else the user cache dir, else temp.
+fn default_token_file() -> PathBuf {
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("portdoctor").join("token")
+}
+
+/// Writes a file only its owner can read, whatever existed before.
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let mut file = options.open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.write_all(content.as_bytes())
+    }
+    #[cfg(not(unix))]
+    options.open(path)?.write_all(content.as_bytes())
+}
+
+/// Prints one result: a JSON document for scripts, or text for people.
+fn emit<T: serde::Serialize>(value: &T, json: bool, text: impl FnOnce(&T) -> String) {
+    let out = if json {
+        serde_json::to_string_pretty(value).expect("protocol types always serialise") + "\n"
+    } else {
+        text(value)
+    };
+    print!("{out}");
 }
 
 /// Best effort: the URL is printed either way.

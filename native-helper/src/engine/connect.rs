@@ -100,6 +100,30 @@ mod tests {
         assert!(r.error.is_some());
     }
 
+    #[tokio::test]
+    async fn a_socket_connected_to_itself_is_recognised() {
+        // Bind a port, then connect that very socket to it: TCP simultaneous
+        // open succeeds with nobody listening, as a racing connect can.
+        let socket =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        socket
+            .bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+            .unwrap();
+        let own = socket.local_addr().unwrap();
+        socket
+            .connect(&own)
+            .expect("self-connect succeeds on Linux");
+        socket.set_nonblocking(true).unwrap();
+        let stream = TcpStream::from_std(std::net::TcpStream::from(socket)).unwrap();
+        assert!(is_self_connect(&stream));
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let normal = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        assert!(!is_self_connect(&normal));
+    }
+
     #[test]
     fn io_errors_map_to_documented_outcomes() {
         use io::ErrorKind::*;

@@ -38,6 +38,16 @@ impl FromStr for Cidr {
     }
 }
 
+impl From<IpAddr> for Cidr {
+    fn from(ip: IpAddr) -> Self {
+        let prefix = if ip.is_ipv4() { 32 } else { 128 };
+        Self {
+            network: ip,
+            prefix,
+        }
+    }
+}
+
 impl Cidr {
     fn contains(&self, ip: IpAddr) -> bool {
         match (self.network, ip) {

@@ -447,4 +447,38 @@ mod tests {
             }
         }
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4096))]
+
+            /// Whatever is typed, the first two stages answer; out-of-range
+            /// ports are reported as such, never clamped.
+            #[test]
+            fn any_text_gets_an_answer(input in "\\PC{0,80}") {
+                match check(&input) {
+                    Ok(t) => prop_assert!(t.port >= 1),
+                    Err(e) => prop_assert!(!e.to_string().is_empty()),
+                }
+            }
+
+            #[test]
+            fn host_and_port_round_trip(
+                host in "[a-z][a-z0-9-]{0,20}(\\.[a-z][a-z0-9]{0,10}){0,3}",
+                port in 1u16..,
+            ) {
+                prop_assert_eq!(ok(&format!("{host}:{port}")), (host, port, None));
+            }
+
+            #[test]
+            fn every_port_beyond_65535_is_out_of_range(port in 65536u64..) {
+                let err = check(&format!("localhost:{port}")).unwrap_err();
+                let is_out_of_range = matches!(err, TargetError::PortOutOfRange { port: Some(p), .. } if p == port);
+                prop_assert!(is_out_of_range);
+            }
+        }
+    }
 }

@@ -1,13 +1,15 @@
-//! Who may talk to the helper. Any web page the user visits can send requests
-//! to 127.0.0.1:61900, so every request proves where it comes from.
+//! Who may talk to the helper, and what they may do. Any web page the user
+//! visits can send requests to 127.0.0.1:61900, so every request proves where
+//! it comes from.
 //!
 //! - `Host` must name loopback with our port: a DNS-rebinding page reaches us
 //!   under its own name (`evil.example:61900`) and is turned away.
-//! - A WebSocket `Origin` must be our own page or one the user allowed. Which
-//!   of the two it is stays with the session: only our own page may use the
-//!   desktop assistant's configured MCP servers (and so start processes).
+//! - A WebSocket `Origin` must be our own page or one the user allowed.
+//!   Clients without an Origin (scripts; browsers always send one) must
+//!   present the per-start token, like Jupyter's.
+//! - An allowed foreign origin (a docs embed) gets [`Access::ChecksOnly`].
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// The names our own page can be loaded under.
 const LOOPBACK_NAMES: [&str; 3] = ["127.0.0.1", "localhost", "[::1]"];
@@ -15,17 +17,21 @@ const LOOPBACK_NAMES: [&str; 3] = ["127.0.0.1", "localhost", "[::1]"];
 #[derive(Debug, Clone)]
 pub struct Guard {
     port: u16,
+    /// A non-loopback address the user chose to listen on (`--listen`).
+    exposed: Option<String>,
     /// Origins the user allowed with `--allow-origin`, normalised.
     allowed_origins: Vec<String>,
+    token: Token,
 }
 
-/// Who opened a WebSocket.
+/// What a WebSocket client may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OriginKind {
-    /// The helper's own page.
-    Own,
-    /// A page the user allowed with `--allow-origin`.
-    Allowed,
+pub enum Access {
+    /// Our own page, or a local script holding the token.
+    Full,
+    /// A page on an origin the user allowed: check targets, nothing else —
+    /// no listing of this machine's processes, no process starts.
+    ChecksOnly,
 }
 
 /// Why a request was turned away; the text goes back to the client.
@@ -41,41 +47,93 @@ pub enum Refusal {
         "WebSocket from origin {0:?} refused: only the helper's own page and origins allowed with --allow-origin may connect"
     )]
     Origin(String),
-    #[error("WebSocket without an Origin header refused")]
-    NoOrigin,
+    #[error(
+        "WebSocket without an Origin header refused: scripts must send `Authorization: Bearer TOKEN` (or ?token=TOKEN) with the token portdoctor printed at start"
+    )]
+    NoToken,
+}
+
+/// A secret made at each start; scripts prove they run as a local user who
+/// could read it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(..)")
+    }
+}
+
+impl Token {
+    pub fn generate() -> std::io::Result<Self> {
+        let mut bytes = [0u8; 24];
+        getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
+        Ok(Self(bytes.iter().map(|b| format!("{b:02x}")).collect()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Compares in constant time, so response timing does not leak a prefix.
+    fn matches(&self, candidate: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), candidate.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
 }
 
 impl Guard {
-    pub fn new(local: SocketAddr, allowed_origins: &[String]) -> Self {
+    pub fn new(local: SocketAddr, allowed_origins: &[String], token: Token) -> Self {
+        let ip = local.ip();
+        let exposed = (!ip.is_loopback() && !ip.is_unspecified()).then(|| match ip {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => format!("[{v6}]"),
+        });
         Self {
             port: local.port(),
+            exposed,
             allowed_origins: allowed_origins.iter().map(|o| normalise(o)).collect(),
+            token,
         }
+    }
+
+    fn is_us(&self, host: &str) -> bool {
+        LOOPBACK_NAMES
+            .iter()
+            .copied()
+            .chain(self.exposed.as_deref())
+            .any(|name| is_name_with_port(host, name, self.port))
     }
 
     pub fn check_host(&self, host: Option<&str>) -> Result<(), Refusal> {
         let host = host.ok_or(Refusal::NoHost)?;
-        let ours = LOOPBACK_NAMES
-            .iter()
-            .any(|name| is_name_with_port(host, name, self.port));
-        if ours {
+        if self.is_us(host) {
             Ok(())
         } else {
             Err(Refusal::Host(host.to_owned()))
         }
     }
 
-    pub fn check_origin(&self, origin: Option<&str>) -> Result<OriginKind, Refusal> {
-        let origin = normalise(origin.ok_or(Refusal::NoOrigin)?);
-        let own = origin.strip_prefix("http://").is_some_and(|h| {
-            LOOPBACK_NAMES
-                .iter()
-                .any(|n| is_name_with_port(h, n, self.port))
-        });
-        if own {
-            Ok(OriginKind::Own)
+    /// Decides a WebSocket upgrade from its `Origin` and, without one, its token.
+    pub fn check_websocket(
+        &self,
+        origin: Option<&str>,
+        token: Option<&str>,
+    ) -> Result<Access, Refusal> {
+        let Some(origin) = origin else {
+            return match token {
+                Some(t) if self.token.matches(t) => Ok(Access::Full),
+                _ => Err(Refusal::NoToken),
+            };
+        };
+        let origin = normalise(origin);
+        if origin
+            .strip_prefix("http://")
+            .is_some_and(|h| self.is_us(h))
+        {
+            Ok(Access::Full)
         } else if self.allowed_origins.contains(&origin) {
-            Ok(OriginKind::Allowed)
+            Ok(Access::ChecksOnly)
         } else {
             Err(Refusal::Origin(origin))
         }
@@ -97,16 +155,19 @@ fn normalise(origin: &str) -> String {
 mod tests {
     use super::*;
 
-    fn guard() -> Guard {
-        Guard::new(
+    fn guard() -> (Guard, Token) {
+        let token = Token::generate().unwrap();
+        let guard = Guard::new(
             "127.0.0.1:61900".parse().unwrap(),
             &["https://Docs.Example.com/".to_owned()],
-        )
+            token.clone(),
+        );
+        (guard, token)
     }
 
     #[test]
     fn host_must_be_loopback_with_our_port() {
-        let g = guard();
+        let (g, _) = guard();
         for ok in [
             "127.0.0.1:61900",
             "localhost:61900",
@@ -122,6 +183,7 @@ mod tests {
             "127.0.0.1:619000",
             "localhost.evil.example:61900",
             "127.0.0.1:61900.evil",
+            "192.168.1.5:61900",
             "",
         ] {
             assert!(g.check_host(Some(bad)).is_err(), "{bad}");
@@ -130,18 +192,33 @@ mod tests {
     }
 
     #[test]
-    fn origin_must_be_our_page_or_allowed() {
-        let g = guard();
+    fn an_exposed_helper_also_answers_to_its_address() {
+        let g = Guard::new(
+            "192.168.1.5:61900".parse().unwrap(),
+            &[],
+            Token::generate().unwrap(),
+        );
+        assert_eq!(g.check_host(Some("192.168.1.5:61900")), Ok(()));
+        assert!(g.check_host(Some("192.168.1.6:61900")).is_err());
+    }
+
+    #[test]
+    fn origin_decides_access() {
+        let (g, _) = guard();
         for own in [
             "http://127.0.0.1:61900",
             "http://localhost:61900",
             "http://[::1]:61900",
         ] {
-            assert_eq!(g.check_origin(Some(own)), Ok(OriginKind::Own), "{own}");
+            assert_eq!(
+                g.check_websocket(Some(own), None),
+                Ok(Access::Full),
+                "{own}"
+            );
         }
         assert_eq!(
-            g.check_origin(Some("https://docs.example.com")),
-            Ok(OriginKind::Allowed)
+            g.check_websocket(Some("https://docs.example.com"), None),
+            Ok(Access::ChecksOnly)
         );
         for bad in [
             "http://evil.example",
@@ -150,8 +227,26 @@ mod tests {
             "http://docs.example.com",
             "null",
         ] {
-            assert!(g.check_origin(Some(bad)).is_err(), "{bad}");
+            assert!(g.check_websocket(Some(bad), None).is_err(), "{bad}");
         }
-        assert_eq!(g.check_origin(None), Err(Refusal::NoOrigin));
+    }
+
+    #[test]
+    fn clients_without_origin_need_the_token() {
+        let (g, token) = guard();
+        assert_eq!(g.check_websocket(None, None), Err(Refusal::NoToken));
+        assert_eq!(
+            g.check_websocket(None, Some("guess")),
+            Err(Refusal::NoToken)
+        );
+        assert_eq!(
+            g.check_websocket(None, Some(token.as_str())),
+            Ok(Access::Full)
+        );
+        // A token does not let a foreign page in.
+        assert!(
+            g.check_websocket(Some("http://evil.example"), Some(token.as_str()))
+                .is_err()
+        );
     }
 }

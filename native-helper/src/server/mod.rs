@@ -5,6 +5,7 @@
 
 mod assets;
 pub mod guard;
+mod listen;
 mod session;
 
 use std::net::SocketAddr;
@@ -28,10 +29,12 @@ pub const MAX_MESSAGE: usize = 64 * 1024;
 /// WebSocket sessions the helper serves at once.
 pub const MAX_SESSIONS: usize = 1024;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub allowed_origins: Vec<String>,
     pub check: CheckOptions,
+    /// What scripts without an Origin must present.
+    pub token: guard::Token,
     /// The desktop assistant's MCP configuration; `None` looks in the usual places.
     pub mcp_config: Option<PathBuf>,
 }
@@ -46,12 +49,12 @@ struct AppState {
 /// Serves until the listener fails; the caller binds, so it knows the port.
 pub async fn serve(listener: TcpListener, config: ServerConfig) -> std::io::Result<()> {
     let local = listener.local_addr()?;
-    axum::serve(listener, app(local, config)).await
+    listen::serve(listener, app(local, config)).await
 }
 
 pub fn app(local: SocketAddr, config: ServerConfig) -> Router {
     let state = Arc::new(AppState {
-        guard: Guard::new(local, &config.allowed_origins),
+        guard: Guard::new(local, &config.allowed_origins, config.token),
         check: Arc::new(config.check),
         mcp_config: config.mcp_config,
         sessions: Arc::new(Semaphore::new(MAX_SESSIONS)),
@@ -81,11 +84,21 @@ async fn check_host(State(state): State<Arc<AppState>>, request: Request, next: 
 async fn websocket(
     State(state): State<Arc<AppState>>,
     headers: axum::http::HeaderMap,
+    uri: Uri,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok());
-    let origin = match state.guard.check_origin(origin) {
-        Ok(kind) => kind,
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .or_else(|| {
+            uri.query()?
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("token="))
+        });
+    let access = match state.guard.check_websocket(origin, token) {
+        Ok(access) => access,
         Err(refusal) => {
             tracing::warn!(%refusal, "websocket refused");
             return (StatusCode::FORBIDDEN, refusal.to_string()).into_response();
@@ -101,7 +114,7 @@ async fn websocket(
     let context = session::Context {
         options: state.check.clone(),
         mcp_config: state.mcp_config.clone(),
-        origin,
+        access,
     };
     upgrade
         .max_message_size(MAX_MESSAGE)

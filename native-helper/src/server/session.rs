@@ -5,11 +5,12 @@
 //! client can make us hold is bounded: requests in flight, queued events.
 //! Bad frames get a typed `error` event and the session carries on.
 //!
-//! Configured MCP servers (`mcp-servers`, `mcp-check`) are for the helper's
-//! own page only, since checking a stdio server starts a program: a page
-//! the user merely allowed with `--allow-origin` gets `forbidden`. Even our
-//! own page names a server by its key in the configuration file; the
-//! command comes from the file, never from the socket.
+//! Configured MCP servers (`mcp-servers`, `mcp-check`) need full access
+//! (our own page, or a local script with the token), since checking a stdio
+//! server starts a program: a page the user merely allowed with
+//! `--allow-origin` gets `forbidden`. Even then the client names a server by
+//! its key in the configuration file; the command comes from the file, never
+//! from the socket.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -23,7 +24,7 @@ use protocol::{
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use super::guard::OriginKind;
+use super::guard::Access;
 use crate::engine::mcp::config::{self, ConfigError, Server};
 use crate::engine::{self, CheckOptions};
 
@@ -31,6 +32,8 @@ use crate::engine::{self, CheckOptions};
 pub const MAX_IN_FLIGHT: usize = 16;
 /// Events waiting for a slow client before its requests wait too.
 const OUTBOX: usize = 64;
+/// A client that opens a session but never says hello gives its slot back.
+const HELLO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 type Running = Arc<Mutex<HashMap<RequestId, AbortHandle>>>;
 
@@ -39,8 +42,8 @@ pub struct Context {
     pub options: Arc<CheckOptions>,
     /// The desktop assistant's MCP configuration, when given on the command line.
     pub mcp_config: Option<PathBuf>,
-    /// Who opened the socket.
-    pub origin: OriginKind,
+    /// What the client may do, from its Origin (or token).
+    pub access: Access,
 }
 
 pub async fn run(socket: WebSocket, context: Context) {
@@ -75,8 +78,16 @@ impl Session {
     async fn read(mut self, stream: &mut futures_util::stream::SplitStream<WebSocket>) {
         // Keep reading after a Close frame until the stream ends, so the
         // close handshake completes (breaking early shows as 1006 in browsers).
-        while let Some(frame) = stream.next().await {
-            let Ok(frame) = frame else { break };
+        loop {
+            let frame = if self.greeted {
+                stream.next().await
+            } else {
+                match tokio::time::timeout(HELLO_TIMEOUT, stream.next()).await {
+                    Ok(frame) => frame,
+                    Err(_) => break,
+                }
+            };
+            let Some(Ok(frame)) = frame else { break };
             match frame {
                 Message::Text(text) => self.handle(text.as_str()).await,
                 Message::Binary(_) => {
@@ -150,6 +161,10 @@ impl Session {
                 })
                 .await;
             }
+            ClientMessage::Listeners { id } if self.context.access == Access::ChecksOnly => {
+                self.reply_error(Some(id), ErrorKind::Forbidden, "pages on other sites may only run checks; listing this machine's listeners needs the helper's own page")
+                    .await;
+            }
             ClientMessage::Listeners { id } => {
                 self.spawn(id, move |_| async move {
                     match engine::listeners::all().await {
@@ -166,7 +181,7 @@ impl Session {
                 .await;
             }
             ClientMessage::McpServers { id } | ClientMessage::McpCheck { id, .. }
-                if self.context.origin != OriginKind::Own =>
+                if self.context.access == Access::ChecksOnly =>
             {
                 self.reply_error(
                     Some(id),

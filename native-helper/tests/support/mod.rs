@@ -5,6 +5,9 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod browser;
+pub mod ws;
+
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -86,12 +89,36 @@ pub fn helper(extra: &[&str]) -> Running {
     })
 }
 
+/// The helper with its token written where the test can read it.
+pub fn helper_with_token(extra: &[&str]) -> (Running, String) {
+    let file = std::env::temp_dir().join(format!(
+        "portdoctor-token-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let path = file.to_str().expect("utf-8 temp dir").to_owned();
+    let helper = helper(&[&["--token-file", &path], extra].concat());
+    let token =
+        std::fs::read_to_string(&file).expect("token file written before the URL is printed");
+    let _ = std::fs::remove_file(&file);
+    (helper, token)
+}
+
 /// `python3 -m http.server` bound to `bind` (e.g. "::1", "127.0.0.1").
 pub fn python_http(bind: &str) -> Running {
+    python_http_in(bind, &std::env::temp_dir())
+}
+
+/// `python3 -m http.server` serving `dir` on 127.0.0.1, for pages of other origins.
+pub fn python_http_serving(dir: &std::path::Path) -> Running {
+    python_http_in("127.0.0.1", dir)
+}
+
+fn python_http_in(bind: &str, dir: &std::path::Path) -> Running {
     let mut command = Command::new("python3");
     command
         .args(["-u", "-m", "http.server", "--bind", bind, "0"])
-        .current_dir(std::env::temp_dir());
+        .current_dir(dir);
     let ip: std::net::IpAddr = bind.parse().expect("an address literal");
     spawn_announcing(command, false, move |line| {
         // "Serving HTTP on ::1 port 39185 (http://[::1]:39185/) ..."

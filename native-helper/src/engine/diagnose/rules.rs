@@ -87,11 +87,10 @@ fn port_out_of_range(e: &Evidence) -> Option<Finding> {
     else {
         return None;
     };
-    let fix = match suggestions.as_slice() {
-        [] => "Use a port from 1 to 65535: check the server's configuration or log for the port it really listens on.".to_owned(),
-        s => format!(
-            "Use a port from 1 to 65535, probably {}: check the server's configuration or log for the port it really listens on.",
-            join(s.iter().map(u16::to_string), " or ")
+    let fix = match suggestions.first() {
+        None => "Use a port from 1 to 65535: check the server's configuration or log for the port it really listens on.".to_owned(),
+        Some(likely) => format!(
+            "Use a port from 1 to 65535, probably {likely}: check the server's configuration or log for the port it really listens on."
         ),
     };
     Some(finding(

@@ -1,0 +1,166 @@
+//! The server under measurement, against the real helper binary:
+//!
+//! 1. what the security checks cost a request: the Host and Origin/token
+//!    decisions alone, next to a whole /api/health round trip on a keep-alive
+//!    loopback connection;
+//! 2. how fast /api/health answers while 1000 WebSocket sessions run checks.
+//!
+//! `cargo bench -p native-helper --bench server`
+
+use std::hint::black_box;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use native_helper::server::guard::{Guard, Token};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+const SESSIONS: usize = 1000;
+
+fn percentile(samples: &mut [Duration], p: usize) -> Duration {
+    samples.sort();
+    samples[(samples.len() * p / 100).min(samples.len() - 1)]
+}
+
+/// The helper on a free port; killed on drop.
+struct Helper(Child, String);
+
+impl Helper {
+    fn start() -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_portdoctor"))
+            .args(["--no-open", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start portdoctor");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let addr = first
+            .trim()
+            .strip_prefix("portdoctor is running at http://")
+            .expect("the helper announces its URL")
+            .trim_end_matches('/')
+            .to_owned();
+        Self(child, addr)
+    }
+}
+
+impl Drop for Helper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Health round trips on one keep-alive connection.
+fn health_trips(addr: &str, n: usize) -> Vec<Duration> {
+    let mut conn = TcpStream::connect(addr).unwrap();
+    conn.set_nodelay(true).unwrap();
+    let request = format!("GET /api/health HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    let mut buf = [0u8; 4096];
+    (0..n)
+        .map(|_| {
+            let started = Instant::now();
+            conn.write_all(request.as_bytes()).unwrap();
+            let n = conn.read(&mut buf).unwrap();
+            assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+            started.elapsed()
+        })
+        .collect()
+}
+
+fn guard_cost() -> Vec<Duration> {
+    let token = Token::generate().expect("random token");
+    let guard = Guard::new(
+        "127.0.0.1:61900".parse().unwrap(),
+        &["https://docs.example.com".to_owned()],
+        token.clone(),
+    );
+    (0..10_000)
+        .map(|_| {
+            let started = Instant::now();
+            let _ = black_box(guard.check_host(black_box(Some("localhost:61900"))));
+            let _ =
+                black_box(guard.check_websocket(black_box(Some("https://docs.example.com")), None));
+            let _ = black_box(guard.check_websocket(None, black_box(Some(token.as_str()))));
+            started.elapsed()
+        })
+        .collect()
+}
+
+/// Opens `SESSIONS` sessions that each check `target` in a loop until told to stop.
+async fn load(addr: String, target: String, stop: tokio::sync::watch::Receiver<bool>) {
+    let mut tasks = Vec::new();
+    for i in 0..SESSIONS {
+        let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
+        let origin = format!("http://{addr}").parse().unwrap();
+        request.headers_mut().insert("Origin", origin);
+        let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        let (target, stop) = (target.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let hello = r#"{"type":"hello","protocol":1}"#;
+            ws.send(Message::Text(hello.into())).await.unwrap();
+            let mut id = i as u64 * 1_000_000;
+            while !*stop.borrow() {
+                id += 1;
+                let check = format!(r#"{{"type":"check","id":{id},"target":"{target}"}}"#);
+                ws.send(Message::Text(check.into())).await.unwrap();
+                while let Some(Ok(Message::Text(text))) = ws.next().await {
+                    if text.contains(r#""type":"report""#) {
+                        break;
+                    }
+                }
+            }
+            let _ = ws.close(None).await;
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+fn main() {
+    let mut guard = guard_cost();
+    let helper = Helper::start();
+    let mut idle = health_trips(&helper.1, 2000);
+
+    let target = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = target.local_addr().unwrap().to_string();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let loader = runtime.spawn(load(helper.1.clone(), target, stop_rx));
+    // Measure once every session is connected and checking.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !loader.is_finished()
+        && std::fs::read_dir(format!("/proc/{}/fd", helper.0.id()))
+            .unwrap()
+            .count()
+            < SESSIONS
+        && Instant::now() < deadline
+    {
+        std::thread::yield_now();
+    }
+    let mut loaded = health_trips(&helper.1, 500);
+    stop_tx.send(true).unwrap();
+    runtime.block_on(loader).unwrap();
+
+    println!(
+        "guard checks (Host + Origin + token):   median {:>8.3} µs",
+        percentile(&mut guard, 50).as_secs_f64() * 1e6
+    );
+    println!(
+        "/api/health, idle:                     median {:>8.1} µs   p99 {:>8.1} µs",
+        percentile(&mut idle, 50).as_secs_f64() * 1e6,
+        percentile(&mut idle, 99).as_secs_f64() * 1e6
+    );
+    println!(
+        "/api/health, {SESSIONS} sessions checking: median {:>8.1} µs   p99 {:>8.1} µs",
+        percentile(&mut loaded, 50).as_secs_f64() * 1e6,
+        percentile(&mut loaded, 99).as_secs_f64() * 1e6
+    );
+}

@@ -1,0 +1,185 @@
+//! Who holds which socket, and user names: `/proc/*/fd` and `/etc/passwd`.
+//!
+//! The kernel's socket table knows a socket's inode, not its processes; only
+//! the fd tables map an inode back to pids, as `ss -p` and `lsof` find them.
+//! That scan is one `readlinkat` ("socket:[INODE]") per open fd of every
+//! process, and those syscalls are nearly all of the cost, so each fd is read
+//! once, relative to its open `fd` directory (no path walk from `/proc` per
+//! fd) and into reused buffers (no allocation per fd).
+
+use std::mem::MaybeUninit;
+
+use rustix::fs::{Mode, OFlags, RawDir, open, openat, readlinkat_raw};
+
+use crate::Process;
+
+const DIRECTORY: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::CLOEXEC);
+
+/// The processes holding each of `inodes` (same order), lowest pid first.
+///
+/// Processes that exit during the scan, or whose fds we may not read (other
+/// users' unless we are root), are skipped: their sockets are still listed,
+/// only without those owners.
+pub fn holders(inodes: &[u64]) -> Vec<Vec<Process>> {
+    let mut holders = vec![Vec::new(); inodes.len()];
+    if inodes.is_empty() {
+        return holders;
+    }
+    let mut wanted: Vec<(u64, usize)> = inodes.iter().copied().zip(0..).collect();
+    wanted.sort_unstable();
+
+    let Ok(proc_dir) = open("/proc", DIRECTORY, Mode::empty()) else {
+        return holders;
+    };
+    let mut pid_buffer = Vec::with_capacity(16 * 1024);
+    let mut fd_buffer = Vec::with_capacity(16 * 1024);
+    let mut path = Vec::with_capacity(32);
+    let mut link = [MaybeUninit::uninit(); 64];
+
+    let mut pids = RawDir::new(&proc_dir, pid_buffer.spare_capacity_mut());
+    while let Some(Ok(entry)) = pids.next() {
+        let pid_text = entry.file_name().to_bytes();
+        let Some(pid) = parse_pid(pid_text) else {
+            continue;
+        };
+        let Ok(fd_dir) = openat(
+            &proc_dir,
+            in_pid(&mut path, pid_text, b"fd"),
+            DIRECTORY,
+            Mode::empty(),
+        ) else {
+            continue;
+        };
+        let mut name: Option<Option<String>> = None;
+        let mut fds = RawDir::new(&fd_dir, fd_buffer.spare_capacity_mut());
+        while let Some(Ok(fd)) = fds.next() {
+            let Ok((target, _)) = readlinkat_raw(&fd_dir, fd.file_name(), &mut link) else {
+                continue;
+            };
+            let Some(inode) = socket_inode(target) else {
+                continue;
+            };
+            let Ok(found) = wanted.binary_search_by_key(&inode, |&(inode, _)| inode) else {
+                continue;
+            };
+            // The name is read once per process, and only for owners.
+            let name = name.get_or_insert_with(|| comm(&proc_dir, &mut path, pid_text));
+            let Some(name) = name else {
+                break; // The process exited while we read its fds.
+            };
+            let holders = &mut holders[wanted[found].1];
+            // One process may hold the same socket in several fds.
+            if holders.last().is_none_or(|p: &Process| p.pid != pid) {
+                holders.push(Process {
+                    pid,
+                    name: name.clone(),
+                });
+            }
+        }
+    }
+    for processes in &mut holders {
+        processes.sort_unstable_by_key(|p| p.pid);
+    }
+    holders
+}
+
+/// `PID/leaf`, NUL-free, in a reused buffer.
+fn in_pid<'a>(path: &'a mut Vec<u8>, pid: &[u8], leaf: &[u8]) -> &'a [u8] {
+    path.clear();
+    path.extend_from_slice(pid);
+    path.push(b'/');
+    path.extend_from_slice(leaf);
+    path
+}
+
+fn parse_pid(name: &[u8]) -> Option<u32> {
+    std::str::from_utf8(name).ok()?.parse().ok()
+}
+
+/// `socket:[12345]` → 12345.
+fn socket_inode(link: &[u8]) -> Option<u64> {
+    let digits = link.strip_prefix(b"socket:[")?.strip_suffix(b"]")?;
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// `/proc/PID/comm`: the short command name `ss -p` and `top` show.
+fn comm(proc_dir: &impl rustix::fd::AsFd, path: &mut Vec<u8>, pid: &[u8]) -> Option<String> {
+    let file = openat(
+        proc_dir,
+        in_pid(path, pid, b"comm"),
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ok()?;
+    let mut buffer = [0; 64];
+    let length = rustix::io::read(&file, &mut buffer).ok()?;
+    let name = buffer[..length]
+        .strip_suffix(b"\n")
+        .unwrap_or(&buffer[..length]);
+    Some(String::from_utf8_lossy(name).into_owned())
+}
+
+/// uid → user name from `/etc/passwd`, read once per table. Users that only
+/// a directory service (LDAP, systemd-homed) knows stay nameless.
+pub struct UserNames(Vec<(u32, Option<String>)>);
+
+impl UserNames {
+    pub fn of(uids: impl Iterator<Item = u32>) -> Self {
+        let mut uids: Vec<u32> = uids.collect();
+        uids.sort_unstable();
+        uids.dedup();
+        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+        Self(
+            uids.into_iter()
+                .map(|uid| (uid, user_name(&passwd, uid)))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, uid: u32) -> Option<String> {
+        let found = self.0.binary_search_by_key(&uid, |&(uid, _)| uid).ok()?;
+        self.0[found].1.clone()
+    }
+}
+
+/// The first `/etc/passwd` entry for `uid`: `name:password:uid:...`.
+fn user_name(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)?.parse() == Ok(uid)).then(|| name.to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_socket_links() {
+        assert_eq!(socket_inode(b"socket:[4242]"), Some(4242));
+        assert_eq!(socket_inode(b"pipe:[4242]"), None);
+        assert_eq!(socket_inode(b"socket:[]"), None);
+        assert_eq!(socket_inode(b"/dev/null"), None);
+    }
+
+    #[test]
+    fn reads_pid_directories_only() {
+        assert_eq!(parse_pid(b"4242"), Some(4242));
+        assert_eq!(parse_pid(b"self"), None);
+        assert_eq!(parse_pid(b"net"), None);
+    }
+
+    #[test]
+    fn finds_user_names_by_uid() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\n\
+                      broken line\n\
+                      alice:x:1000:1000:Alice:/home/alice:/bin/sh\n\
+                      alias:x:1000:1000::/:/bin/sh\n";
+        assert_eq!(user_name(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(user_name(passwd, 1000).as_deref(), Some("alice"));
+        assert_eq!(user_name(passwd, 1001), None);
+    }
+}
