@@ -12,7 +12,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::{AddressResult, Listener, McpReport, McpServerEntry, Report, Target};
+use crate::report::{
+    AddressResult, Listener, McpReport, McpServerEntry, Report, Service, ServiceProtocol, Target,
+};
 
 /// Bumped when a change would break an older peer; additions keep it.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -62,6 +64,9 @@ pub struct CheckOptions {
     /// Per-address connect timeout; the helper caps it.
     #[serde(default)]
     pub timeout_ms: Option<u64>,
+    /// The protocol the user expects; a different one is a finding.
+    #[serde(default)]
+    pub expect: Option<ServiceProtocol>,
 }
 
 /// What the helper sends.
@@ -114,6 +119,10 @@ pub enum Progress {
     },
     Listeners {
         listeners: Vec<Listener>,
+    },
+    /// Identification finished: what speaks on the port.
+    Identified {
+        service: Service,
     },
     /// The MCP stage finished: the server that answered, or `null` when none did.
     Mcp {

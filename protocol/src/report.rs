@@ -286,6 +286,8 @@ pub enum Code {
     TlsUntrustedCertificate,
     /// Added: every resolved address is outside the target policy.
     TargetNotAllowed,
+    /// Added: the listener is a container runtime's port forwarder.
+    ContainerPublished,
     /// Added: the server answered 406: the request's `Accept` header does not suit it.
     McpNotAcceptable,
     /// Added: the server took the request but did not answer within the time allowed.

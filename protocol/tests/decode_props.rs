@@ -64,7 +64,7 @@ proptest! {
 
     #[test]
     fn checks_round_trip_with_their_id(id in any::<u64>(), target in ".{0,40}", timeout in proptest::option::of(any::<u64>())) {
-        let msg = ClientMessage::Check { id, target, options: CheckOptions { timeout_ms: timeout } };
+        let msg = ClientMessage::Check { id, target, options: CheckOptions { timeout_ms: timeout, expect: None } };
         let text = serde_json::to_string(&msg).unwrap();
         prop_assert_eq!(ClientMessage::decode(&text).unwrap(), msg);
     }

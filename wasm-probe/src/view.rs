@@ -177,6 +177,11 @@ fn progress_text(progress: &Progress) -> String {
                 .collect();
             format!("Listening: {}", each.join("; "))
         }
+        Progress::Identified { service } => match (&service.protocol, &service.detail) {
+            (Some(protocol), Some(detail)) => format!("Speaks {}: {detail}", wire_name(protocol)),
+            (Some(protocol), None) => format!("Speaks {}", wire_name(protocol)),
+            _ => "Connected, but nothing answered any probe".to_owned(),
+        },
         Progress::Mcp { mcp: Some(mcp) } => format!("MCP: {}", mcp_text(mcp)),
         Progress::Mcp { mcp: None } => "No MCP server answered".to_owned(),
     }
@@ -377,7 +382,14 @@ fn service(report: &Report) -> Option<Element> {
     if let Some(banner) = &service.banner {
         rows.push(("Banner", "", banner.clone()));
     }
-    (!rows.is_empty()).then(|| section("Service", "pd-section").child(facts(rows)))
+    (!rows.is_empty()).then(|| {
+        let card = section("Service", "pd-section pd-service");
+        match &service.protocol {
+            Some(protocol) => card.attr("data-protocol", wire_name(protocol)),
+            None => card,
+        }
+        .child(facts(rows))
+    })
 }
 
 /// Terms and values; a value's class is its hook.

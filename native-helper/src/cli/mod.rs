@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use protocol::ServiceProtocol;
 
 use protocol::{McpConfigReport, McpServerCheck, Report};
 
@@ -122,6 +123,10 @@ struct CheckArgs {
     /// Connect timeout per address: `3s`, `500ms`.
     #[arg(long, default_value = "3s", value_parser = parse_duration)]
     timeout: Duration,
+    /// The protocol you expect there (http, tls, ssh, redis, postgres, mysql,
+    /// smtp, ftp, websocket, mcp); something else answering is a finding.
+    #[arg(long, value_name = "PROTO", value_parser = parse_protocol)]
+    expect: Option<ServiceProtocol>,
     #[command(flatten)]
     policy: PolicyArgs,
 }
@@ -179,6 +184,7 @@ async fn check(args: CheckArgs) -> ExitCode {
     let options = CheckOptions {
         timeout: args.timeout.min(engine::MAX_TIMEOUT),
         policy,
+        expect: args.expect,
         ..CheckOptions::default()
     };
     let report = engine::check(&args.target, &options, &|_| {}).await;
@@ -199,6 +205,7 @@ async fn mcp(args: McpArgs) -> ExitCode {
             timeout: args.timeout,
             origin: args.origin,
         },
+        ..CheckOptions::default()
     };
     if let Some(target) = args.target {
         let report = engine::check(&target, &options, &|_| {}).await;
@@ -392,6 +399,13 @@ fn init_logging() {
 fn fail(message: &str) -> ExitCode {
     eprintln!("portdoctor: {message}");
     ExitCode::from(2)
+}
+
+/// A protocol name as the report spells it (`http`, `redis`, ...).
+fn parse_protocol(text: &str) -> Result<ServiceProtocol, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase())).map_err(|_| {
+        format!("\"{text}\" is not a protocol portdoctor knows; use http, tls, ssh, redis, postgres, mysql, smtp, ftp, websocket or mcp")
+    })
 }
 
 /// `3s`, `500ms`, `1.5s`, or a bare number of seconds.

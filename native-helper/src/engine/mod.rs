@@ -1,7 +1,7 @@
 //! The check engine: one check, stage by stage.
 //!
 //! ```text
-//! text ─ target::parse ─ target::validate ─ resolve ─ policy ─┬─ connect (each address, concurrently) ─┬─ mcp (HTTP) ─ diagnose ─ Report
+//! text ─ target::parse ─ target::validate ─ resolve ─ policy ─┬─ connect (each address, concurrently) ─┬─ identify ─ mcp (HTTP) ─ diagnose ─ Report
 //!                                                             └─ listeners (socket table) ─────────────┘
 //! ```
 //!
@@ -13,6 +13,7 @@
 
 pub mod connect;
 pub mod diagnose;
+pub mod identify;
 pub mod listeners;
 pub mod mcp;
 pub mod policy;
@@ -23,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use protocol::{Outcome, Progress, Report, Service, Target as TargetReport};
+use protocol::{Outcome, Progress, Report, ServiceProtocol, Target as TargetReport};
 
 use diagnose::{Attempt, Evidence, Problem};
 use mcp::McpOptions;
@@ -38,7 +39,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct CheckOptions {
     pub timeout: Duration,
     pub policy: TargetPolicy,
+    pub identify: identify::IdentifyOptions,
     pub mcp: McpOptions,
+    /// The protocol the user expects (`--expect`).
+    pub expect: Option<ServiceProtocol>,
 }
 
 impl Default for CheckOptions {
@@ -46,7 +50,9 @@ impl Default for CheckOptions {
         Self {
             timeout: DEFAULT_TIMEOUT,
             policy: TargetPolicy::default(),
+            identify: identify::IdentifyOptions::default(),
             mcp: McpOptions::default(),
+            expect: None,
         }
     }
 }
@@ -77,10 +83,14 @@ pub async fn check(
         Err(e) => evidence.problem = Some(Problem::Target(e)),
         Ok(target) => {
             evidence.port = Some(target.port);
+            evidence.scheme = target.scheme.clone();
+            evidence.path = target.path.clone();
+            evidence.expect = options.expect;
             progress(Progress::Parsed {
                 target: target_report.clone(),
             });
             probe(&target, options, progress, &mut evidence).await;
+            identify_service(&target, options, progress, &mut evidence).await;
             speak_mcp(&target, options, progress, &mut evidence).await;
         }
     }
@@ -133,11 +143,51 @@ fn report(target: TargetReport, evidence: Evidence, started: Instant) -> Report 
             Some(Ok(l)) => l.iter().map(listeners::to_report).collect(),
             _ => Vec::new(),
         },
-        service: Service::default(),
+        service: service(&evidence),
         mcp: evidence.mcp.as_ref().and_then(|m| m.found.clone()),
         findings,
         elapsed_us: connect::micros(started.elapsed()),
     }
+}
+
+/// The report's service card: what identification found, called MCP when
+/// the MCP stage found a server there.
+fn service(evidence: &Evidence) -> protocol::Service {
+    let mut service = evidence
+        .service
+        .as_ref()
+        .map(|s| s.service.clone())
+        .unwrap_or_default();
+    if evidence.mcp.as_ref().is_some_and(|m| m.found.is_some()) {
+        service.protocol = Some(ServiceProtocol::Mcp);
+    }
+    service
+}
+
+/// The first address that accepted a connection, if any did.
+fn first_open(evidence: &Evidence) -> Option<std::net::SocketAddr> {
+    evidence
+        .attempts
+        .iter()
+        .find(|a| a.result.outcome == Outcome::Open)
+        .map(|a| a.addr)
+}
+
+/// Identification, on the first address that accepted.
+async fn identify_service(
+    target: &target::Target,
+    options: &CheckOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+    evidence: &mut Evidence,
+) {
+    let Some(open) = first_open(evidence) else {
+        return;
+    };
+    let found = identify::identify(open, target, &options.identify).await;
+    progress(Progress::Identified {
+        service: found.service.clone(),
+    });
+    evidence.service = Some(found);
 }
 
 /// The MCP stage, for targets that may speak HTTP: an `http(s)://` URL, or
@@ -152,14 +202,17 @@ async fn speak_mcp(
     if !matches!(target.scheme.as_deref(), None | Some("http" | "https")) {
         return;
     }
-    let Some(open) = evidence
-        .attempts
-        .iter()
-        .find(|a| a.result.outcome == Outcome::Open)
-    else {
+    // Only where HTTP (or, for https://, TLS) answered: no POST to Redis.
+    let speaks_http = evidence.service.as_ref().is_some_and(|s| {
+        matches!(
+            s.service.protocol,
+            Some(ServiceProtocol::Http) | Some(ServiceProtocol::Tls)
+        )
+    });
+    let Some(open) = first_open(evidence).filter(|_| speaks_http) else {
         return;
     };
-    let found = mcp::check_http(target, open.addr, &options.mcp).await;
+    let found = mcp::check_http(target, open, &options.mcp).await;
     if let Some(found) = &found {
         progress(Progress::Mcp {
             mcp: found.found.clone().map(Box::new),

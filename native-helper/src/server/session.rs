@@ -152,6 +152,7 @@ impl Session {
                 if let Some(ms) = options.timeout_ms {
                     check.timeout = std::time::Duration::from_millis(ms).min(engine::MAX_TIMEOUT);
                 }
+                check.expect = options.expect;
                 self.spawn(id, move |outbox| async move {
                     let report = engine::check(&target, &check, &progress(outbox, id)).await;
                     ServerMessage::Report {

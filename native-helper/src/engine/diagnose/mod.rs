@@ -32,6 +32,13 @@ pub struct Evidence {
     pub listeners: Option<Result<Vec<Listener>, String>>,
     /// What the MCP stage found; `None` when it did not run or had nothing to say.
     pub mcp: Option<McpEvidence>,
+    /// The URL scheme and path the user gave, if any.
+    pub scheme: Option<String>,
+    pub path: Option<String>,
+    /// The protocol the user expects (`--expect`).
+    pub expect: Option<protocol::ServiceProtocol>,
+    /// What identification found on the first open address.
+    pub service: Option<super::identify::Identified>,
 }
 
 #[derive(Debug, Clone)]

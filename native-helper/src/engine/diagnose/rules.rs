@@ -16,8 +16,9 @@
 //! | `connection_reset`        | accepted, then reset                           | server or proxy closed at once     |
 //! | `reachable`               | open, and no rule above found a problem        | healthy                            |
 //!
-//! The MCP rows (`mcp-ok`, `mcp-wrong-path`, `mcp-rejected`, ...) have their
-//! own table in [`mcp`].
+//! What answers on the port (`tls-expected`, `wrong-protocol`, `http-error`,
+//! `exposed-to-network`, ...) has its own table in [`service`], the MCP rows
+//! (`mcp-ok`, `mcp-wrong-path`, `mcp-rejected`, ...) in [`mcp`].
 
 use std::net::SocketAddr;
 
@@ -25,6 +26,7 @@ use protocol::{Code, Finding, Outcome, Severity};
 use socket_table::Listener;
 
 mod mcp;
+mod service;
 
 use super::{Attempt, Evidence, Problem};
 use crate::engine::listeners::owner;
@@ -45,6 +47,15 @@ pub(super) const PROBLEMS: &[Rule] = &[
     filtered,
     service_unresponsive,
     connection_reset,
+    service::reset_on_accept,
+    service::tls_expected,
+    service::plaintext_expected,
+    service::wrong_protocol,
+    service::untrusted_cert,
+    service::http_error,
+    service::silent_service,
+    service::exposed,
+    service::container,
     mcp::bad_config,
     mcp::command_not_found,
     mcp::process_exited,

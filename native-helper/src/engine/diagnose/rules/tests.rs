@@ -10,7 +10,7 @@ use crate::engine::diagnose::{Attempt, Evidence, Problem, diagnose, verdict};
 use crate::engine::resolve::ResolveError;
 use crate::engine::target::{self, TargetError};
 
-fn evidence(host: &str, port: u16) -> Evidence {
+pub(super) fn evidence(host: &str, port: u16) -> Evidence {
     Evidence {
         input: format!("{host}:{port}"),
         host: host.to_owned(),
@@ -21,7 +21,7 @@ fn evidence(host: &str, port: u16) -> Evidence {
 }
 
 impl Evidence {
-    fn tried(mut self, addr: &str, outcome: Outcome) -> Self {
+    pub(super) fn tried(mut self, addr: &str, outcome: Outcome) -> Self {
         let addr: SocketAddr = addr.parse().unwrap();
         self.attempts.push(Attempt {
             addr,
@@ -36,7 +36,7 @@ impl Evidence {
         self
     }
 
-    fn listening(mut self, local: &str, queue: Option<(u32, u32)>) -> Self {
+    pub(super) fn listening(mut self, local: &str, queue: Option<(u32, u32)>) -> Self {
         let listener = Listener {
             local: local.parse().unwrap(),
             queue: queue.map(|(current, max)| Queue { current, max }),
@@ -54,11 +54,11 @@ impl Evidence {
     }
 }
 
-fn codes(e: &Evidence) -> Vec<(Code, Severity)> {
+pub(super) fn codes(e: &Evidence) -> Vec<(Code, Severity)> {
     diagnose(e).iter().map(|f| (f.code, f.severity)).collect()
 }
 
-fn only(e: &Evidence, code: Code) -> protocol::Finding {
+pub(super) fn only(e: &Evidence, code: Code) -> protocol::Finding {
     let findings = diagnose(e);
     assert_eq!(findings.len(), 1, "{findings:#?}");
     assert_eq!(findings[0].code, code, "{findings:#?}");
@@ -189,7 +189,13 @@ fn wildcard_listener_of_the_other_family_is_still_the_other_family() {
     let e = evidence("127.0.0.1", 8000)
         .tried("127.0.0.1:8000", Outcome::Refused)
         .listening("[::]:8000", None);
-    only(&e, Code::ListeningOtherFamily);
+    assert_eq!(
+        codes(&e),
+        vec![
+            (Code::ListeningOtherFamily, Severity::Error),
+            (Code::ExposedToNetwork, Severity::Warning)
+        ]
+    );
 }
 
 #[test]
@@ -214,7 +220,7 @@ fn filtered_when_a_timeout_meets_no_listener() {
 fn unresponsive_when_a_timeout_meets_a_listener() {
     let e = evidence("127.0.0.1", 9999)
         .tried("127.0.0.1:9999", Outcome::Timeout)
-        .listening("0.0.0.0:9999", Some((3, 3)));
+        .listening("127.0.0.1:9999", Some((3, 3)));
     let f = only(&e, Code::ServiceUnresponsive);
     assert!(f.summary.contains("python3 (pid 4242)"), "{}", f.summary);
     assert!(f.evidence.iter().any(|l| l.contains("accept queue")));

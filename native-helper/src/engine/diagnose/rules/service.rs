@@ -1,0 +1,303 @@
+//! The rows about what answers on the port (identification) and how the
+//! listener is bound.
+//!
+//! | rule                  | symptom                                           | cause                                   |
+//! |-----------------------|---------------------------------------------------|-----------------------------------------|
+//! | `tls_expected`        | `http://` (or plain) asked, TLS answers            | the port is the TLS one                 |
+//! | `plaintext_expected`  | `https://` asked, plain HTTP answers               | TLS not enabled, or the wrong port      |
+//! | `wrong_protocol`      | `--expect P`, something else answers               | another program on the port             |
+//! | `silent_service`      | connected, no banner, no probe answered            | still starting, or an unknown protocol  |
+//! | `reset_on_accept`     | accepted, then reset before a word                 | allow-list, connection limit, crash     |
+//! | `untrusted_cert`      | `https://`, certificate not trusted here           | self-signed / private CA                |
+//! | `http_error`          | 4xx/5xx at the given path; 502/504 anywhere        | wrong path; the proxy's upstream is down|
+//! | `exposed`             | listener on 0.0.0.0 or ::                          | bound to all interfaces                 |
+//! | `container`           | the listener is docker-proxy / rootlessport        | published by a container                |
+
+use protocol::{Code, Finding, ServiceProtocol, Severity};
+
+use super::{finding, join};
+use crate::engine::diagnose::Evidence;
+use crate::engine::identify::Identified;
+use crate::engine::listeners::owner;
+
+fn identified(e: &Evidence) -> Option<&Identified> {
+    e.service.as_ref()
+}
+
+fn protocol(e: &Evidence) -> Option<ServiceProtocol> {
+    identified(e)?.service.protocol
+}
+
+fn scheme(e: &Evidence) -> Option<&str> {
+    e.scheme.as_deref()
+}
+
+fn address(e: &Evidence) -> String {
+    format!("{}:{}", e.host, e.port.unwrap_or_default())
+}
+
+/// What identification saw, as evidence lines.
+fn seen(e: &Evidence) -> Vec<String> {
+    let Some(found) = identified(e) else {
+        return Vec::new();
+    };
+    let service = &found.service;
+    let mut lines = Vec::new();
+    if let (Some(p), Some(d)) = (&service.protocol, &service.detail) {
+        lines.push(format!("answered as {}: {d}", protocol_name(*p)));
+    }
+    if let Some(banner) = &service.banner {
+        lines.push(format!("first bytes: {banner}"));
+    }
+    lines
+}
+
+fn protocol_name(p: ServiceProtocol) -> String {
+    serde_json::to_value(p)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+pub(super) fn tls_expected(e: &Evidence) -> Option<Finding> {
+    let found = identified(e)?;
+    let plain_asked = matches!(scheme(e), Some("http" | "ws"))
+        || (scheme(e).is_none() && e.expect == Some(ServiceProtocol::Http));
+    let tls_port = found.tls.is_some() || found.http.as_ref().is_some_and(|h| h.plain_to_tls);
+    if !(plain_asked && tls_port) {
+        return None;
+    }
+    let secure = if scheme(e) == Some("ws") {
+        "wss"
+    } else {
+        "https"
+    };
+    Some(finding(
+        Code::TlsExpected,
+        Severity::Error,
+        format!("{} speaks TLS, but the request was plain text", address(e)),
+        format!(
+            "Use {secure}://{}{} (the client must speak TLS on this port), or point the client at the server's plain-HTTP port.",
+            address(e),
+            e.path.as_deref().unwrap_or("/")
+        ),
+        seen(e),
+    ))
+}
+
+pub(super) fn plaintext_expected(e: &Evidence) -> Option<Finding> {
+    let asked_tls =
+        matches!(scheme(e), Some("https" | "wss")) || e.expect == Some(ServiceProtocol::Tls);
+    let found = identified(e)?;
+    if !asked_tls || found.tls.is_some() || protocol(e) != Some(ServiceProtocol::Http) {
+        return None;
+    }
+    Some(finding(
+        Code::PlaintextExpected,
+        Severity::Error,
+        format!(
+            "{} speaks plain HTTP, but the request was TLS (https)",
+            address(e)
+        ),
+        format!(
+            "Use http://{}{} — or enable TLS in the server if it must be https.",
+            address(e),
+            e.path.as_deref().unwrap_or("/")
+        ),
+        seen(e),
+    ))
+}
+
+pub(super) fn wrong_protocol(e: &Evidence) -> Option<Finding> {
+    let expected = e.expect?;
+    let actual = protocol(e)?;
+    // MCP and WebSocket ride on HTTP; TLS may carry anything.
+    let compatible = actual == expected
+        || (expected == ServiceProtocol::Http
+            && matches!(actual, ServiceProtocol::Websocket | ServiceProtocol::Mcp))
+        || (expected == ServiceProtocol::Mcp && actual == ServiceProtocol::Http)
+        || (expected == ServiceProtocol::Tls && identified(e)?.tls.is_some());
+    // tls-expected / plaintext-expected say it better for that mix-up.
+    let tls_mixup = matches!(
+        (expected, actual),
+        (ServiceProtocol::Http, ServiceProtocol::Tls)
+            | (ServiceProtocol::Tls, ServiceProtocol::Http)
+    );
+    if compatible || tls_mixup {
+        return None;
+    }
+    Some(finding(
+        Code::WrongProtocol,
+        Severity::Error,
+        format!(
+            "{} answers as {}, not {} as expected",
+            address(e),
+            protocol_name(actual),
+            protocol_name(expected)
+        ),
+        "Another program holds this port, or the client has the wrong port: check which port the expected server really uses (`portdoctor listeners`), and what the listener shown here is.".to_owned(),
+        seen(e),
+    ))
+}
+
+pub(super) fn silent_service(e: &Evidence) -> Option<Finding> {
+    if !identified(e)?.silent {
+        return None;
+    }
+    Some(finding(
+        Code::SilentService,
+        Severity::Warning,
+        format!("{} accepts connections but says nothing and answers no probe", address(e)),
+        "The server may still be starting (watch its log), be stuck after accepting, or speak a client-first protocol portdoctor does not know: try the client it is meant for.".to_owned(),
+        vec!["no banner, and no answer to TLS, HTTP, Redis, PostgreSQL or HTTP/2 probes".to_owned()],
+    ))
+}
+
+/// Accepted, then reset before anything was said (the connect looked open).
+pub(super) fn reset_on_accept(e: &Evidence) -> Option<Finding> {
+    if !identified(e)?.reset || protocol(e).is_some() {
+        return None;
+    }
+    Some(finding(
+        Code::ConnectionReset,
+        Severity::Error,
+        format!("{} accepts connections and resets them at once", address(e)),
+        "The server (or a proxy or firewall in front of it) drops every client straight away: check its log; it may only allow certain client addresses, have reached its connection limit, or crash on connect.".to_owned(),
+        vec!["the connection opened, then the server reset it before sending anything".to_owned()],
+    ))
+}
+
+pub(super) fn untrusted_cert(e: &Evidence) -> Option<Finding> {
+    if !matches!(scheme(e), Some("https" | "wss")) {
+        return None;
+    }
+    let tls = identified(e)?.tls.as_ref()?;
+    let why = tls.untrusted.as_ref()?;
+    let subject = tls
+        .subject
+        .clone()
+        .unwrap_or_else(|| "(no subject)".to_owned());
+    let issuer = tls
+        .issuer
+        .clone()
+        .unwrap_or_else(|| "(no issuer)".to_owned());
+    let origin = if subject == issuer {
+        "self-signed".to_owned()
+    } else {
+        format!("issued by {issuer}")
+    };
+    Some(finding(
+        Code::TlsUntrustedCertificate,
+        Severity::Warning,
+        format!(
+            "The certificate of {} ({subject}) is {origin} and not trusted on this machine",
+            address(e)
+        ),
+        "Clients will refuse it unless told otherwise: add its CA to the system trust store (e.g. `mkcert -install`, or copy it to /usr/local/share/ca-certificates and run update-ca-certificates), or use a certificate from a trusted CA.".to_owned(),
+        vec![
+            format!("subject: {subject}"),
+            format!("issuer: {issuer}"),
+            format!("verification: {why}"),
+        ],
+    ))
+}
+
+pub(super) fn http_error(e: &Evidence) -> Option<Finding> {
+    let http = identified(e)?.http.as_ref()?;
+    let upstream_down = matches!(http.status, 502 | 504);
+    if http.plain_to_tls || http.status < 400 || !(upstream_down || e.path.is_some()) {
+        return None;
+    }
+    let path = e.path.as_deref().unwrap_or("/");
+    let server = http.server.as_deref().unwrap_or("the server");
+    let (summary, fix) = if upstream_down {
+        (
+            format!("{server} at {} is a proxy whose upstream is down ({} {})", address(e), http.status, http.reason),
+            "The proxy runs, the service behind it does not answer: start that service, or fix the proxy's upstream address (proxy_pass / backend) and check both logs.".to_owned(),
+        )
+    } else {
+        (
+            format!("HTTP {} {} at {path}", http.status, http.reason),
+            match http.status {
+                404 => format!("Nothing at {path} on this server: check the path in the client's URL (the server runs, the route does not exist)."),
+                401 | 403 => "The server wants credentials or refuses this client: check the token, login or allow-list the client needs.".to_owned(),
+                s if s >= 500 => "The server failed while handling the request: its log says why.".to_owned(),
+                _ => "The server rejected the request: check the URL and what the endpoint expects.".to_owned(),
+            },
+        )
+    };
+    Some(finding(
+        Code::HttpError,
+        if http.status >= 500 {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+        summary,
+        fix,
+        seen(e),
+    ))
+}
+
+pub(super) fn exposed(e: &Evidence) -> Option<Finding> {
+    let listeners = e.known_listeners()?;
+    let open: Vec<_> = listeners
+        .iter()
+        .filter(|l| l.local.ip().is_unspecified())
+        .collect();
+    let first = open.first()?;
+    Some(finding(
+        Code::ExposedToNetwork,
+        Severity::Warning,
+        format!(
+            "{} listens on {}: every network this machine is on can reach it",
+            owner(first),
+            join(open.iter().map(|l| l.local.to_string()), ", ")
+        ),
+        format!(
+            "If only this machine should use it, bind it to 127.0.0.1 (and ::1): e.g. `--host 127.0.0.1` / `--bind 127.0.0.1`, or listen 127.0.0.1:{} in its config.",
+            first.local.port()
+        ),
+        open.iter()
+            .map(|l| format!("{} listens on {}", owner(l), l.local))
+            .collect(),
+    ))
+}
+
+/// Forwarders that publish a container's port on the host.
+const CONTAINER_FORWARDERS: &[&str] = &[
+    "docker-proxy",
+    "rootlessport",
+    "slirp4netns",
+    "vpnkit",
+    "com.docker.backend",
+];
+
+pub(super) fn container(e: &Evidence) -> Option<Finding> {
+    let listeners = e.known_listeners()?;
+    let forwarder = listeners.iter().find(|l| {
+        l.processes
+            .iter()
+            .any(|p| CONTAINER_FORWARDERS.contains(&p.name.as_str()))
+    })?;
+    let port = forwarder.local.port();
+    Some(finding(
+        Code::ContainerPublished,
+        Severity::Info,
+        format!(
+            "Port {port} is published by a container ({}): the real service runs inside it",
+            owner(forwarder)
+        ),
+        format!(
+            "Look at the container, not the host: `docker ps --filter publish={port}`, then `docker logs CONTAINER`; inside, the service must listen on 0.0.0.0 (not 127.0.0.1) for the published port to reach it."
+        ),
+        vec![format!(
+            "{} listens on {}",
+            owner(forwarder),
+            forwarder.local
+        )],
+    ))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,184 @@
+//! One test per row about what answers, each with literal evidence of what
+//! a real server of that kind sent.
+
+use protocol::{Code, Outcome, Service, ServiceProtocol, Severity, Verdict};
+
+use crate::engine::diagnose::rules::tests::{codes, evidence, only};
+use crate::engine::diagnose::{Evidence, diagnose, verdict};
+use crate::engine::identify::{HttpFacts, Identified, TlsFacts};
+
+fn answered(protocol: ServiceProtocol, detail: &str) -> Identified {
+    Identified {
+        service: Service {
+            protocol: Some(protocol),
+            detail: Some(detail.into()),
+            banner: None,
+        },
+        ..Identified::default()
+    }
+}
+
+fn http(status: u16, reason: &str, server: &str) -> Identified {
+    Identified {
+        http: Some(HttpFacts {
+            status,
+            reason: reason.into(),
+            server: Some(server.into()),
+            plain_to_tls: false,
+        }),
+        ..answered(
+            ServiceProtocol::Http,
+            &format!("{server}, {status} {reason}"),
+        )
+    }
+}
+
+fn tls(untrusted: Option<&str>) -> Identified {
+    Identified {
+        tls: Some(TlsFacts {
+            version: "TLS 1.3".into(),
+            alpn: Some("http/1.1".into()),
+            subject: Some("CN=localhost".into()),
+            issuer: Some("CN=localhost".into()),
+            untrusted: untrusted.map(Into::into),
+        }),
+        ..answered(ServiceProtocol::Tls, "TLS 1.3, ALPN http/1.1")
+    }
+}
+
+/// An open 127.0.0.1:8443 on which `found` answered, asked as `scheme://`.
+fn open(scheme: Option<&str>, path: Option<&str>, found: Identified) -> Evidence {
+    let mut e = evidence("127.0.0.1", 8443)
+        .tried("127.0.0.1:8443", Outcome::Open)
+        .listening("127.0.0.1:8443", Some((0, 511)));
+    e.scheme = scheme.map(Into::into);
+    e.path = path.map(Into::into);
+    e.service = Some(found);
+    e
+}
+
+#[test]
+fn tls_expected_when_http_meets_tls() {
+    let f = only(&open(Some("http"), None, tls(None)), Code::TlsExpected);
+    assert!(f.fix.contains("https://127.0.0.1:8443/"), "{}", f.fix);
+    // nginx's own words on its TLS port count too.
+    let mut nginx = http(400, "Bad Request", "nginx/1.22.1");
+    nginx.http.as_mut().unwrap().plain_to_tls = true;
+    only(&open(Some("http"), None, nginx), Code::TlsExpected);
+}
+
+#[test]
+fn plaintext_expected_when_https_meets_http() {
+    let e = open(Some("https"), None, http(200, "OK", "SimpleHTTP/0.6"));
+    let f = only(&e, Code::PlaintextExpected);
+    assert!(f.fix.contains("http://127.0.0.1:8443/"), "{}", f.fix);
+    assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Degraded);
+}
+
+#[test]
+fn wrong_protocol_names_both() {
+    let mut e = open(None, None, answered(ServiceProtocol::Redis, "Redis 7.0.15"));
+    e.expect = Some(ServiceProtocol::Postgres);
+    let f = only(&e, Code::WrongProtocol);
+    assert!(
+        f.summary.contains("redis") && f.summary.contains("postgres"),
+        "{}",
+        f.summary
+    );
+    // HTTP expected, an MCP server answers: fine.
+    let mut e = open(None, None, http(200, "OK", "uvicorn"));
+    e.expect = Some(ServiceProtocol::Mcp);
+    assert_eq!(codes(&e), vec![(Code::Reachable, Severity::Ok)]);
+}
+
+#[test]
+fn silent_service() {
+    let silent = Identified {
+        silent: true,
+        ..Identified::default()
+    };
+    let f = only(&open(None, None, silent), Code::SilentService);
+    assert_eq!(f.severity, Severity::Warning);
+}
+
+#[test]
+fn reset_right_after_accept() {
+    let reset = Identified {
+        reset: true,
+        ..Identified::default()
+    };
+    only(&open(None, None, reset), Code::ConnectionReset);
+}
+
+#[test]
+fn untrusted_certificate_names_subject_and_issuer() {
+    let e = open(
+        Some("https"),
+        None,
+        tls(Some("invalid peer certificate: UnknownIssuer")),
+    );
+    let f = only(&e, Code::TlsUntrustedCertificate);
+    assert!(f.summary.contains("self-signed"), "{}", f.summary);
+    assert!(f.evidence.iter().any(|l| l == "issuer: CN=localhost"));
+    // Trusted: nothing to say.
+    assert_eq!(
+        codes(&open(Some("https"), None, tls(None))),
+        vec![(Code::Reachable, Severity::Ok)]
+    );
+}
+
+#[test]
+fn http_errors_at_the_given_path_and_dead_upstreams() {
+    let f = only(
+        &open(Some("http"), Some("/api"), http(404, "Not Found", "nginx")),
+        Code::HttpError,
+    );
+    assert!(
+        f.summary.contains("404") && f.summary.contains("/api"),
+        "{}",
+        f.summary
+    );
+    // A 404 at / of a bare port is just an API without a home page.
+    assert_eq!(
+        codes(&open(None, None, http(404, "Not Found", "uvicorn"))),
+        vec![(Code::Reachable, Severity::Ok)]
+    );
+    let f = only(
+        &open(None, None, http(502, "Bad Gateway", "nginx/1.22.1")),
+        Code::HttpError,
+    );
+    assert!(f.summary.contains("upstream is down"), "{}", f.summary);
+    assert_eq!(f.severity, Severity::Error);
+}
+
+#[test]
+fn exposed_to_network_on_a_wildcard_bind() {
+    let e = evidence("127.0.0.1", 8000)
+        .tried("127.0.0.1:8000", Outcome::Open)
+        .listening("0.0.0.0:8000", None);
+    let f = only(&e, Code::ExposedToNetwork);
+    assert!(f.fix.contains("127.0.0.1"), "{}", f.fix);
+    assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Degraded);
+}
+
+#[test]
+fn container_published_ports() {
+    let mut e = evidence("127.0.0.1", 5432)
+        .tried("127.0.0.1:5432", Outcome::Open)
+        .listening("127.0.0.1:5432", None);
+    if let Some(Ok(l)) = &mut e.listeners {
+        l[0].processes[0].name = "docker-proxy".into();
+    }
+    let found = codes(&e);
+    assert_eq!(
+        found[0],
+        (Code::ContainerPublished, Severity::Info),
+        "{found:?}"
+    );
+    let f = diagnose(&e).remove(0);
+    assert!(
+        f.fix.contains("docker ps --filter publish=5432"),
+        "{}",
+        f.fix
+    );
+}

@@ -1,0 +1,272 @@
+//! TLS: a real handshake (rustls), offering h2 and http/1.1. In TLS 1.3 the
+//! ALPN choice and the certificate are encrypted, so a hand-made ClientHello
+//! could not report them; a full handshake can. The verifier accepts every
+//! certificate — we are diagnosing, not sending secrets — but records what
+//! the system's trust store thinks of it, for `tls-untrusted-certificate`.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+use protocol::ServiceProtocol;
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio::net::TcpStream;
+
+use super::{Answer, Identified};
+use crate::engine::target::Target;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFacts {
+    /// "TLS 1.3", "TLS 1.2".
+    pub version: String,
+    pub alpn: Option<String>,
+    /// The certificate's subject and issuer, e.g. "CN=localhost".
+    pub subject: Option<String>,
+    pub issuer: Option<String>,
+    /// Why this machine's trust store rejects the certificate, if it does.
+    pub untrusted: Option<String>,
+}
+
+static PROVIDER: LazyLock<Arc<CryptoProvider>> =
+    LazyLock::new(|| Arc::new(rustls::crypto::ring::default_provider()));
+
+/// The system's trust store, read once; empty if unreadable.
+static ROOTS: LazyLock<Arc<RootCertStore>> = LazyLock::new(|| {
+    let mut roots = RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    Arc::new(roots)
+});
+
+pub async fn probe(addr: SocketAddr, target: &Target, deadline: Duration) -> Answer {
+    let recorder = Arc::new(Recorder::default());
+    let Ok(config) = rustls::ClientConfig::builder_with_provider(PROVIDER.clone())
+        .with_safe_default_protocol_versions()
+    else {
+        return Answer::Nothing;
+    };
+    let mut config = config
+        .dangerous()
+        .with_custom_certificate_verifier(recorder.clone())
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let name =
+        ServerName::try_from(target.host.clone()).unwrap_or_else(|_| ServerName::from(addr.ip()));
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let work = async {
+        let tcp = TcpStream::connect(addr).await?;
+        connector.connect(name, tcp).await
+    };
+    match tokio::time::timeout(deadline, work).await {
+        Err(_) => Answer::Nothing,
+        Ok(Ok(stream)) => {
+            let (_, session) = stream.get_ref();
+            let version = match session.protocol_version() {
+                Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3",
+                Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2",
+                _ => "TLS",
+            };
+            let alpn = session
+                .alpn_protocol()
+                .map(|p| String::from_utf8_lossy(p).into_owned());
+            Answer::Found(found(version, alpn, &recorder))
+        }
+        Ok(Err(e)) => match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            // The server speaks TLS but would not finish with us.
+            Some(rustls::Error::AlertReceived(alert)) => {
+                let mut refused = found("TLS", None, &recorder);
+                refused.service.detail =
+                    Some(format!("TLS (the server ended the handshake: {alert:?})"));
+                Answer::Found(refused)
+            }
+            _ if e.kind() == std::io::ErrorKind::ConnectionReset => Answer::Reset,
+            _ => Answer::Nothing,
+        },
+    }
+}
+
+fn found(version: &str, alpn: Option<String>, recorder: &Recorder) -> Identified {
+    let seen = recorder.seen.lock().expect("lock").clone();
+    let (subject, issuer) = seen
+        .as_ref()
+        .and_then(|(leaf, _)| names(leaf))
+        .map_or((None, None), |(s, i)| (Some(s), Some(i)));
+    let untrusted = seen.and_then(|(_, verdict)| verdict.err());
+    let mut detail = version.to_owned();
+    if let Some(alpn) = &alpn {
+        detail.push_str(&format!(", ALPN {alpn}"));
+    }
+    if let Some(subject) = &subject {
+        detail.push_str(&format!(", certificate {subject}"));
+    }
+    let mut identified = Identified::new(ServiceProtocol::Tls, detail, None);
+    identified.tls = Some(TlsFacts {
+        version: version.to_owned(),
+        alpn,
+        subject,
+        issuer,
+        untrusted,
+    });
+    identified
+}
+
+/// Accepts any certificate, remembering the leaf and the trust store's verdict.
+#[derive(Debug, Default)]
+struct Recorder {
+    seen: Mutex<Option<(Vec<u8>, Result<(), String>)>>,
+}
+
+impl ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verdict = WebPkiServerVerifier::builder_with_provider(ROOTS.clone(), PROVIDER.clone())
+            .build()
+            .map_err(|e| format!("no trust store to check against: {e}"))
+            .and_then(|verifier| {
+                verifier
+                    .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            });
+        *self.seen.lock().expect("lock") = Some((end_entity.to_vec(), verdict));
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &PROVIDER.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &PROVIDER.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        PROVIDER
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// Subject and issuer of an X.509 certificate, as "CN=..., O=...".
+///
+/// Certificate = SEQ { tbs = SEQ { [0] version?, serial, algorithm, issuer,
+/// validity, subject, ... }, ... }: a few steps of DER are all it takes.
+fn names(der: &[u8]) -> Option<(String, String)> {
+    let (_, cert, _) = tlv(der)?;
+    let (_, tbs, _) = tlv(cert)?;
+    let mut rest = tbs;
+    let mut fields = Vec::new();
+    while let Some((tag, value, after)) = tlv(rest) {
+        fields.push((tag, value));
+        rest = after;
+    }
+    let skip = usize::from(fields.first()?.0 == 0xa0);
+    let issuer = name(fields.get(skip + 2)?.1);
+    let subject = name(fields.get(skip + 4)?.1);
+    Some((subject, issuer))
+}
+
+/// A Name: SEQ of SET of SEQ { OID, value }; keeps CN, O and OU.
+fn name(mut rdns: &[u8]) -> String {
+    let mut parts = Vec::new();
+    while let Some((_, set, after)) = tlv(rdns) {
+        rdns = after;
+        let Some((_, pair, _)) = tlv(set) else {
+            continue;
+        };
+        let Some((_, oid, value)) = tlv(pair) else {
+            continue;
+        };
+        let Some((_, text, _)) = tlv(value) else {
+            continue;
+        };
+        let label = match oid {
+            [0x55, 0x04, 0x03] => "CN",
+            [0x55, 0x04, 0x0a] => "O",
+            [0x55, 0x04, 0x0b] => "OU",
+            _ => continue,
+        };
+        parts.push(format!("{label}={}", String::from_utf8_lossy(text)));
+    }
+    parts.join(", ")
+}
+
+/// One DER tag-length-value: (tag, value, rest).
+fn tlv(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let tag = *bytes.first()?;
+    let first = *bytes.get(1)?;
+    let (len, start) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let count = usize::from(first & 0x7f);
+        if count == 0 || count > 4 {
+            return None;
+        }
+        let len = bytes
+            .get(2..2 + count)?
+            .iter()
+            .fold(0usize, |acc, &b| acc << 8 | usize::from(b));
+        (len, 2 + count)
+    };
+    let end = start.checked_add(len)?;
+    Some((tag, bytes.get(start..end)?, bytes.get(end..)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn der_lengths() {
+        assert_eq!(
+            tlv(&[0x30, 0x02, 1, 2, 9]),
+            Some((0x30, &[1u8, 2][..], &[9u8][..]))
+        );
+        assert_eq!(
+            tlv(&[0x30, 0x81, 0x01, 7]),
+            Some((0x30, &[7u8][..], &[][..]))
+        );
+        assert_eq!(tlv(&[0x30, 0x05, 1]), None, "truncated");
+        assert_eq!(tlv(&[0x30, 0x85, 1, 1, 1, 1, 1]), None, "absurd length");
+    }
+
+    #[test]
+    fn names_of_a_name() {
+        // SET { SEQ { OID 2.5.4.3, UTF8String "localhost" } }
+        let mut rdn = vec![0x31, 18, 0x30, 16, 0x06, 3, 0x55, 0x04, 0x03, 0x0c, 9];
+        rdn.extend_from_slice(b"localhost");
+        assert_eq!(name(&rdn), "CN=localhost");
+    }
+}
