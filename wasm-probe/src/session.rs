@@ -169,8 +169,9 @@ impl Session {
             ServerMessage::Error { id: None, error } => {
                 Some(self.fail(Some(error.kind), error.message))
             }
-            // The page never asks for the machine-wide listener list.
-            ServerMessage::Listeners { .. } => None,
+            // The checker never asks for the machine-wide listener list or
+            // a bind check (CLI and other clients do).
+            ServerMessage::Listeners { .. } | ServerMessage::BindCheck { .. } => None,
         }
     }
 

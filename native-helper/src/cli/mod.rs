@@ -47,6 +47,8 @@ enum Command {
     Mcp(McpArgs),
     /// List every TCP listener on this machine, with its process.
     Listeners(ListenersArgs),
+    /// Can a server listen on this port? If not, who holds it.
+    BindCheck(BindCheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +158,15 @@ struct McpArgs {
 }
 
 #[derive(Debug, Args)]
+struct BindCheckArgs {
+    /// The port your server wants.
+    port: u16,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
 struct ListenersArgs {
     /// Print a JSON array of listeners.
     #[arg(long)]
@@ -173,6 +184,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => runtime.block_on(check(args)),
         Command::Mcp(args) => runtime.block_on(mcp(args)),
         Command::Listeners(args) => runtime.block_on(listeners(args)),
+        Command::BindCheck(args) => runtime.block_on(bind_check(args)),
     }
 }
 
@@ -236,6 +248,17 @@ async fn mcp(args: McpArgs) -> ExitCode {
     };
     emit(&checked, args.json, render::configured);
     ExitCode::from(exit as u8)
+}
+
+async fn bind_check(args: BindCheckArgs) -> ExitCode {
+    if args.port == 0 {
+        return fail(
+            "port 0 means \"any free port\" to the OS; give the port your server will use (1 to 65535)",
+        );
+    }
+    let report = engine::bind::bind_check(args.port).await;
+    emit(&report, args.json, render::bind);
+    ExitCode::from(if report.available { 0 } else { 1 })
 }
 
 async fn listeners(args: ListenersArgs) -> ExitCode {

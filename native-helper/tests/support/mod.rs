@@ -6,6 +6,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod browser;
+pub mod peers;
 pub mod ws;
 
 use std::io::{BufRead, BufReader};
@@ -39,6 +40,15 @@ impl Drop for Running {
 }
 
 impl Running {
+    /// A child that is already listening on `addr`.
+    pub fn new(child: Child, addr: SocketAddr) -> Self {
+        Self {
+            child,
+            addr,
+            group: false,
+        }
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
