@@ -149,3 +149,37 @@ async fn page_renders_an_mcp_report_and_checks_a_configured_server() {
 
     browser.client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn page_names_the_service_and_explains_tls_expected() {
+    let helper = helper(&[]);
+    let redis = support::peers::redis();
+    let scratch = support::peers::Scratch::new("browser-nginx");
+    let nginx = support::peers::nginx(true, &scratch);
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("http://{}/", helper.addr))
+        .await
+        .unwrap();
+    browser.wait_for(".pd-status[data-state=open]").await;
+
+    browser.check(&redis.addr.to_string()).await;
+    let card = browser.wait_for(".pd-service[data-protocol=redis]").await;
+    assert!(card.text().await.unwrap().contains("Redis"));
+    browser.screenshot("browser-redis.png").await;
+
+    browser.check(&format!("http://{}/", nginx.addr)).await;
+    let finding = browser
+        .wait_for(".pd-finding[data-code=tls-expected]")
+        .await;
+    let fix = finding.find(Locator::Css(".pd-fix")).await.unwrap();
+    assert!(
+        fix.text()
+            .await
+            .unwrap()
+            .contains(&format!("https://{}/", nginx.addr))
+    );
+    browser.screenshot("browser-tls-expected.png").await;
+    browser.client.close().await.unwrap();
+}

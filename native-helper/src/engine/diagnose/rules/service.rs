@@ -81,7 +81,12 @@ pub(super) fn tls_expected(e: &Evidence) -> Option<Finding> {
             address(e),
             e.path.as_deref().unwrap_or("/")
         ),
-        seen(e),
+        seen(e)
+            .into_iter()
+            .chain(found.http.as_ref().filter(|h| h.plain_to_tls).map(|_| {
+                "the server said: \"The plain HTTP request was sent to HTTPS port\"".to_owned()
+            }))
+            .collect(),
     ))
 }
 
