@@ -114,6 +114,18 @@ fn sshd_banner_is_read() {
 }
 
 #[test]
+fn postgres_answers_its_ssl_request() {
+    let scratch = Scratch::new("postgres");
+    let postgres = postgres(&scratch);
+    let (report, code) = check(&[&postgres.addr.to_string()]);
+    assert_eq!(code, 0, "{report:#}");
+    let (protocol, detail) = service(&report);
+    assert_eq!(protocol, "postgres");
+    assert!(detail.starts_with("PostgreSQL"), "{detail}");
+    assert_eq!(report["listeners"][0]["process"], "postgres");
+}
+
+#[test]
 fn a_listener_that_resets_is_connection_reset() {
     let addr = raw_listener(reset);
     let (report, code) = check(&[&addr.to_string()]);

@@ -40,12 +40,12 @@ impl Drop for Running {
 }
 
 impl Running {
-    /// A child that is already listening on `addr`.
-    pub fn new(child: Child, addr: SocketAddr) -> Self {
+    /// A child, leader of its own process group, listening on `addr`.
+    pub fn leader(child: Child, addr: SocketAddr) -> Self {
         Self {
             child,
             addr,
-            group: false,
+            group: true,
         }
     }
 

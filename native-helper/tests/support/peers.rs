@@ -43,15 +43,17 @@ impl Drop for Scratch {
     }
 }
 
-/// Starts `command` and waits (bounded) until `addr` accepts connections:
+/// Starts `command` in its own process group (servers fork: workers,
+/// `runuser`'s child) and waits (bounded) until `addr` accepts connections:
 /// for servers that do not announce their port.
 pub fn spawn_listening(mut command: Command, addr: SocketAddr) -> Running {
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let child = command
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
-    let mut running = Running::new(child, addr);
+    let mut running = Running::leader(child, addr);
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(addr).is_err() {
         if let Ok(Some(status)) = running.child.try_wait() {
@@ -165,6 +167,48 @@ pub fn sshd(scratch: &Scratch) -> Running {
     .unwrap();
     let mut command = Command::new("/usr/sbin/sshd");
     command.arg("-D").arg("-f").arg(&config);
+    spawn_listening(command, SocketAddr::from(([127, 0, 0, 1], port)))
+}
+
+/// PostgreSQL from Debian's package: `initdb` into the scratch dir, then
+/// `postgres` on a free port, both as the `postgres` user (it refuses root).
+pub fn postgres(scratch: &Scratch) -> Running {
+    let bin = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()
+        .and_then(|versions| versions.flatten().map(|v| v.path().join("bin")).max())
+        .expect("PostgreSQL is not installed (apt-get install postgresql)");
+    let data = scratch.path("data");
+    let status = Command::new("chown")
+        .args(["postgres"])
+        .arg(&scratch.0)
+        .status()
+        .expect("chown");
+    assert!(status.success());
+    let status = Command::new("runuser")
+        .args(["-u", "postgres", "--"])
+        .arg(bin.join("initdb"))
+        .args(["-A", "trust", "-U", "postgres", "-D"])
+        .arg(&data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("initdb");
+    assert!(status.success(), "initdb failed");
+    let port = free_port();
+    let mut command = Command::new("runuser");
+    command
+        .args(["-u", "postgres", "--"])
+        .arg(bin.join("postgres"))
+        .arg("-D")
+        .arg(&data)
+        .args([
+            "-p",
+            &port.to_string(),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-k",
+        ])
+        .arg(&scratch.0);
     spawn_listening(command, SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
