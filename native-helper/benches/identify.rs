@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use native_helper::engine::identify::{IdentifyOptions, identify};
 use native_helper::engine::target;
-use support::peers::{Scratch, nginx, redis, sshd};
+use support::TempDir;
+use support::peers::{nginx, redis, sshd};
 
 const ROUNDS: usize = 50;
 
@@ -59,8 +60,8 @@ fn peer(program: &str, args: &[&str]) -> Duration {
 
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let ssh_dir = Scratch::new("bench-sshd");
-    let nginx_dir = Scratch::new("bench-nginx");
+    let ssh_dir = TempDir::new("bench-sshd");
+    let nginx_dir = TempDir::new("bench-nginx");
     let (ssh, redis, web) = (sshd(&ssh_dir), redis(), nginx(false, &nginx_dir));
 
     let rows = [

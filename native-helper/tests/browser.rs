@@ -14,9 +14,7 @@ async fn page_checks_an_open_port_and_a_refused_one() {
     let server = python_http("127.0.0.1");
     let closed = closed_port();
     let browser = Browser::start().await;
-    let page = format!("http://{}/", helper.addr);
-    browser.client.goto(&page).await.unwrap();
-    browser.wait_for(".pd-status[data-state=open]").await;
+    browser.open(helper.addr).await;
 
     // An open port: the outcome per address and who listens.
     browser.check(&server.addr.to_string()).await;
@@ -91,12 +89,7 @@ async fn page_renders_an_mcp_report_and_checks_a_configured_server() {
     let config = mcp_config(&dir, &url);
     let helper = helper(&["--mcp-config", config.to_str().unwrap()]);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("http://{}/", helper.addr))
-        .await
-        .unwrap();
-    browser.wait_for(".pd-status[data-state=open]").await;
+    browser.open(helper.addr).await;
 
     // An MCP URL: the report has an MCP section with who, what and how.
     browser.check(&url).await;
@@ -154,15 +147,10 @@ async fn page_renders_an_mcp_report_and_checks_a_configured_server() {
 async fn page_names_the_service_and_explains_tls_expected() {
     let helper = helper(&[]);
     let redis = support::peers::redis();
-    let scratch = support::peers::Scratch::new("browser-nginx");
+    let scratch = TempDir::new("browser-nginx");
     let nginx = support::peers::nginx(true, &scratch);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("http://{}/", helper.addr))
-        .await
-        .unwrap();
-    browser.wait_for(".pd-status[data-state=open]").await;
+    browser.open(helper.addr).await;
 
     browser.check(&redis.addr.to_string()).await;
     let card = browser.wait_for(".pd-service[data-protocol=redis]").await;

@@ -7,7 +7,6 @@ mod support;
 use std::net::TcpListener;
 
 use serde_json::Value;
-use support::peers;
 use support::*;
 
 /// The report contract of DESIGN.md: every documented field, with its type.
@@ -153,7 +152,7 @@ fn bare_port_means_localhost() {
 
 #[test]
 fn url_target_keeps_its_path() {
-    let dir = peers::Scratch::new("site");
+    let dir = TempDir::new("site");
     std::fs::write(dir.path("status"), "ok\n").unwrap();
     let server = python_http_serving(&dir.0);
     let url = format!("http://{}/status", server.addr);

@@ -41,7 +41,7 @@ fn redis_is_named_with_its_version() {
 
 #[test]
 fn nginx_plain_http_and_its_errors() {
-    let scratch = Scratch::new("nginx");
+    let scratch = TempDir::new("nginx");
     let nginx = nginx(false, &scratch);
     let (report, code) = check(&[&format!("http://{}/", nginx.addr)]);
     assert_eq!(code, 0, "{report:#}");
@@ -63,7 +63,7 @@ fn nginx_plain_http_and_its_errors() {
 
 #[test]
 fn nginx_tls_is_named_and_http_to_it_is_tls_expected() {
-    let scratch = Scratch::new("nginx-tls");
+    let scratch = TempDir::new("nginx-tls");
     let nginx = nginx(true, &scratch);
     let (report, code) = check(&[&format!("http://{}/", nginx.addr)]);
     assert_eq!(code, 1, "{report:#}");
@@ -98,7 +98,7 @@ fn nginx_tls_is_named_and_http_to_it_is_tls_expected() {
 
 #[test]
 fn sshd_banner_is_read() {
-    let scratch = Scratch::new("sshd");
+    let scratch = TempDir::new("sshd");
     let sshd = sshd(&scratch);
     let (report, code) = check(&[&sshd.addr.to_string()]);
     assert_eq!(code, 0, "{report:#}");
@@ -115,7 +115,7 @@ fn sshd_banner_is_read() {
 
 #[test]
 fn postgres_answers_its_ssl_request() {
-    let scratch = Scratch::new("postgres");
+    let scratch = TempDir::new("postgres");
     let postgres = postgres(&scratch);
     let (report, code) = check(&[&postgres.addr.to_string()]);
     assert_eq!(code, 0, "{report:#}");

@@ -68,6 +68,15 @@ impl Browser {
         }
     }
 
+    /// Loads the helper's page and waits until it is connected.
+    pub async fn open(&self, helper: SocketAddr) {
+        self.client
+            .goto(&format!("http://{helper}/"))
+            .await
+            .expect("load the page");
+        self.wait_for(".pd-status[data-state=open]").await;
+    }
+
     /// Waits (polling the DOM, bounded) for an element matching `css`.
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
         self.client

@@ -193,6 +193,10 @@ impl TempDir {
         std::fs::create_dir_all(&dir).expect("create a temporary directory");
         Self(dir)
     }
+
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
 }
 
 impl Drop for TempDir {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::Running;
+use super::{Running, TempDir};
 
 /// A port nothing listens on right now (the OS's choice).
 pub fn free_port() -> u16 {
@@ -16,31 +16,6 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port()
-}
-
-/// A scratch directory removed on drop.
-pub struct Scratch(pub PathBuf);
-
-impl Scratch {
-    pub fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "portdoctor-{name}-{}-{}",
-            std::process::id(),
-            free_port()
-        ));
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        Self(dir)
-    }
-
-    pub fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Starts `command` in its own process group (servers fork: workers,
@@ -86,7 +61,7 @@ pub fn redis() -> Running {
 
 /// nginx serving a tiny site on 127.0.0.1, with TLS (a self-signed
 /// certificate for `localhost`) or without.
-pub fn nginx(tls: bool, scratch: &Scratch) -> Running {
+pub fn nginx(tls: bool, scratch: &TempDir) -> Running {
     let port = free_port();
     let dir = &scratch.0;
     std::fs::create_dir_all(dir.join("html")).unwrap();
@@ -145,7 +120,7 @@ fn self_signed(dir: &Path) {
 }
 
 /// sshd on a free port with a host key made here.
-pub fn sshd(scratch: &Scratch) -> Running {
+pub fn sshd(scratch: &TempDir) -> Running {
     let port = free_port();
     let key = scratch.path("host_ed25519");
     let status = Command::new("ssh-keygen")
@@ -172,7 +147,7 @@ pub fn sshd(scratch: &Scratch) -> Running {
 
 /// PostgreSQL from Debian's package: `initdb` into the scratch dir, then
 /// `postgres` on a free port, both as the `postgres` user (it refuses root).
-pub fn postgres(scratch: &Scratch) -> Running {
+pub fn postgres(scratch: &TempDir) -> Running {
     let bin = std::fs::read_dir("/usr/lib/postgresql")
         .ok()
         .and_then(|versions| versions.flatten().map(|v| v.path().join("bin")).max())
