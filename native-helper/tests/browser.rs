@@ -171,3 +171,38 @@ async fn page_names_the_service_and_explains_tls_expected() {
     browser.screenshot("browser-tls-expected.png").await;
     browser.client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn share_links_run_at_once_and_the_page_reconnects_by_itself() {
+    let helper = helper(&[]);
+    let port = helper.addr.port();
+    let server = python_http("127.0.0.1");
+    let browser = Browser::start().await;
+    // The page drops the handle `mount` returns: the checker must not care.
+    browser
+        .client
+        .goto(&format!("http://{}/?check={}", helper.addr, server.addr))
+        .await
+        .unwrap();
+    browser
+        .wait_for(".pd-verdict[data-verdict=reachable]")
+        .await;
+
+    // The helper goes away: the page says so and keeps the report.
+    drop(helper);
+    browser.wait_for(".pd-status[data-state=closed]").await;
+    browser
+        .wait_for(".pd-verdict[data-verdict=reachable]")
+        .await;
+    browser.screenshot("browser-helper-gone.png").await;
+
+    // It comes back on the same port: the page reconnects without a click.
+    let _helper = helper_on(port, &[]);
+    browser.wait_for(".pd-status[data-state=open]").await;
+    let closed = closed_port();
+    browser.check(&format!("127.0.0.1:{closed}")).await;
+    browser
+        .wait_for(".pd-finding[data-code=nothing-listening]")
+        .await;
+    browser.client.close().await.unwrap();
+}

@@ -16,12 +16,24 @@ use crate::node::{self, Node};
 use crate::session::{Change, Session};
 use crate::view::{self, Link};
 
+thread_local! {
+    /// Mounted checkers live until `unmount()`, not until JavaScript happens
+    /// to collect the handle `mount` returned (a module variable no closure
+    /// uses can be collected, and an embed author may drop it on purpose).
+    static MOUNTED: RefCell<Vec<Rc<Inner>>> = RefCell::default();
+}
+
+/// Longest wait between two reconnect attempts.
+const MAX_BACKOFF_MS: i32 = 30_000;
+
 /// Mounts a checker into `root` (appended after whatever it holds).
 ///
 /// `options` is an object with optional strings `url` (the helper's WebSocket,
 /// by default `/ws` on the page's own host, the only origin the helper
-/// accepts unless told otherwise) and `target` (prefills the input). Anything
-/// else, including `undefined`, means the defaults: other sites embed this.
+/// accepts unless told otherwise) and `target` (prefills the input), and an
+/// optional `check` string: a target to check at once (share links,
+/// `/?check=localhost:8080`). Anything else, including `undefined`, means the
+/// defaults: other sites embed this.
 #[wasm_bindgen]
 pub fn mount(root: Element, options: JsValue) -> Result<Checker, JsValue> {
     let document = root
@@ -34,7 +46,11 @@ pub fn mount(root: Element, options: JsValue) -> Result<Checker, JsValue> {
             view::default_ws_url(&location.protocol()?, &location.host()?)
         }
     };
-    let target = option(&options, "target").unwrap_or_default();
+    let autorun = option(&options, "check");
+    let target = autorun
+        .clone()
+        .or_else(|| option(&options, "target"))
+        .unwrap_or_default();
     let container: Element = build(&document, &view::skeleton(&target).into())?.unchecked_into();
     root.append_child(&container)?;
     let ui = Ui::find(container)?;
@@ -46,21 +62,40 @@ pub fn mount(root: Element, options: JsValue) -> Result<Checker, JsValue> {
         link: Cell::new(Link::Connecting),
         socket: RefCell::new(None),
         outbox: RefCell::default(),
+        failures: Cell::new(0),
+        reconnect_timer: Cell::new(None),
         handlers: Handlers::new(weak),
     });
     listen(&inner.ui.form, "submit", &inner.handlers.submit, true)?;
     listen(&inner.ui.retry, "click", &inner.handlers.retry, true)?;
     listen(&inner.ui.mcp_list, "click", &inner.handlers.mcp_check, true)?;
     inner.connect()?;
-    Ok(Checker { _inner: inner })
+    if autorun.is_some() {
+        let frame = inner.session.borrow_mut().check(&target);
+        inner.start(frame)?;
+    }
+    let checker = Checker {
+        inner: Rc::downgrade(&inner),
+    };
+    MOUNTED.with(|mounted| mounted.borrow_mut().push(inner));
+    Ok(checker)
 }
 
-/// A mounted checker. It owns the event handlers, so it must be kept; dropping
-/// it (`free()` in JavaScript) unmounts: the socket closes and the component's
-/// elements leave the page.
+/// A handle on a mounted checker. The checker stays on the page whatever
+/// becomes of this handle, until `unmount()`.
 #[wasm_bindgen]
 pub struct Checker {
-    _inner: Rc<Inner>,
+    inner: Weak<Inner>,
+}
+
+#[wasm_bindgen]
+impl Checker {
+    /// Removes the checker: the socket closes and its elements leave the page.
+    pub fn unmount(&self) {
+        if let Some(inner) = self.inner.upgrade() {
+            MOUNTED.with(|mounted| mounted.borrow_mut().retain(|m| !Rc::ptr_eq(m, &inner)));
+        }
+    }
 }
 
 /// A string field of the caller's options; anything else reads as absent.
@@ -139,11 +174,13 @@ struct Handlers {
     submit: Handler,
     retry: Handler,
     mcp_check: Handler,
+    /// The back-off timer's callback: tries the helper again.
+    reconnect: Handler,
 }
 
 impl Handlers {
-    /// The closures hold the component weakly, so the [`Checker`] alone
-    /// decides how long it lives; a late event after unmounting does nothing.
+    /// The closures hold the component weakly, so `unmount()` alone decides
+    /// how long it lives; a late event after unmounting does nothing.
     fn new(inner: &Weak<Inner>) -> Self {
         let handler = |f: fn(&Inner, Event) -> Result<(), JsValue>| -> Handler {
             let inner = inner.clone();
@@ -156,6 +193,7 @@ impl Handlers {
             submit: handler(Inner::on_submit),
             retry: handler(Inner::on_retry),
             mcp_check: handler(Inner::on_mcp_check),
+            reconnect: handler(Inner::on_retry),
         }
     }
 }
@@ -178,6 +216,9 @@ struct Inner {
     socket: RefCell<Option<WebSocket>>,
     /// Frames written before the socket opened; sent right after `hello`.
     outbox: RefCell<Vec<String>>,
+    /// Connections lost in a row, for the reconnect back-off.
+    failures: Cell<u32>,
+    reconnect_timer: Cell<Option<i32>>,
     handlers: Handlers,
 }
 
@@ -235,6 +276,7 @@ impl Inner {
     }
 
     fn on_open(&self, _: Event) -> Result<(), JsValue> {
+        self.failures.set(0);
         self.set_link(Link::Open)?;
         self.send_now(&Session::hello())?;
         for frame in self.outbox.take() {
@@ -290,14 +332,37 @@ impl Inner {
     }
 
     fn on_retry(&self, _: Event) -> Result<(), JsValue> {
+        self.cancel_reconnect();
         self.connect()
     }
 
+    /// The helper went away (or never came): say so, keep what is shown,
+    /// and try again by itself, waiting 1, 2, 4 … up to 30 s.
     fn lost(&self) -> Result<(), JsValue> {
         self.outbox.borrow_mut().clear();
         self.set_link(Link::Closed)?;
         let change = self.session.borrow_mut().connection_lost();
-        change.map_or(Ok(()), |change| self.apply(change))
+        change.map_or(Ok(()), |change| self.apply(change))?;
+        let failures = self.failures.get();
+        self.failures.set(failures.saturating_add(1));
+        let delay = 1000i32
+            .saturating_mul(1 << failures.min(5))
+            .min(MAX_BACKOFF_MS);
+        self.cancel_reconnect();
+        if let Some(window) = web_sys::window() {
+            let timer = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                self.handlers.reconnect.as_ref().unchecked_ref(),
+                delay,
+            )?;
+            self.reconnect_timer.set(Some(timer));
+        }
+        Ok(())
+    }
+
+    fn cancel_reconnect(&self) {
+        if let (Some(timer), Some(window)) = (self.reconnect_timer.take(), web_sys::window()) {
+            window.clear_timeout_with_handle(timer);
+        }
     }
 
     fn set_link(&self, link: Link) -> Result<(), JsValue> {
@@ -355,6 +420,7 @@ impl Inner {
 impl Drop for Inner {
     /// Unmounts; best effort, since dropping cannot report an error.
     fn drop(&mut self) {
+        self.cancel_reconnect();
         if let Some(socket) = self.socket.take() {
             let _ = self.socket_listeners(&socket, false);
             let _ = socket.close();

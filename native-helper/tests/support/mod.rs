@@ -91,8 +91,15 @@ pub fn spawn_announcing(
 
 /// The helper, on a port the OS chose.
 pub fn helper(extra: &[&str]) -> Running {
+    helper_on(0, extra)
+}
+
+/// The helper on `port` (0: any free one), e.g. to restart it where it was.
+pub fn helper_on(port: u16, extra: &[&str]) -> Running {
     let mut command = Command::new(BIN);
-    command.args(["--no-open", "--port", "0"]).args(extra);
+    command
+        .args(["--no-open", "--port", &port.to_string()])
+        .args(extra);
     spawn_announcing(command, false, |line| {
         let url = line.strip_prefix("portdoctor is running at http://")?;
         url.trim_end_matches('/').parse().ok()
