@@ -50,6 +50,40 @@ async fn page_checks_an_open_port_and_a_refused_one() {
     );
     browser.screenshot("browser-reachable.png").await;
 
+    // Copy as JSON gives the report contract, as `check --json` prints it.
+    browser
+        .wait_for(".pd-copy[data-format=json]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let copied = browser.wait_for(".pd-copied[data-format=json]").await;
+    let text = copied.prop("value").await.unwrap().unwrap_or_default();
+    let report: serde_json::Value = serde_json::from_str(&text).expect("copied JSON");
+    for key in [
+        "target",
+        "verdict",
+        "addresses",
+        "listeners",
+        "service",
+        "mcp",
+        "findings",
+        "elapsed_us",
+    ] {
+        assert!(report.get(key).is_some(), "{key} missing from {text}");
+    }
+    assert_eq!(report["verdict"], "reachable");
+    assert_eq!(report["listeners"][0]["pid"], server.pid());
+    browser
+        .wait_for(".pd-copy[data-format=markdown]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let copied = browser.wait_for(".pd-copied[data-format=markdown]").await;
+    let text = copied.prop("value").await.unwrap().unwrap_or_default();
+    assert!(text.starts_with("### portdoctor:"), "{text}");
+
     // A refused port: its finding, with cause and fix.
     browser.check(&format!("127.0.0.1:{closed}")).await;
     let finding = browser

@@ -12,6 +12,7 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, Event, EventTarget, HtmlElement, HtmlInputElement, WebSocket};
 
+use crate::export;
 use crate::node::{self, Node};
 use crate::session::{Change, Session};
 use crate::view::{self, Link};
@@ -64,11 +65,13 @@ pub fn mount(root: Element, options: JsValue) -> Result<Checker, JsValue> {
         outbox: RefCell::default(),
         failures: Cell::new(0),
         reconnect_timer: Cell::new(None),
+        shown: RefCell::default(),
         handlers: Handlers::new(weak),
     });
     listen(&inner.ui.form, "submit", &inner.handlers.submit, true)?;
     listen(&inner.ui.retry, "click", &inner.handlers.retry, true)?;
     listen(&inner.ui.mcp_list, "click", &inner.handlers.mcp_check, true)?;
+    listen(&inner.ui.result, "click", &inner.handlers.copy, true)?;
     inner.connect()?;
     if autorun.is_some() {
         let frame = inner.session.borrow_mut().check(&target);
@@ -176,6 +179,8 @@ struct Handlers {
     mcp_check: Handler,
     /// The back-off timer's callback: tries the helper again.
     reconnect: Handler,
+    /// A click in the report: the copy buttons.
+    copy: Handler,
 }
 
 impl Handlers {
@@ -194,6 +199,7 @@ impl Handlers {
             retry: handler(Inner::on_retry),
             mcp_check: handler(Inner::on_mcp_check),
             reconnect: handler(Inner::on_retry),
+            copy: handler(Inner::on_copy),
         }
     }
 }
@@ -219,6 +225,8 @@ struct Inner {
     /// Connections lost in a row, for the reconnect back-off.
     failures: Cell<u32>,
     reconnect_timer: Cell<Option<i32>>,
+    /// The report on screen, for the copy buttons.
+    shown: RefCell<Option<Box<protocol::Report>>>,
     handlers: Handlers,
 }
 
@@ -322,6 +330,45 @@ impl Inner {
         self.start(frame)
     }
 
+    /// A copy button: the shown report as Markdown or JSON, to the clipboard
+    /// and into the report's read-only box.
+    fn on_copy(&self, event: Event) -> Result<(), JsValue> {
+        let button = event
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .map(|e| e.closest(".pd-copy"))
+            .transpose()?
+            .flatten();
+        let Some(format) = button.and_then(|b| b.get_attribute("data-format")) else {
+            return Ok(());
+        };
+        let Some(text) = self
+            .shown
+            .borrow()
+            .as_deref()
+            .map(|report| match format.as_str() {
+                "json" => export::json(report),
+                _ => export::markdown(report),
+            })
+        else {
+            return Ok(());
+        };
+        if let Some(copied) = self
+            .ui
+            .result
+            .query_selector(".pd-copied")?
+            .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+        {
+            copied.set_value(&text);
+            copied.set_attribute("data-format", &format)?;
+        }
+        if let Some(window) = web_sys::window() {
+            // Refused without a user gesture or a secure context: the box has it.
+            let _ = window.navigator().clipboard().write_text(&text);
+        }
+        Ok(())
+    }
+
     /// Clears the report region for a request that is now the shown one.
     fn start(&self, frame: String) -> Result<(), JsValue> {
         let ui = &self.ui;
@@ -397,6 +444,7 @@ impl Inner {
             Change::Finished(report) => {
                 ui.result.set_text_content(None);
                 self.append(&ui.result, view::report_view(&report))?;
+                self.shown.replace(Some(report));
             }
             Change::Failed { kind, message } => {
                 ui.result.set_text_content(None);
@@ -428,6 +476,7 @@ impl Drop for Inner {
         let _ = listen(&self.ui.form, "submit", &self.handlers.submit, false);
         let _ = listen(&self.ui.retry, "click", &self.handlers.retry, false);
         let _ = listen(&self.ui.mcp_list, "click", &self.handlers.mcp_check, false);
+        let _ = listen(&self.ui.result, "click", &self.handlers.copy, false);
         self.ui.container.remove();
     }
 }

@@ -9,10 +9,12 @@
 //! - `session`: the protocol as the page speaks it (ids, which request is
 //!   shown, what each frame changes), no DOM.
 //! - `view`: protocol types to `node` trees and text, no DOM.
+//! - `export`: a report as Markdown or as the JSON report contract.
 //! - `component`: the thin `web_sys` layer that builds those trees and owns
 //!   the socket.
 
 mod component;
+mod export;
 mod node;
 mod session;
 #[cfg(test)]

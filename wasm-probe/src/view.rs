@@ -224,6 +224,7 @@ pub fn error_view(kind: Option<ErrorKind>, message: &str) -> Element {
 pub fn report_view(report: &Report) -> Element {
     el("div", "pd-report-body")
         .child(verdict(report))
+        .child(export_bar())
         .children((!report.findings.is_empty()).then(|| findings(&report.findings)))
         .children((!report.addresses.is_empty()).then(|| addresses(&report.addresses)))
         .children(
@@ -233,6 +234,30 @@ pub fn report_view(report: &Report) -> Element {
         )
         .children(service(report))
         .children(report.mcp.as_ref().map(mcp))
+}
+
+/// Copy buttons; the copied text also lands in a read-only box, for
+/// browsers without clipboard access (and for tests).
+fn export_bar() -> Element {
+    el("div", "pd-export")
+        .child(
+            el("button", "pd-button pd-copy")
+                .attr("type", "button")
+                .attr("data-format", "markdown")
+                .text("Copy as Markdown"),
+        )
+        .child(
+            el("button", "pd-button pd-copy")
+                .attr("type", "button")
+                .attr("data-format", "json")
+                .text("Copy as JSON"),
+        )
+        .child(
+            el("textarea", "pd-copied")
+                .attr("readonly", "")
+                .attr("hidden", "")
+                .attr("aria-label", "Copied report"),
+        )
 }
 
 fn verdict(report: &Report) -> Element {
