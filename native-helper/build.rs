@@ -23,27 +23,32 @@ fn main() {
         "protocol/Cargo.toml",
         "www",
         "Cargo.lock",
+        "Cargo.toml",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(input).display());
     }
 
-    let wasm = compile_wasm(root, &out);
-    let pkg = out.join("pkg");
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&wasm)
-        .web(true)
-        .expect("the web target is always available")
-        // The library omits the module's own URL by default (the CLI does
-        // not); without it the page's `init()` cannot find the .wasm file.
-        .omit_default_module_path(false)
-        .typescript(false)
-        .generate(&pkg)
-        .unwrap_or_else(|e| panic!("wasm-bindgen failed on {}: {e:#}", wasm.display()));
+    // The helper's page and the docs embed: one crate, built twice with
+    // one feature each, so the embed does not carry the page. Each build is
+    // bound before the next overwrites the module; dependencies are shared.
+    for (feature, dir) in [("page", "pkg"), ("embed", "embed")] {
+        let wasm = compile_wasm(root, &out, feature);
+        wasm_bindgen_cli_support::Bindgen::new()
+            .input_path(&wasm)
+            .web(true)
+            .expect("the web target is always available")
+            // The library omits the module's own URL by default (the CLI does
+            // not); without it the page's `init()` cannot find the .wasm file.
+            .omit_default_module_path(false)
+            .typescript(false)
+            .generate(out.join(dir))
+            .unwrap_or_else(|e| panic!("wasm-bindgen failed on {}: {e:#}", wasm.display()));
+    }
 }
 
-/// Runs `cargo build -p wasm-probe --target wasm32-unknown-unknown` and
-/// returns the module's path.
-fn compile_wasm(root: &Path, out: &Path) -> PathBuf {
+/// Runs `cargo build -p wasm-probe --target wasm32-unknown-unknown` with
+/// only `feature` and returns the module's path.
+fn compile_wasm(root: &Path, out: &Path, feature: &str) -> PathBuf {
     // OUT_DIR is <target>/<profile>/build/<pkg>-<hash>/out: share one wasm
     // target directory per outer target directory, whatever the profile.
     let target_dir = out
@@ -60,6 +65,7 @@ fn compile_wasm(root: &Path, out: &Path) -> PathBuf {
             "--target",
             "wasm32-unknown-unknown",
         ])
+        .args(["--no-default-features", "--features", feature])
         .args(["--profile", "wasm", "--target-dir"])
         .arg(&target_dir)
         // The outer build's flags and wrappers (clippy's, a host target) are

@@ -240,3 +240,100 @@ async fn share_links_run_at_once_and_the_page_reconnects_by_itself() {
         .await;
     browser.client.close().await.unwrap();
 }
+
+/// A docs page `name.html` on its own origin with `<port-check>` elements
+/// for `checks` (element id, target) talking to the helper on `helper_port`.
+/// Each page gets its own name: a browser may reuse a page it just loaded.
+fn docs_page(dir: &TempDir, name: &str, helper_port: u16, checks: &[(&str, String)]) {
+    let out = portdoctor(&["embed", "--out", dir.0.to_str().unwrap()]);
+    assert!(out.status.success(), "portdoctor embed failed");
+    let elements: String = checks
+        .iter()
+        .map(|(id, target)| {
+            format!(
+                "<port-check id=\"{id}\" target=\"{target}\" label=\"{id}\" port=\"{helper_port}\"></port-check>\n"
+            )
+        })
+        .collect();
+    let page = format!(
+        "<!doctype html><meta charset=utf-8><title>docs</title>\n<script type=\"module\" src=\"./embed.js\"></script>\n<h1>Start the server</h1>\n{elements}"
+    );
+    std::fs::write(dir.path(&format!("{name}.html")), page).unwrap();
+}
+
+#[tokio::test]
+async fn the_docs_embed_shows_up_down_not_allowed_and_not_running() {
+    let server = python_http("127.0.0.1");
+    let closed = closed_port();
+    let docs_dir = TempDir::new("docs");
+    let docs = python_http_serving(&docs_dir.0);
+    let origin = format!("http://127.0.0.1:{}", docs.addr.port());
+    let allowing = helper(&["--allow-origin", &origin]);
+    let refusing = helper(&[]);
+    // Bound but never listening: refused, and no other process can take it.
+    let reserved =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    reserved
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    let absent = reserved.local_addr().unwrap().as_socket().unwrap().port();
+    docs_page(
+        &docs_dir,
+        "allowed",
+        allowing.addr.port(),
+        &[
+            ("up", server.addr.to_string()),
+            ("down", format!("127.0.0.1:{closed}")),
+        ],
+    );
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{origin}/allowed.html"))
+        .await
+        .unwrap();
+    browser.wait_for("#up .pd-embed[data-state=up]").await;
+    let down = browser.wait_for("#down .pd-embed[data-state=down]").await;
+    let fix = down.find(Locator::Css(".pd-embed-fix")).await.unwrap();
+    assert!(fix.text().await.unwrap().contains("Start the server"));
+    browser.screenshot("embed-up-down.png").await;
+
+    // A helper that does not allow the docs' origin, and no helper at all.
+    docs_page(
+        &docs_dir,
+        "refused",
+        refusing.addr.port(),
+        &[("refused", server.addr.to_string())],
+    );
+    browser
+        .client
+        .goto(&format!("{origin}/refused.html"))
+        .await
+        .unwrap();
+    let refused = browser
+        .wait_for("#refused .pd-embed[data-state=not-allowed]")
+        .await;
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains(&format!("--allow-origin {origin}"))
+    );
+    docs_page(
+        &docs_dir,
+        "absent",
+        absent,
+        &[("absent", server.addr.to_string())],
+    );
+    browser
+        .client
+        .goto(&format!("{origin}/absent.html"))
+        .await
+        .unwrap();
+    browser
+        .wait_for("#absent .pd-embed[data-state=not-running]")
+        .await;
+    browser.screenshot("embed-not-running.png").await;
+    browser.client.close().await.unwrap();
+}

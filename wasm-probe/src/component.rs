@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, Event, EventTarget, HtmlElement, HtmlInputElement, WebSocket};
 
 use crate::export;
-use crate::node::{self, Node};
+use crate::node::{self, build};
 use crate::session::{Change, Session};
 use crate::view::{self, Link};
 
@@ -111,22 +111,6 @@ fn option(options: &JsValue, key: &str) -> Option<String> {
         .as_string()
         .map(|value| value.trim().to_owned())
         .filter(|value| !value.is_empty())
-}
-
-fn build(document: &Document, node: &Node) -> Result<web_sys::Node, JsValue> {
-    Ok(match node {
-        Node::Text(text) => document.create_text_node(text).into(),
-        Node::Element(element) => {
-            let dom = document.create_element(element.tag)?;
-            for (name, value) in &element.attrs {
-                dom.set_attribute(name, value)?;
-            }
-            for child in &element.children {
-                dom.append_child(&build(document, child)?)?;
-            }
-            dom.into()
-        }
-    })
 }
 
 /// The elements the component updates, found again by their hooks.

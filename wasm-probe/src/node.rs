@@ -127,3 +127,23 @@ impl Element {
         }
     }
 }
+
+/// Turns a description into real DOM nodes of `document`.
+pub fn build(
+    document: &web_sys::Document,
+    node: &Node,
+) -> Result<web_sys::Node, wasm_bindgen::JsValue> {
+    Ok(match node {
+        Node::Text(text) => document.create_text_node(text).into(),
+        Node::Element(element) => {
+            let dom = document.create_element(element.tag)?;
+            for (name, value) in &element.attrs {
+                dom.set_attribute(name, value)?;
+            }
+            for child in &element.children {
+                dom.append_child(&build(document, child)?)?;
+            }
+            dom.into()
+        }
+    })
+}

@@ -1,21 +1,39 @@
 //! Project automation, in Rust so it runs the same everywhere (`cargo xtask`).
 //!
 //! - `cargo xtask test`: everything CI checks — formatting, clippy (host and
-//!   wasm32), and every test including the headless-browser ones.
+//!   wasm32), every test including the headless-browser ones, and the docs
+//!   embed's size budget.
 //! - `cargo xtask lint`: formatting and clippy only.
+//! - `cargo xtask embed [DIR]`: write the docs embed to DIR (default
+//!   `target/embed`) and check its size.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <test|lint>
+const USAGE: &str = "usage: cargo xtask <test|lint|embed [DIR]>
 
-  test   cargo fmt --check, clippy -D warnings (host + wasm32), cargo test --workspace
-  lint   the first two only";
+  test          cargo fmt --check, clippy -D warnings (host + wasm32),
+                cargo test --workspace, and the embed size budget
+  lint          the first two only
+  embed [DIR]   write the docs embed to DIR (default target/embed), check its size";
+
+/// What a docs page downloads for the embed, gzipped, at most.
+const EMBED_BUDGET: usize = 120 * 1024;
 
 fn main() -> ExitCode {
-    let task = std::env::args().nth(1);
+    let mut args = std::env::args().skip(1);
+    let task = args.next();
     let result = match task.as_deref() {
-        Some("test") => lint().and_then(|()| test()),
+        Some("test") => lint()
+            .and_then(|()| test())
+            .and_then(|()| embed(Path::new("target/embed"))),
         Some("lint") => lint(),
+        Some("embed") => embed(
+            &args
+                .next()
+                .map_or_else(|| PathBuf::from("target/embed"), PathBuf::from),
+        ),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -54,6 +72,43 @@ fn lint() -> Result<(), String> {
 
 fn test() -> Result<(), String> {
     cargo(&["test", "--workspace"])
+}
+
+/// Has the helper write the embed (the very bytes it serves), then weighs it
+/// as a browser downloads it: gzipped.
+fn embed(dir: &Path) -> Result<(), String> {
+    let dir = dir.to_str().ok_or("the embed folder needs a UTF-8 path")?;
+    cargo(&[
+        "run",
+        "--quiet",
+        "--package",
+        "native-helper",
+        "--",
+        "embed",
+        "--out",
+        dir,
+    ])?;
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{dir}: {e}"))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let gzipped = gzip_len(&bytes)?;
+        eprintln!("  {:>8} bytes gzipped  {}", gzipped, path.display());
+        total += gzipped;
+    }
+    eprintln!("embed: {total} bytes gzipped in all (budget {EMBED_BUDGET})");
+    if total > EMBED_BUDGET {
+        return Err(format!(
+            "the docs embed is {total} bytes gzipped, over its {EMBED_BUDGET}-byte budget"
+        ));
+    }
+    Ok(())
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<usize, String> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).map_err(|e| e.to_string())?;
+    Ok(encoder.finish().map_err(|e| e.to_string())?.len())
 }
 
 fn cargo(args: &[&str]) -> Result<(), String> {

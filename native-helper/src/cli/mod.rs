@@ -49,6 +49,8 @@ enum Command {
     Listeners(ListenersArgs),
     /// Can a server listen on this port? If not, who holds it.
     BindCheck(BindCheckArgs),
+    /// Write the docs embed (`<port-check>`) into a folder a docs site can serve.
+    Embed(EmbedArgs),
 }
 
 #[derive(Debug, Args)]
@@ -158,6 +160,13 @@ struct McpArgs {
 }
 
 #[derive(Debug, Args)]
+struct EmbedArgs {
+    /// The folder to write embed.js, embed.css and the WebAssembly into.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
 struct BindCheckArgs {
     /// The port your server wants.
     port: u16,
@@ -185,6 +194,7 @@ pub fn main() -> ExitCode {
         Command::Mcp(args) => runtime.block_on(mcp(args)),
         Command::Listeners(args) => runtime.block_on(listeners(args)),
         Command::BindCheck(args) => runtime.block_on(bind_check(args)),
+        Command::Embed(args) => embed(&args),
     }
 }
 
@@ -248,6 +258,23 @@ async fn mcp(args: McpArgs) -> ExitCode {
     };
     emit(&checked, args.json, render::configured);
     ExitCode::from(exit as u8)
+}
+
+fn embed(args: &EmbedArgs) -> ExitCode {
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        return fail(&format!("cannot create {}: {e}", args.out.display()));
+    }
+    for (name, body) in server::embed_files() {
+        let path = args.out.join(name);
+        if let Err(e) = std::fs::write(&path, body) {
+            return fail(&format!("cannot write {}: {e}", path.display()));
+        }
+        println!("{:>9} bytes  {}", body.len(), path.display());
+    }
+    println!(
+        "add to a page: <script type=\"module\" src=\"…/embed.js\"></script> and <port-check target=\"localhost:8080\"></port-check>"
+    );
+    ExitCode::SUCCESS
 }
 
 async fn bind_check(args: BindCheckArgs) -> ExitCode {

@@ -16,8 +16,8 @@ macro_rules! www {
 }
 
 macro_rules! generated {
-    ($file:literal) => {
-        include_bytes!(concat!(env!("OUT_DIR"), "/pkg/", $file))
+    ($dir:literal, $file:literal) => {
+        include_bytes!(concat!(env!("OUT_DIR"), "/", $dir, "/", $file))
     };
 }
 
@@ -35,14 +35,42 @@ pub const ASSETS: &[Asset] = &[
     Asset {
         path: "/pkg/wasm_probe.js",
         content_type: "text/javascript; charset=utf-8",
-        body: generated!("wasm_probe.js"),
+        body: generated!("pkg", "wasm_probe.js"),
     },
     Asset {
         path: "/pkg/wasm_probe_bg.wasm",
         content_type: "application/wasm",
-        body: generated!("wasm_probe_bg.wasm"),
+        body: generated!("pkg", "wasm_probe_bg.wasm"),
+    },
+    // The docs embed, as a folder a docs site copies (`cargo xtask embed`).
+    Asset {
+        path: "/embed/embed.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: www!("embed.js"),
+    },
+    Asset {
+        path: "/embed/embed.css",
+        content_type: "text/css; charset=utf-8",
+        body: www!("embed.css"),
+    },
+    Asset {
+        path: "/embed/wasm_probe.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: generated!("embed", "wasm_probe.js"),
+    },
+    Asset {
+        path: "/embed/wasm_probe_bg.wasm",
+        content_type: "application/wasm",
+        body: generated!("embed", "wasm_probe_bg.wasm"),
     },
 ];
+
+/// The files of the docs embed, by name.
+pub fn embed_files() -> impl Iterator<Item = (&'static str, &'static [u8])> {
+    ASSETS
+        .iter()
+        .filter_map(|a| Some((a.path.strip_prefix("/embed/")?, a.body)))
+}
 
 pub fn find(path: &str) -> Option<&'static Asset> {
     let path = if path == "/index.html" { "/" } else { path };

@@ -8,6 +8,8 @@ pub mod guard;
 mod listen;
 mod session;
 
+pub use assets::embed_files;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
