@@ -139,11 +139,6 @@ fn lists_every_process_sharing_a_socket_lowest_pid_first() {
     );
     let child_pid = child.0.id();
 
-    let found = wait_for(addr, |l| {
-        l.processes
-            .iter()
-            .any(|p| p.pid == child_pid && p.name == "sleep")
-    });
     let mut expected = vec![
         Process {
             pid: std::process::id(),
@@ -155,6 +150,9 @@ fn lists_every_process_sharing_a_socket_lowest_pid_first() {
         },
     ];
     expected.sort_by_key(|p| p.pid);
+    // Waits for exactly these two: a child that another test forks holds a
+    // copy of every socket of ours until its exec closes them.
+    let found = wait_for(addr, |l| l.processes == expected);
     assert_eq!(found.processes, expected);
 }
 
