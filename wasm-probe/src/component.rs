@@ -12,6 +12,7 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, Event, EventTarget, HtmlElement, HtmlInputElement, WebSocket};
 
+use crate::mounted::Mounted;
 use crate::node::{self, Node};
 use crate::session::{Change, Session};
 use crate::view::{self, Link};
@@ -23,7 +24,7 @@ use crate::view::{self, Link};
 /// accepts unless told otherwise) and `target` (prefills the input). Anything
 /// else, including `undefined`, means the defaults: other sites embed this.
 #[wasm_bindgen]
-pub fn mount(root: Element, options: JsValue) -> Result<Checker, JsValue> {
+pub fn mount(root: Element, options: JsValue) -> Result<Mounted, JsValue> {
     let document = root
         .owner_document()
         .ok_or("portdoctor: the root element is not in a document")?;
@@ -52,15 +53,7 @@ pub fn mount(root: Element, options: JsValue) -> Result<Checker, JsValue> {
     listen(&inner.ui.retry, "click", &inner.handlers.retry, true)?;
     listen(&inner.ui.mcp_list, "click", &inner.handlers.mcp_check, true)?;
     inner.connect()?;
-    Ok(Checker { _inner: inner })
-}
-
-/// A mounted checker. It owns the event handlers, so it must be kept; dropping
-/// it (`free()` in JavaScript) unmounts: the socket closes and the component's
-/// elements leave the page.
-#[wasm_bindgen]
-pub struct Checker {
-    _inner: Rc<Inner>,
+    Ok(Mounted::keep(inner))
 }
 
 /// A string field of the caller's options; anything else reads as absent.
@@ -142,8 +135,8 @@ struct Handlers {
 }
 
 impl Handlers {
-    /// The closures hold the component weakly, so the [`Checker`] alone
-    /// decides how long it lives; a late event after unmounting does nothing.
+    /// The closures hold the component weakly, so unmounting frees it; a
+    /// late event after unmounting does nothing.
     fn new(inner: &Weak<Inner>) -> Self {
         let handler = |f: fn(&Inner, Event) -> Result<(), JsValue>| -> Handler {
             let inner = inner.clone();

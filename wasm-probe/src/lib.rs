@@ -13,10 +13,12 @@
 //!   the socket.
 
 mod component;
+mod mounted;
 mod node;
 mod session;
 #[cfg(test)]
 mod testdata;
 mod view;
 
-pub use component::{Checker, mount};
+pub use component::mount;
+pub use mounted::Mounted;
