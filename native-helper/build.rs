@@ -23,33 +23,44 @@ fn main() {
         "protocol/Cargo.toml",
         "www",
         "Cargo.lock",
+        "Cargo.toml",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(input).display());
     }
 
-    let wasm = compile_wasm(root, &out);
-    let pkg = out.join("pkg");
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&wasm)
-        .web(true)
-        .expect("the web target is always available")
-        // The library omits the module's own URL by default (the CLI does
-        // not); without it the page's `init()` cannot find the .wasm file.
-        .omit_default_module_path(false)
-        .typescript(false)
-        .generate(&pkg)
-        .unwrap_or_else(|e| panic!("wasm-bindgen failed on {}: {e:#}", wasm.display()));
+    // The page, and the docs embed without the page's code: the embed has
+    // a size budget (`cargo xtask embed`), the page does not.
+    for (dir, page) in [("pkg", true), ("embed", false)] {
+        let wasm = compile_wasm(root, &out, page);
+        wasm_bindgen_cli_support::Bindgen::new()
+            .input_path(&wasm)
+            .web(true)
+            .expect("the web target is always available")
+            // The library omits the module's own URL by default (the CLI
+            // does not); without it `init()` cannot find the .wasm file.
+            .omit_default_module_path(false)
+            .typescript(false)
+            .generate(out.join(dir))
+            .unwrap_or_else(|e| panic!("wasm-bindgen failed on {}: {e:#}", wasm.display()));
+    }
 }
 
-/// Runs `cargo build -p wasm-probe --target wasm32-unknown-unknown` and
-/// returns the module's path.
-fn compile_wasm(root: &Path, out: &Path) -> PathBuf {
+/// Runs `cargo build -p wasm-probe --target wasm32-unknown-unknown` (with
+/// or without the page) and returns the module's path.
+fn compile_wasm(root: &Path, out: &Path, page: bool) -> PathBuf {
     // OUT_DIR is <target>/<profile>/build/<pkg>-<hash>/out: share one wasm
-    // target directory per outer target directory, whatever the profile.
+    // target directory per outer target directory and variant, whatever the
+    // profile. Two directories, because both variants' modules have the
+    // same file name.
+    let name = if page {
+        "wasm-probe"
+    } else {
+        "wasm-probe-embed"
+    };
     let target_dir = out
         .ancestors()
         .nth(4)
-        .map_or_else(|| out.join("wasm"), |t| t.join("wasm-probe"));
+        .map_or_else(|| out.join(name), |t| t.join(name));
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
@@ -62,6 +73,7 @@ fn compile_wasm(root: &Path, out: &Path) -> PathBuf {
         ])
         .args(["--profile", "wasm", "--target-dir"])
         .arg(&target_dir)
+        .args((!page).then_some("--no-default-features"))
         // The outer build's flags and wrappers (clippy's, a host target) are
         // not meant for the page's module.
         .env_remove("RUSTFLAGS")

@@ -42,6 +42,15 @@ impl Element {
         self
     }
 
+    /// Sets the attribute only when there is a value.
+    #[cfg(feature = "page")]
+    pub fn attr_opt(self, name: &'static str, value: Option<impl Into<String>>) -> Self {
+        match value {
+            Some(value) => self.attr(name, value),
+            None => self,
+        }
+    }
+
     pub fn text(self, text: impl Into<String>) -> Self {
         self.child(Node::Text(text.into()))
     }

@@ -47,6 +47,15 @@ enum Command {
     Mcp(McpArgs),
     /// List every TCP listener on this machine, with its process.
     Listeners(ListenersArgs),
+    /// Write the docs embed (`<port-check>`: JS, wasm, CSS) into DIR, for a
+    /// docs site to serve. See the README's "Embedding the live checker".
+    Embed(EmbedArgs),
+}
+
+#[derive(Debug, Args)]
+struct EmbedArgs {
+    /// Folder to write the files into (created if missing).
+    dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -173,6 +182,20 @@ pub fn main() -> ExitCode {
         Command::Check(args) => runtime.block_on(check(args)),
         Command::Mcp(args) => runtime.block_on(mcp(args)),
         Command::Listeners(args) => runtime.block_on(listeners(args)),
+        Command::Embed(args) => embed(&args.dir),
+    }
+}
+
+fn embed(dir: &std::path::Path) -> ExitCode {
+    let written = std::fs::create_dir_all(dir).and_then(|()| {
+        server::embed_files().try_for_each(|(name, body)| std::fs::write(dir.join(name), body))
+    });
+    match written {
+        Ok(()) => {
+            println!("wrote the <port-check> embed to {}", dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("cannot write the embed to {}: {e}", dir.display())),
     }
 }
 

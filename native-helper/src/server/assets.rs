@@ -2,6 +2,11 @@
 //!
 //! `build.rs` compiles `wasm-probe` to WebAssembly and runs wasm-bindgen on
 //! it; `www/` holds the hand-written files.
+//!
+//! Everything under `/embed/` is the docs embed, built without the page's
+//! code: `port-check.js` loads the glue, the module and the style sheet from
+//! its own folder, so a docs site copies that folder as it is
+//! (`portdoctor embed DIR` writes it).
 
 pub struct Asset {
     pub path: &'static str,
@@ -16,8 +21,8 @@ macro_rules! www {
 }
 
 macro_rules! generated {
-    ($file:literal) => {
-        include_bytes!(concat!(env!("OUT_DIR"), "/pkg/", $file))
+    ($dir:literal, $file:literal) => {
+        include_bytes!(concat!(env!("OUT_DIR"), "/", $dir, "/", $file))
     };
 }
 
@@ -35,14 +40,41 @@ pub const ASSETS: &[Asset] = &[
     Asset {
         path: "/pkg/wasm_probe.js",
         content_type: "text/javascript; charset=utf-8",
-        body: generated!("wasm_probe.js"),
+        body: generated!("pkg", "wasm_probe.js"),
     },
     Asset {
         path: "/pkg/wasm_probe_bg.wasm",
         content_type: "application/wasm",
-        body: generated!("wasm_probe_bg.wasm"),
+        body: generated!("pkg", "wasm_probe_bg.wasm"),
+    },
+    Asset {
+        path: "/embed/port-check.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: www!("port-check.js"),
+    },
+    Asset {
+        path: "/embed/style.css",
+        content_type: "text/css; charset=utf-8",
+        body: www!("style.css"),
+    },
+    Asset {
+        path: "/embed/wasm_probe.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: generated!("embed", "wasm_probe.js"),
+    },
+    Asset {
+        path: "/embed/wasm_probe_bg.wasm",
+        content_type: "application/wasm",
+        body: generated!("embed", "wasm_probe_bg.wasm"),
     },
 ];
+
+/// The docs embed's files, by file name.
+pub fn embed() -> impl Iterator<Item = (&'static str, &'static [u8])> {
+    ASSETS
+        .iter()
+        .filter_map(|a| Some((a.path.strip_prefix("/embed/")?, a.body)))
+}
 
 pub fn find(path: &str) -> Option<&'static Asset> {
     let path = if path == "/index.html" { "/" } else { path };

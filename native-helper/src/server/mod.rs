@@ -4,6 +4,7 @@
 //! calls of [`crate::engine`], and [`guard`] decides who may talk at all.
 
 mod assets;
+pub use assets::embed as embed_files;
 pub mod guard;
 mod listen;
 mod session;
