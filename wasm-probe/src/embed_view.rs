@@ -10,8 +10,8 @@
 use protocol::{DEFAULT_PORT, Report, Verdict};
 
 use crate::link::{Link, PERMISSION_DENIED, PERMISSION_PROMPT};
-use crate::node::{Element, el};
-use crate::text::{ms, wire_name};
+use crate::node::{Element, Node, el};
+use crate::text::{ms, pieces, wire_name};
 
 /// What the docs author wrote on the element, and where it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +122,13 @@ fn done(
     let fix = top.map(|f| {
         el("p", "pd-embed-fix")
             .child(el("strong", "").text("Fix: "))
-            .text(&f.fix)
+            .children(pieces(&f.fix).map(|(command, piece)| {
+                if command {
+                    el("code", "pd-cmd").text(piece).into()
+                } else {
+                    Node::Text(piece.to_owned())
+                }
+            }))
     });
     let summary = top.map_or(String::new(), |f| format!(": {}", f.summary));
     match report.verdict {
@@ -238,6 +244,12 @@ mod tests {
         assert_eq!(
             down.find("pd-embed-fix").text_content(),
             "Fix: Bind to 127.0.0.1 as well"
+        );
+        report.findings[0].fix = "Run `npm start`.".into();
+        let down = view(&spec(DEFAULT_PORT), &State::Done(Box::new(report.clone())));
+        assert_eq!(
+            down.find("pd-embed-fix").find("pd-cmd").text_content(),
+            "npm start"
         );
         assert!(State::Done(Box::new(report.clone())).recheck());
         report.verdict = Verdict::Reachable;

@@ -18,3 +18,32 @@ pub fn wire_name<T: Serialize>(value: &T) -> String {
         .map(|text| text.trim_matches('"').to_owned())
         .unwrap_or_default()
 }
+
+/// A finding's text split at its backticks: `(true, command)` for each
+/// `command`, `(false, prose)` around them, empty pieces left out.
+pub fn pieces(text: &str) -> impl Iterator<Item = (bool, &str)> {
+    text.split('`')
+        .enumerate()
+        .map(|(i, piece)| (i % 2 == 1, piece))
+        .filter(|(_, piece)| !piece.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_the_pieces_between_backticks() {
+        let split: Vec<_> = pieces("Run `npm start` or `yarn dev`.").collect();
+        assert_eq!(
+            split,
+            [
+                (false, "Run "),
+                (true, "npm start"),
+                (false, " or "),
+                (true, "yarn dev"),
+                (false, ".")
+            ]
+        );
+    }
+}

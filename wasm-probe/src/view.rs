@@ -14,6 +14,7 @@ use protocol::{
 use crate::export;
 use crate::link::Link;
 use crate::node::{Element, el};
+use crate::text::pieces;
 pub use crate::text::{ms, wire_name};
 
 /// The helper's WebSocket on the page's own origin: the helper accepts only
@@ -389,7 +390,7 @@ fn findings(findings: &[Finding]) -> Element {
                     .child(el("code", "pd-code").text(wire_name(&f.code))),
             )
             .child(el("p", "pd-summary").text(&f.summary))
-            .child(fix(&f.fix))
+            .child(fix(f))
             .child(
                 el("ul", "pd-evidence")
                     .attr("aria-label", "Evidence")
@@ -399,27 +400,27 @@ fn findings(findings: &[Finding]) -> Element {
 }
 
 /// The fix, with each `command` in it as code with its own copy button; a
-/// fix without one gets a button for the whole text.
-fn fix(fix: &str) -> Element {
+/// fix without one gets a button for the whole text, unless there is
+/// nothing to do.
+fn fix(finding: &Finding) -> Element {
     let mut paragraph = el("p", "pd-fix").child(el("strong", "pd-fix-label").text("Fix: "));
     let mut commands = 0;
-    // Between backticks (the odd pieces) is a command.
-    for (i, piece) in fix.split('`').enumerate() {
-        if i % 2 == 1 && !piece.is_empty() {
+    for (command, piece) in pieces(&finding.fix) {
+        paragraph = if command {
             commands += 1;
-            paragraph = paragraph
+            paragraph
                 .child(el("code", "pd-cmd").text(piece))
                 .child(copy_button(
                     "Copy",
                     format!("Copy the command {piece}"),
                     piece,
-                ));
+                ))
         } else {
-            paragraph = paragraph.text(piece);
-        }
+            paragraph.text(piece)
+        };
     }
-    if commands == 0 {
-        paragraph = paragraph.child(copy_button("Copy", "Copy the fix".into(), fix));
+    if commands == 0 && finding.severity != Severity::Ok {
+        paragraph = paragraph.child(copy_button("Copy", "Copy the fix".into(), &finding.fix));
     }
     paragraph
 }
@@ -794,7 +795,17 @@ mod tests {
 
     #[test]
     fn commands_in_a_fix_get_their_own_copy_button() {
-        let with = fix("Start it (`portdoctor listeners` shows ports) or `npm start`.");
+        let finding = |severity, text: &str| Finding {
+            code: protocol::Code::NothingListening,
+            severity,
+            summary: String::new(),
+            fix: text.into(),
+            evidence: vec![],
+        };
+        let with = fix(&finding(
+            Severity::Error,
+            "Start it (`portdoctor listeners` shows ports) or `npm start`.",
+        ));
         let copies: Vec<_> = with
             .find_all("pd-copy")
             .iter()
@@ -806,11 +817,13 @@ mod tests {
             with.text_content(),
             "Fix: Start it (portdoctor listenersCopy shows ports) or npm startCopy."
         );
-        let without = fix("Bind to 127.0.0.1.");
+        let without = fix(&finding(Severity::Warning, "Bind to 127.0.0.1."));
         assert_eq!(
             without.find("pd-copy").get("data-copy"),
             Some("Bind to 127.0.0.1.")
         );
+        let nothing_to_do = fix(&finding(Severity::Ok, "Nothing to fix."));
+        assert!(nothing_to_do.find_all("pd-copy").is_empty());
     }
 
     #[test]
