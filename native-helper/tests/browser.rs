@@ -218,6 +218,15 @@ async fn a_share_link_runs_its_check_and_the_json_copy_is_the_report_contract() 
     assert_eq!(clipboard.as_str(), Some(json.as_str()));
     browser.screenshot("page-shared-check.png").await;
 
+    // Readable on a 320 px phone: nothing wider than the screen.
+    browser.client.set_window_size(320, 800).await.unwrap();
+    let width = browser
+        .run("arguments[0](document.documentElement.scrollWidth)")
+        .await;
+    assert!(width.as_u64().unwrap() <= 320, "page is {width} px wide");
+    browser.screenshot("page-320px.png").await;
+    browser.client.set_window_size(1100, 1000).await.unwrap();
+
     // Recent targets outlive the page; a click checks again.
     browser
         .client
