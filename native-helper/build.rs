@@ -28,16 +28,17 @@ fn main() {
         println!("cargo:rerun-if-changed={}", root.join(input).display());
     }
 
-    // The page, and the docs embed without the page's code: the embed has
-    // a size budget (`cargo xtask embed`), the page does not.
-    for (dir, page) in [("pkg", true), ("embed", false)] {
-        let wasm = compile_wasm(root, &out, page);
+    // The helper's page and the docs embed: one crate, built twice with
+    // one feature each, so the embed does not carry the page. Each build is
+    // bound before the next overwrites the module; dependencies are shared.
+    for (feature, dir) in [("page", "pkg"), ("embed", "embed")] {
+        let wasm = compile_wasm(root, &out, feature);
         wasm_bindgen_cli_support::Bindgen::new()
             .input_path(&wasm)
             .web(true)
             .expect("the web target is always available")
-            // The library omits the module's own URL by default (the CLI
-            // does not); without it `init()` cannot find the .wasm file.
+            // The library omits the module's own URL by default (the CLI does
+            // not); without it the page's `init()` cannot find the .wasm file.
             .omit_default_module_path(false)
             .typescript(false)
             .generate(out.join(dir))
@@ -45,22 +46,15 @@ fn main() {
     }
 }
 
-/// Runs `cargo build -p wasm-probe --target wasm32-unknown-unknown` (with
-/// or without the page) and returns the module's path.
-fn compile_wasm(root: &Path, out: &Path, page: bool) -> PathBuf {
+/// Runs `cargo build -p wasm-probe --target wasm32-unknown-unknown` with
+/// only `feature` and returns the module's path.
+fn compile_wasm(root: &Path, out: &Path, feature: &str) -> PathBuf {
     // OUT_DIR is <target>/<profile>/build/<pkg>-<hash>/out: share one wasm
-    // target directory per outer target directory and variant, whatever the
-    // profile. Two directories, because both variants' modules have the
-    // same file name.
-    let name = if page {
-        "wasm-probe"
-    } else {
-        "wasm-probe-embed"
-    };
+    // target directory per outer target directory, whatever the profile.
     let target_dir = out
         .ancestors()
         .nth(4)
-        .map_or_else(|| out.join(name), |t| t.join(name));
+        .map_or_else(|| out.join("wasm"), |t| t.join("wasm-probe"));
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
@@ -71,9 +65,9 @@ fn compile_wasm(root: &Path, out: &Path, page: bool) -> PathBuf {
             "--target",
             "wasm32-unknown-unknown",
         ])
+        .args(["--no-default-features", "--features", feature])
         .args(["--profile", "wasm", "--target-dir"])
         .arg(&target_dir)
-        .args((!page).then_some("--no-default-features"))
         // The outer build's flags and wrappers (clippy's, a host target) are
         // not meant for the page's module.
         .env_remove("RUSTFLAGS")

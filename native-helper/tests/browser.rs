@@ -14,9 +14,7 @@ async fn page_checks_an_open_port_and_a_refused_one() {
     let server = python_http("127.0.0.1");
     let closed = closed_port();
     let browser = Browser::start().await;
-    let page = format!("http://{}/", helper.addr);
-    browser.client.goto(&page).await.unwrap();
-    browser.wait_for(".pd-status[data-state=open]").await;
+    browser.open(helper.addr).await;
 
     // An open port: the outcome per address and who listens.
     browser.check(&server.addr.to_string()).await;
@@ -91,12 +89,7 @@ async fn page_renders_an_mcp_report_and_checks_a_configured_server() {
     let config = mcp_config(&dir, &url);
     let helper = helper(&["--mcp-config", config.to_str().unwrap()]);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("http://{}/", helper.addr))
-        .await
-        .unwrap();
-    browser.wait_for(".pd-status[data-state=open]").await;
+    browser.open(helper.addr).await;
 
     // An MCP URL: the report has an MCP section with who, what and how.
     browser.check(&url).await;
@@ -150,15 +143,39 @@ async fn page_renders_an_mcp_report_and_checks_a_configured_server() {
     browser.client.close().await.unwrap();
 }
 
-/// The helper's page at `path` (e.g. `/?check=…`), connected.
+#[tokio::test]
+async fn page_names_the_service_and_explains_tls_expected() {
+    let helper = helper(&[]);
+    let redis = support::peers::redis();
+    let scratch = TempDir::new("browser-nginx");
+    let nginx = support::peers::nginx(true, &scratch);
+    let browser = Browser::start().await;
+    browser.open(helper.addr).await;
+
+    browser.check(&redis.addr.to_string()).await;
+    let card = browser.wait_for(".pd-service[data-protocol=redis]").await;
+    assert!(card.text().await.unwrap().contains("Redis"));
+    browser.screenshot("browser-redis.png").await;
+
+    browser.check(&format!("http://{}/", nginx.addr)).await;
+    let finding = browser
+        .wait_for(".pd-finding[data-code=tls-expected]")
+        .await;
+    let fix = finding.find(Locator::Css(".pd-fix")).await.unwrap();
+    assert!(
+        fix.text()
+            .await
+            .unwrap()
+            .contains(&format!("https://{}/", nginx.addr))
+    );
+    browser.screenshot("browser-tls-expected.png").await;
+    browser.client.close().await.unwrap();
+}
+
+/// A browser on the helper's page at `path` (e.g. `/?check=…`), connected.
 async fn page(helper: &Running, path: &str) -> Browser {
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("http://{}{path}", helper.addr))
-        .await
-        .unwrap();
-    browser.wait_for(".pd-status[data-state=open]").await;
+    browser.open_at(helper.addr, path).await;
     browser
 }
 
@@ -376,7 +393,7 @@ struct DocsSite {
 impl DocsSite {
     fn start() -> Self {
         let dir = TempDir::new("docs");
-        let out = portdoctor(&["embed", dir.0.join("portdoctor").to_str().unwrap()]);
+        let out = portdoctor(&["embed", "--out", dir.path("portdoctor").to_str().unwrap()]);
         assert!(out.status.success(), "{out:?}");
         let server = python_http_serving(&dir.0);
         Self { server, dir }
@@ -390,10 +407,10 @@ impl DocsSite {
     fn page(&self, body: &str) -> String {
         let html = format!(
             "<!doctype html><html lang=en><meta charset=utf-8><title>Docs</title>\
-             <script type=module src=portdoctor/port-check.js></script>\
+             <script type=module src=portdoctor/embed.js></script>\
              <body><h1>Getting started</h1><p>Start the server, then watch this box:</p>{body}"
         );
-        std::fs::write(self.dir.0.join("index.html"), html).unwrap();
+        std::fs::write(self.dir.path("index.html"), html).unwrap();
         format!("{}/index.html", self.origin())
     }
 }

@@ -152,7 +152,9 @@ fn bare_port_means_localhost() {
 
 #[test]
 fn url_target_keeps_its_path() {
-    let server = python_http("127.0.0.1");
+    let dir = TempDir::new("site");
+    std::fs::write(dir.path("status"), "ok\n").unwrap();
+    let server = python_http_serving(&dir.0);
     let url = format!("http://{}/status", server.addr);
     let (report, code) = check_json(&portdoctor(&["check", &url, "--json"]));
     assert_eq!(code, 0, "{report:#}");
@@ -257,4 +259,28 @@ fn listeners_lists_every_listener_with_its_process() {
     let text = String::from_utf8_lossy(&portdoctor(&["listeners"]).stdout).into_owned();
     assert!(text.contains(&server.addr.to_string()), "{text}");
     assert!(text.contains(&server.pid().to_string()), "{text}");
+}
+
+#[test]
+fn bind_check_names_the_holder_and_suggests_a_free_port() {
+    let server = python_http("127.0.0.1");
+    let port = server.addr.port().to_string();
+    let out = portdoctor(&["bind-check", &port, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["available"], false);
+    assert_eq!(report["holders"][0]["pid"], server.pid());
+    assert_eq!(report["findings"][0]["code"], "port-in-use");
+    assert!(
+        report["findings"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("is free")
+    );
+
+    let free = closed_port().to_string();
+    let out = portdoctor(&["bind-check", &free]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("free"));
+    assert_eq!(portdoctor(&["bind-check", "0"]).status.code(), Some(2));
 }

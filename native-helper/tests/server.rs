@@ -26,7 +26,15 @@ async fn a_check_streams_each_stage_then_the_report() {
         .filter(|e| e["type"] == "progress")
         .map(|e| e["progress"]["stage"].as_str().unwrap())
         .collect();
-    assert_eq!(stages, ["parsed", "resolved", "connected", "listeners"]);
+    assert_eq!(
+        stages,
+        ["parsed", "resolved", "connected", "listeners", "identified"]
+    );
+    let identified = events
+        .iter()
+        .find(|e| e["progress"]["stage"] == "identified")
+        .unwrap();
+    assert_eq!(identified["progress"]["service"]["protocol"], "http");
     let connected = events
         .iter()
         .find(|e| e["progress"]["stage"] == "connected")

@@ -13,7 +13,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::report::{
-    AddressResult, Listener, McpReport, McpServerEntry, Report, Service, ServiceProtocol, Target,
+    AddressResult, BindReport, Listener, McpReport, McpServerEntry, Report, Service,
+    ServiceProtocol, Target,
 };
 
 /// Bumped when a change would break an older peer; additions keep it.
@@ -56,6 +57,9 @@ pub enum ClientMessage {
     /// configuration (a stdio server is started for the check). Only the
     /// helper's own page may ask; streams `progress`, ends with `report`.
     McpCheck { id: RequestId, name: String },
+    /// Can a server bind this port? Only the helper's own page (or a token
+    /// holder) may ask; ends with `bind-check`.
+    BindCheck { id: RequestId, port: u16 },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +91,8 @@ pub enum ServerMessage {
         id: RequestId,
         listeners: Vec<Listener>,
     },
+    /// Terminal event of a `bind-check` request.
+    BindCheck { id: RequestId, report: BindReport },
     /// Terminal event of an `mcp-servers` request.
     McpServers {
         id: RequestId,
@@ -218,7 +224,8 @@ impl ClientMessage {
             | Self::Listeners { id }
             | Self::Cancel { id }
             | Self::McpServers { id }
-            | Self::McpCheck { id, .. } => Some(*id),
+            | Self::McpCheck { id, .. }
+            | Self::BindCheck { id, .. } => Some(*id),
         }
     }
 }

@@ -288,6 +288,8 @@ pub enum Code {
     TargetNotAllowed,
     /// Added: the listener is a container runtime's port forwarder.
     ContainerPublished,
+    /// Added: (bind check) the port is free for a server.
+    PortAvailable,
     /// Added: the server answered 406: the request's `Accept` header does not suit it.
     McpNotAcceptable,
     /// Added: the server took the request but did not answer within the time allowed.
@@ -314,6 +316,25 @@ impl Code {
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default()
     }
+}
+
+/// `portdoctor bind-check PORT --json`: can a server listen on this port?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindReport {
+    pub port: u16,
+    pub available: bool,
+    /// One per address a server typically binds: 127.0.0.1, 0.0.0.0, ::.
+    pub attempts: Vec<BindAttempt>,
+    /// Who holds the port, from the socket table.
+    pub holders: Vec<Listener>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindAttempt {
+    pub addr: String,
+    pub ok: bool,
+    pub error: Option<String>,
 }
 
 impl Report {

@@ -28,6 +28,17 @@ fn wait_for(addr: SocketAddr, ready: impl Fn(&Listener) -> bool) -> Listener {
     }
 }
 
+/// Reads the table until nothing listens on `port` any more, for at most
+/// five seconds: another test's child may hold a copy of a closed listener
+/// for the instant between its fork and its exec.
+fn wait_until_gone(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !tcp_listeners_on(port).unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "port {port} still listed");
+        std::thread::yield_now();
+    }
+}
+
 /// A listener on `addr` (port 0: the OS picks) with an explicit backlog.
 fn listen(addr: &str, backlog: i32) -> TcpListener {
     let addr: SocketAddr = addr.parse().unwrap();
@@ -153,6 +164,7 @@ fn a_closed_listener_disappears() {
     let addr = listener.local_addr().unwrap();
     assert!(find(addr).is_some());
     drop(listener);
+    wait_until_gone(addr.port());
     assert_eq!(find(addr), None);
 }
 
@@ -203,5 +215,6 @@ fn lists_the_listeners_of_one_port() {
     assert_eq!(tcp_listeners_on(port).unwrap(), expected);
 
     drop((v4, v6));
+    wait_until_gone(port);
     assert_eq!(tcp_listeners_on(port).unwrap(), []);
 }

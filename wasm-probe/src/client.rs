@@ -96,6 +96,7 @@ impl<K: Copy + PartialEq> Client<K> {
             ServerMessage::Report { id, .. }
             | ServerMessage::Listeners { id, .. }
             | ServerMessage::McpServers { id, .. }
+            | ServerMessage::BindCheck { id, .. }
             | ServerMessage::Error { id: Some(id), .. } => (*id, true),
         };
         let Some(at) = self.pending.iter().position(|(pending, _)| *pending == id) else {
@@ -192,6 +193,10 @@ pub fn decode(text: &str) -> Result<ServerMessage, serde_json::Error> {
             id: from_value(id)?,
             listeners: from_value(take("listeners"))?,
         },
+        "bind-check" => ServerMessage::BindCheck {
+            id: from_value(id)?,
+            report: from_value(take("report"))?,
+        },
         "mcp-servers" => ServerMessage::McpServers {
             id: from_value(id)?,
             config: from_value(take("config"))?,
@@ -223,6 +228,7 @@ fn tag(message: &ServerMessage) -> String {
         ServerMessage::Report { .. } => "report".into(),
         ServerMessage::Listeners { .. } => "listeners".into(),
         ServerMessage::McpServers { .. } => "mcp-servers".into(),
+        ServerMessage::BindCheck { .. } => "bind-check".into(),
         ServerMessage::Error { .. } => "error".into(),
     }
 }
@@ -278,6 +284,16 @@ mod tests {
                 config: "/c.json".into(),
                 servers: vec![],
             },
+            ServerMessage::BindCheck {
+                id: 5,
+                report: protocol::BindReport {
+                    port: 8080,
+                    available: false,
+                    attempts: vec![],
+                    holders: report.listeners.clone(),
+                    findings: report.findings.clone(),
+                },
+            },
             ServerMessage::Error {
                 id: None,
                 error: ProtocolError::new(ErrorKind::Limit, "busy"),
@@ -309,7 +325,7 @@ mod tests {
             assert_eq!(decode(&text).unwrap(), message, "{text}");
             tags.push(tag(&message));
         }
-        assert_eq!(tags.len(), 11, "{tags:?}");
+        assert_eq!(tags.len(), 12, "{tags:?}");
         assert!(decode(r#"{"type":"progress","id":1,"progress":{"stage":"x"}}"#).is_err());
         assert!(decode(r#"{"type":"report","id":1,"report":{}}"#).is_err());
     }

@@ -1,7 +1,7 @@
 //! The docs embed as a DOM component: one line that says whether a service
 //! is up, kept current.
 //!
-//! `www/port-check.js` defines `<port-check>` and calls [`embed`] for each
+//! `www/embed.js` defines `<port-check>` and calls [`embed`] for each
 //! element. Embeds talking to the same helper share one socket. An embed
 //! only ever sends `check`: the helper gives other sites' pages nothing else.
 //! While the service is down the embed checks again with back-off, so it

@@ -6,7 +6,7 @@
 //! work and this module explains it. Two components mount into any element:
 //! [`mount`] is the helper's own page (check, this machine, wait until up),
 //! [`embed`] the one-line live checker a docs page shows through the
-//! `<port-check>` element (`www/port-check.js`). Both keep themselves alive
+//! `<port-check>` element (`www/embed.js`). Both keep themselves alive
 //! until unmounted ([`Mounted`]) and share one socket per helper.
 //!
 //! Pure, tested on the host:
@@ -17,8 +17,8 @@
 //!   `node` trees and text (Markdown, JSON).
 //! - `backoff`: delays for reconnecting and re-checking.
 //!
-//! The docs embed is built without the `page` feature, which leaves out
-//! everything only the page uses.
+//! The helper builds the crate twice, with only the `page` feature and with
+//! only `embed`, so the docs embed carries no page code.
 //!
 //! Thin `web_sys` layers: `dom` (building trees, listeners, timers),
 //! `connection` (the shared, self-healing socket), `component` (the page),
@@ -28,7 +28,9 @@ mod backoff;
 mod client;
 mod connection;
 mod dom;
+#[cfg(feature = "embed")]
 mod embed;
+#[cfg(feature = "embed")]
 mod embed_view;
 mod link;
 mod mounted;
@@ -52,5 +54,6 @@ mod watch;
 
 #[cfg(feature = "page")]
 pub use component::mount;
+#[cfg(feature = "embed")]
 pub use embed::embed;
 pub use mounted::Mounted;

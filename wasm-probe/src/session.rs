@@ -131,6 +131,7 @@ impl Session {
             | ServerMessage::Report { id, .. }
             | ServerMessage::Listeners { id, .. }
             | ServerMessage::McpServers { id, .. }
+            | ServerMessage::BindCheck { id, .. }
             | ServerMessage::Error { id: Some(id), .. } => Some(*id),
         };
         if id.is_some() && id == self.watch {

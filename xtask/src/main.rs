@@ -1,32 +1,39 @@
 //! Project automation, in Rust so it runs the same everywhere (`cargo xtask`).
 //!
 //! - `cargo xtask test`: everything CI checks — formatting, clippy (host and
-//!   wasm32), and every test including the headless-browser ones.
+//!   wasm32), every test including the headless-browser ones, and the docs
+//!   embed's size budget.
 //! - `cargo xtask lint`: formatting and clippy only.
-//! - `cargo xtask embed`: writes the docs embed to `target/embed/` and fails
-//!   when it is above its size budget (part of `test`, so CI checks it).
+//! - `cargo xtask embed [DIR]`: write the docs embed to DIR (default
+//!   `target/embed`) and check its size.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <test|lint|embed>
+const USAGE: &str = "usage: cargo xtask <test|lint|embed [DIR]>
 
-  test   cargo fmt --check, clippy -D warnings (host + wasm32, page and embed),
-         the embed's size budget, cargo test --workspace
-  lint   formatting and clippy only
-  embed  write the docs embed to target/embed/ and check its gzipped size";
+  test          cargo fmt --check, clippy -D warnings (host + wasm32 page and embed),
+                cargo test --workspace, and the embed size budget
+  lint          the first two only
+  embed [DIR]   write the docs embed to DIR (default target/embed), check its size";
 
-/// What a docs reader downloads for `<port-check>`, gzipped, all files together.
-const EMBED_BUDGET: u64 = 120 * 1024;
-const EMBED_DIR: &str = "target/embed";
+/// What a docs page downloads for the embed, gzipped, at most.
+const EMBED_BUDGET: usize = 120 * 1024;
 
 fn main() -> ExitCode {
-    let task = std::env::args().nth(1);
+    let mut args = std::env::args().skip(1);
+    let task = args.next();
     let result = match task.as_deref() {
-        Some("test") => lint().and_then(|()| embed()).and_then(|()| test()),
+        Some("test") => lint()
+            .and_then(|()| test())
+            .and_then(|()| embed(Path::new("target/embed"))),
         Some("lint") => lint(),
-        Some("embed") => embed(),
+        Some("embed") => embed(
+            &args
+                .next()
+                .map_or_else(|| PathBuf::from("target/embed"), PathBuf::from),
+        ),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -51,15 +58,18 @@ fn lint() -> Result<(), String> {
         "-D",
         "warnings",
     ])?;
-    // The page, and the embed built without it.
-    for features in ["--all-features", "--no-default-features"] {
+    // Each build the helper ships (the page, the embed) alone, as build.rs
+    // makes them: code only one of them uses must not warn in the other.
+    for feature in ["page", "embed"] {
         cargo(&[
             "clippy",
             "--package",
             "wasm-probe",
             "--target",
             "wasm32-unknown-unknown",
-            features,
+            "--no-default-features",
+            "--features",
+            feature,
             "--",
             "-D",
             "warnings",
@@ -68,10 +78,14 @@ fn lint() -> Result<(), String> {
     Ok(())
 }
 
-/// Builds the helper (which builds the embed), has it write the embed's
-/// files, and adds up their gzipped sizes: what a browser fetches with
-/// `Content-Encoding: gzip`.
-fn embed() -> Result<(), String> {
+fn test() -> Result<(), String> {
+    cargo(&["test", "--workspace"])
+}
+
+/// Has the helper write the embed (the very bytes it serves), then weighs it
+/// as a browser downloads it: gzipped.
+fn embed(dir: &Path) -> Result<(), String> {
+    let dir = dir.to_str().ok_or("the embed folder needs a UTF-8 path")?;
     cargo(&[
         "run",
         "--quiet",
@@ -79,45 +93,30 @@ fn embed() -> Result<(), String> {
         "native-helper",
         "--",
         "embed",
-        EMBED_DIR,
+        "--out",
+        dir,
     ])?;
     let mut total = 0;
-    let mut files: Vec<_> = std::fs::read_dir(EMBED_DIR)
-        .map_err(|e| format!("cannot read {EMBED_DIR}: {e}"))?
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .collect();
-    files.sort();
-    for path in &files {
-        let size = gzipped(path)?;
-        eprintln!("  {:>7} B gzipped  {}", size, path.display());
-        total += size;
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{dir}: {e}"))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let gzipped = gzip_len(&bytes)?;
+        eprintln!("  {:>8} bytes gzipped  {}", gzipped, path.display());
+        total += gzipped;
     }
-    eprintln!(
-        "  {total:>7} B gzipped  in all ({:.1} KiB of the {} KiB budget)",
-        total as f64 / 1024.0,
-        EMBED_BUDGET / 1024
-    );
+    eprintln!("embed: {total} bytes gzipped in all (budget {EMBED_BUDGET})");
     if total > EMBED_BUDGET {
         return Err(format!(
-            "the docs embed is {total} B gzipped, above its budget of {EMBED_BUDGET} B"
+            "the docs embed is {total} bytes gzipped, over its {EMBED_BUDGET}-byte budget"
         ));
     }
     Ok(())
 }
 
-fn gzipped(path: &Path) -> Result<u64, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+fn gzip_len(bytes: &[u8]) -> Result<usize, String> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder
-        .write_all(&bytes)
-        .and_then(|()| encoder.finish())
-        .map(|gz| gz.len() as u64)
-        .map_err(|e| format!("cannot gzip {}: {e}", path.display()))
-}
-
-fn test() -> Result<(), String> {
-    cargo(&["test", "--workspace"])
+    encoder.write_all(bytes).map_err(|e| e.to_string())?;
+    Ok(encoder.finish().map_err(|e| e.to_string())?.len())
 }
 
 fn cargo(args: &[&str]) -> Result<(), String> {

@@ -47,15 +47,10 @@ enum Command {
     Mcp(McpArgs),
     /// List every TCP listener on this machine, with its process.
     Listeners(ListenersArgs),
-    /// Write the docs embed (`<port-check>`: JS, wasm, CSS) into DIR, for a
-    /// docs site to serve. See the README's "Embedding the live checker".
+    /// Can a server listen on this port? If not, who holds it.
+    BindCheck(BindCheckArgs),
+    /// Write the docs embed (`<port-check>`) into a folder a docs site can serve.
     Embed(EmbedArgs),
-}
-
-#[derive(Debug, Args)]
-struct EmbedArgs {
-    /// Folder to write the files into (created if missing).
-    dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -165,6 +160,22 @@ struct McpArgs {
 }
 
 #[derive(Debug, Args)]
+struct EmbedArgs {
+    /// The folder to write embed.js, style.css and the WebAssembly into.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct BindCheckArgs {
+    /// The port your server wants.
+    port: u16,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
 struct ListenersArgs {
     /// Print a JSON array of listeners.
     #[arg(long)]
@@ -182,20 +193,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => runtime.block_on(check(args)),
         Command::Mcp(args) => runtime.block_on(mcp(args)),
         Command::Listeners(args) => runtime.block_on(listeners(args)),
-        Command::Embed(args) => embed(&args.dir),
-    }
-}
-
-fn embed(dir: &std::path::Path) -> ExitCode {
-    let written = std::fs::create_dir_all(dir).and_then(|()| {
-        server::embed_files().try_for_each(|(name, body)| std::fs::write(dir.join(name), body))
-    });
-    match written {
-        Ok(()) => {
-            println!("wrote the <port-check> embed to {}", dir.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(&format!("cannot write the embed to {}: {e}", dir.display())),
+        Command::BindCheck(args) => runtime.block_on(bind_check(args)),
+        Command::Embed(args) => embed(&args),
     }
 }
 
@@ -259,6 +258,34 @@ async fn mcp(args: McpArgs) -> ExitCode {
     };
     emit(&checked, args.json, render::configured);
     ExitCode::from(exit as u8)
+}
+
+fn embed(args: &EmbedArgs) -> ExitCode {
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        return fail(&format!("cannot create {}: {e}", args.out.display()));
+    }
+    for (name, body) in server::embed_files() {
+        let path = args.out.join(name);
+        if let Err(e) = std::fs::write(&path, body) {
+            return fail(&format!("cannot write {}: {e}", path.display()));
+        }
+        println!("{:>9} bytes  {}", body.len(), path.display());
+    }
+    println!(
+        "add to a page: <script type=\"module\" src=\"…/embed.js\"></script> and <port-check target=\"localhost:8080\"></port-check>"
+    );
+    ExitCode::SUCCESS
+}
+
+async fn bind_check(args: BindCheckArgs) -> ExitCode {
+    if args.port == 0 {
+        return fail(
+            "port 0 means \"any free port\" to the OS; give the port your server will use (1 to 65535)",
+        );
+    }
+    let report = engine::bind::bind_check(args.port).await;
+    emit(&report, args.json, render::bind);
+    ExitCode::from(if report.available { 0 } else { 1 })
 }
 
 async fn listeners(args: ListenersArgs) -> ExitCode {

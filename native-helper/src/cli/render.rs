@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use protocol::{
-    Listener, McpConfigReport, McpEra, McpReport, McpServerKind, McpTransport, Report, Severity,
-    Verdict,
+    BindReport, Finding, Listener, McpConfigReport, McpEra, McpReport, McpServerKind, McpTransport,
+    Report, Severity, Verdict,
 };
 
 pub fn report(report: &Report) -> String {
@@ -22,19 +22,7 @@ pub fn report(report: &Report) -> String {
         report.target.input,
         millis(report.elapsed_us)
     );
-    for f in &report.findings {
-        let mark = match f.severity {
-            Severity::Ok => "ok",
-            Severity::Info => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        };
-        let _ = writeln!(out, "\n{mark} [{}]: {}", f.code.as_str(), f.summary);
-        let _ = writeln!(out, "  fix: {}", f.fix);
-        for e in &f.evidence {
-            let _ = writeln!(out, "  - {e}");
-        }
-    }
+    findings(&mut out, &report.findings);
     if !report.addresses.is_empty() {
         let _ = writeln!(out, "\naddresses:");
         for a in &report.addresses {
@@ -128,6 +116,33 @@ fn mcp_section(mcp: &McpReport) -> String {
         );
     }
     out
+}
+
+pub fn bind(report: &BindReport) -> String {
+    let mut out = format!(
+        "port {}: {}\n",
+        report.port,
+        if report.available { "free" } else { "IN USE" }
+    );
+    findings(&mut out, &report.findings);
+    out
+}
+
+/// Each finding: severity and code, summary, fix, evidence.
+fn findings(out: &mut String, findings: &[Finding]) {
+    for f in findings {
+        let mark = match f.severity {
+            Severity::Ok => "ok",
+            Severity::Info => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        let _ = writeln!(out, "\n{mark} [{}]: {}", f.code.as_str(), f.summary);
+        let _ = writeln!(out, "  fix: {}", f.fix);
+        for e in &f.evidence {
+            let _ = writeln!(out, "  - {e}");
+        }
+    }
 }
 
 pub fn listeners(listeners: &[Listener]) -> String {

@@ -11,6 +11,7 @@
 //! or terminals: the server and the CLI both call [`check`], and
 //! [`check_configured`] for the desktop assistant's configured MCP servers.
 
+pub mod bind;
 pub mod connect;
 pub mod diagnose;
 pub mod identify;
@@ -202,14 +203,15 @@ async fn speak_mcp(
     if !matches!(target.scheme.as_deref(), None | Some("http" | "https")) {
         return;
     }
-    // Only where HTTP (or, for https://, TLS) answered: no POST to Redis.
-    let speaks_http = evidence.service.as_ref().is_some_and(|s| {
+    // Not where identification heard another protocol: no POST to Redis.
+    // Silence still gets one, since a hung HTTP server is silent too.
+    let maybe_http = evidence.service.as_ref().is_none_or(|s| {
         matches!(
             s.service.protocol,
-            Some(ServiceProtocol::Http) | Some(ServiceProtocol::Tls)
+            None | Some(ServiceProtocol::Http | ServiceProtocol::Tls)
         )
     });
-    let Some(open) = first_open(evidence).filter(|_| speaks_http) else {
+    let Some(open) = first_open(evidence).filter(|_| maybe_http) else {
         return;
     };
     let found = mcp::check_http(target, open, &options.mcp).await;

@@ -2,11 +2,6 @@
 //!
 //! `build.rs` compiles `wasm-probe` to WebAssembly and runs wasm-bindgen on
 //! it; `www/` holds the hand-written files.
-//!
-//! Everything under `/embed/` is the docs embed, built without the page's
-//! code: `port-check.js` loads the glue, the module and the style sheet from
-//! its own folder, so a docs site copies that folder as it is
-//! (`portdoctor embed DIR` writes it).
 
 pub struct Asset {
     pub path: &'static str,
@@ -47,10 +42,11 @@ pub const ASSETS: &[Asset] = &[
         content_type: "application/wasm",
         body: generated!("pkg", "wasm_probe_bg.wasm"),
     },
+    // The docs embed, as a folder a docs site copies (`cargo xtask embed`).
     Asset {
-        path: "/embed/port-check.js",
+        path: "/embed/embed.js",
         content_type: "text/javascript; charset=utf-8",
-        body: www!("port-check.js"),
+        body: www!("embed.js"),
     },
     Asset {
         path: "/embed/style.css",
@@ -69,8 +65,8 @@ pub const ASSETS: &[Asset] = &[
     },
 ];
 
-/// The docs embed's files, by file name.
-pub fn embed() -> impl Iterator<Item = (&'static str, &'static [u8])> {
+/// The files of the docs embed, by name.
+pub fn embed_files() -> impl Iterator<Item = (&'static str, &'static [u8])> {
     ASSETS
         .iter()
         .filter_map(|a| Some((a.path.strip_prefix("/embed/")?, a.body)))

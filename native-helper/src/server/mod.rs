@@ -4,10 +4,11 @@
 //! calls of [`crate::engine`], and [`guard`] decides who may talk at all.
 
 mod assets;
-pub use assets::embed as embed_files;
 pub mod guard;
 mod listen;
 mod session;
+
+pub use assets::embed_files;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -162,6 +162,19 @@ impl Session {
                 })
                 .await;
             }
+            ClientMessage::BindCheck { id, .. } if self.context.access == Access::ChecksOnly => {
+                self.reply_error(Some(id), ErrorKind::Forbidden, "pages on other sites may only run checks; bind checks need the helper's own page")
+                    .await;
+            }
+            ClientMessage::BindCheck { id, port } => {
+                self.spawn(id, move |_| async move {
+                    ServerMessage::BindCheck {
+                        id,
+                        report: engine::bind::bind_check(port).await,
+                    }
+                })
+                .await;
+            }
             ClientMessage::Listeners { id } if self.context.access == Access::ChecksOnly => {
                 self.reply_error(Some(id), ErrorKind::Forbidden, "pages on other sites may only run checks; listing this machine's listeners needs the helper's own page")
                     .await;

@@ -97,6 +97,20 @@ impl Browser {
         }
     }
 
+    /// Loads the helper's page and waits until it is connected.
+    pub async fn open(&self, helper: SocketAddr) {
+        self.open_at(helper, "/").await
+    }
+
+    /// The same at `path`, e.g. a share link `/?check=…`.
+    pub async fn open_at(&self, helper: SocketAddr, path: &str) {
+        self.client
+            .goto(&format!("http://{helper}{path}"))
+            .await
+            .expect("load the page");
+        self.wait_for(".pd-status[data-state=open]").await;
+    }
+
     /// Waits (polling the DOM, bounded) for an element matching `css`.
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
         self.client

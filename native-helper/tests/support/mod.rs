@@ -6,6 +6,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod browser;
+pub mod peers;
 pub mod ws;
 
 use std::io::{BufRead, BufReader, Read};
@@ -42,6 +43,16 @@ impl Drop for Running {
 }
 
 impl Running {
+    /// A child, leader of its own process group, listening on `addr`.
+    pub fn leader(child: Child, addr: SocketAddr) -> Self {
+        Self {
+            child,
+            addr,
+            group: true,
+            stderr: Arc::default(),
+        }
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -108,7 +119,7 @@ pub fn helper(extra: &[&str]) -> Running {
     helper_on(0, extra)
 }
 
-/// The helper on `port` (0: any free one), e.g. again where it ran before.
+/// The helper on `port` (0: any free one), e.g. to restart it where it was.
 pub fn helper_on(port: u16, extra: &[&str]) -> Running {
     let mut command = Command::new(BIN);
     command
@@ -213,6 +224,10 @@ impl TempDir {
         ));
         std::fs::create_dir_all(&dir).expect("create a temporary directory");
         Self(dir)
+    }
+
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
     }
 }
 

@@ -210,7 +210,7 @@ async fn run_probes(
             }
         };
         match answer {
-            Answer::Found(found) => return Some(found),
+            Answer::Found(found) => return Some(*found),
             Answer::Unrecognised(bytes) => {
                 fallback.get_or_insert_with(|| Identified::unknown(&bytes));
             }
@@ -229,7 +229,7 @@ async fn run_probes(
 /// What one probe got back.
 #[derive(Debug)]
 enum Answer {
-    Found(Identified),
+    Found(Box<Identified>),
     /// Bytes nobody recognised.
     Unrecognised(Vec<u8>),
     /// The server reset the connection.
@@ -260,7 +260,7 @@ async fn exchange(
         })
         .await
         {
-            Ok(Some(found)) => Answer::Found(found),
+            Ok(Some(found)) => Answer::Found(Box::new(found)),
             Ok(None) if bytes.is_empty() => Answer::Nothing,
             Ok(None) => Answer::Unrecognised(bytes),
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset && bytes.is_empty() => {

@@ -72,7 +72,7 @@ pub async fn probe(addr: SocketAddr, target: &Target, deadline: Duration) -> Ans
             let alpn = session
                 .alpn_protocol()
                 .map(|p| String::from_utf8_lossy(p).into_owned());
-            Answer::Found(found(version, alpn, &recorder))
+            Answer::Found(Box::new(found(version, alpn, &recorder)))
         }
         Ok(Err(e)) => match e
             .get_ref()
@@ -83,7 +83,7 @@ pub async fn probe(addr: SocketAddr, target: &Target, deadline: Duration) -> Ans
                 let mut refused = found("TLS", None, &recorder);
                 refused.service.detail =
                     Some(format!("TLS (the server ended the handshake: {alert:?})"));
-                Answer::Found(refused)
+                Answer::Found(Box::new(refused))
             }
             _ if e.kind() == std::io::ErrorKind::ConnectionReset => Answer::Reset,
             _ => Answer::Nothing,
@@ -95,9 +95,9 @@ fn found(version: &str, alpn: Option<String>, recorder: &Recorder) -> Identified
     let seen = recorder.seen.lock().expect("lock").clone();
     let (subject, issuer) = seen
         .as_ref()
-        .and_then(|(leaf, _)| names(leaf))
+        .and_then(|seen| names(&seen.leaf))
         .map_or((None, None), |(s, i)| (Some(s), Some(i)));
-    let untrusted = seen.and_then(|(_, verdict)| verdict.err());
+    let untrusted = seen.and_then(|seen| seen.verdict.err());
     let mut detail = version.to_owned();
     if let Some(alpn) = &alpn {
         detail.push_str(&format!(", ALPN {alpn}"));
@@ -119,7 +119,13 @@ fn found(version: &str, alpn: Option<String>, recorder: &Recorder) -> Identified
 /// Accepts any certificate, remembering the leaf and the trust store's verdict.
 #[derive(Debug, Default)]
 struct Recorder {
-    seen: Mutex<Option<(Vec<u8>, Result<(), String>)>>,
+    seen: Mutex<Option<Seen>>,
+}
+
+#[derive(Debug, Clone)]
+struct Seen {
+    leaf: Vec<u8>,
+    verdict: Result<(), String>,
 }
 
 impl ServerCertVerifier for Recorder {
@@ -140,7 +146,10 @@ impl ServerCertVerifier for Recorder {
                     .map(|_| ())
                     .map_err(|e| e.to_string())
             });
-        *self.seen.lock().expect("lock") = Some((end_entity.to_vec(), verdict));
+        *self.seen.lock().expect("lock") = Some(Seen {
+            leaf: end_entity.to_vec(),
+            verdict,
+        });
         Ok(ServerCertVerified::assertion())
     }
 

@@ -86,12 +86,36 @@ impl<'t, T: Transport> Client<'t, T> {
 
     /// Finds the era and agrees on a version.
     pub async fn agree(&mut self) -> Result<Agreed, HandshakeError> {
+        match self.discover().await {
+            Err(CallError::Timeout(_)) if self.patient => match self.initialize().await {
+                // A slow starter answered the discover after all, and now
+                // serves the stateless era: ask it again.
+                Err(HandshakeError::Call {
+                    error: CallError::Rpc { error, .. },
+                    ..
+                }) if error.code == UNSUPPORTED_VERSION => {
+                    let answer = self.discover().await;
+                    self.after_discover(answer).await
+                }
+                other => other,
+            },
+            answer => self.after_discover(answer).await,
+        }
+    }
+
+    async fn discover(&mut self) -> Result<Value, CallError> {
         let version = MODERN_VERSIONS[MODERN_VERSIONS.len() - 1];
         let params = json!({ "_meta": jsonrpc::modern_meta(version) });
-        match self
-            .call("server/discover", &params, Envelope::Modern(version))
+        self.call("server/discover", &params, Envelope::Modern(version))
             .await
-        {
+    }
+
+    /// What a `server/discover` answer (or its failure) leads to.
+    async fn after_discover(
+        &mut self,
+        answer: Result<Value, CallError>,
+    ) -> Result<Agreed, HandshakeError> {
+        match answer {
             Ok(result) => {
                 let theirs = jsonrpc::strings(result.get("supportedVersions"));
                 match MODERN_VERSIONS
@@ -121,7 +145,6 @@ impl<'t, T: Transport> Client<'t, T> {
                 }
                 self.initialize().await
             }
-            Err(CallError::Timeout(_)) if self.patient => self.initialize().await,
             Err(error) if falls_back(&error) => self.initialize().await,
             Err(error) => Err(HandshakeError::Call {
                 step: "server/discover".to_owned(),

@@ -81,7 +81,12 @@ pub(super) fn tls_expected(e: &Evidence) -> Option<Finding> {
             address(e),
             e.path.as_deref().unwrap_or("/")
         ),
-        seen(e),
+        seen(e)
+            .into_iter()
+            .chain(found.http.as_ref().filter(|h| h.plain_to_tls).map(|_| {
+                "the server said: \"The plain HTTP request was sent to HTTPS port\"".to_owned()
+            }))
+            .collect(),
     ))
 }
 
@@ -141,7 +146,8 @@ pub(super) fn wrong_protocol(e: &Evidence) -> Option<Finding> {
 }
 
 pub(super) fn silent_service(e: &Evidence) -> Option<Finding> {
-    if !identified(e)?.silent {
+    // A silent MCP endpoint is better told by the MCP rows (no answer).
+    if !identified(e)?.silent || e.mcp.is_some() {
         return None;
     }
     Some(finding(
@@ -203,6 +209,11 @@ pub(super) fn untrusted_cert(e: &Evidence) -> Option<Finding> {
 }
 
 pub(super) fn http_error(e: &Evidence) -> Option<Finding> {
+    // An MCP endpoint answers a plain GET with 405/406 by design; when the
+    // MCP stage had something to say, its rows say it better.
+    if e.mcp.is_some() {
+        return None;
+    }
     let http = identified(e)?.http.as_ref()?;
     let upstream_down = matches!(http.status, 502 | 504);
     if http.plain_to_tls || http.status < 400 || !(upstream_down || e.path.is_some()) {

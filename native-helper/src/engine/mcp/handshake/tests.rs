@@ -240,3 +240,27 @@ async fn inventory_follows_pages_and_lists_only_what_is_announced() {
         ["tools/list", "tools/list", "prompts/list"]
     );
 }
+
+#[tokio::test]
+async fn a_slow_starter_that_answers_discover_late_is_asked_again() {
+    // stdio: discover goes unanswered in time, initialize is refused with
+    // -32022 because the server took the discover after all.
+    let mut script = Script::new(vec![
+        Err(CallError::Timeout(Duration::from_secs(1))),
+        rpc(-32022, json!({"supported": ["2026-07-28"]})),
+        Ok(json!({
+            "supportedVersions": ["2026-07-28"],
+            "capabilities": {"tools": {}},
+            "_meta": {"io.modelcontextprotocol/serverInfo": {"name": "demo", "version": "2.0"}},
+        })),
+    ]);
+    let agreed = Client::new(&mut script, limits(), true)
+        .agree()
+        .await
+        .unwrap();
+    assert_eq!(agreed.era, McpEra::Stateless);
+    assert_eq!(
+        script.methods(),
+        ["server/discover", "initialize", "server/discover"]
+    );
+}

@@ -1,6 +1,6 @@
 // <port-check>: a live "is it up?" line for documentation pages.
 //
-//   <script type="module" src="/portdoctor/port-check.js"></script>
+//   <script type="module" src="/portdoctor/embed.js"></script>
 //   <port-check target="localhost:8080" expect="http" label="The dev server"></port-check>
 //
 // Talks to the portdoctor helper on the reader's machine (ws://127.0.0.1:61900,
