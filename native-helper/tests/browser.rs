@@ -281,6 +281,10 @@ async fn the_machine_view_lists_a_listener_the_test_opened_and_checks_it() {
     browser
         .wait_for("th[aria-sort=ascending] .pd-sort[data-column=process]")
         .await;
+    let focused = browser
+        .run("arguments[0](document.activeElement.dataset.column)")
+        .await;
+    assert_eq!(focused, "process", "the keyboard stays on the header");
     browser.wait_for(&row).await;
     browser.screenshot("page-machine.png").await;
 

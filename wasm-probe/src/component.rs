@@ -172,9 +172,12 @@ impl Page {
             return self.stop_watch();
         } else if let Some(sort) = closest(&event, ".pd-sort") {
             let column = sort.get_attribute("data-column").unwrap_or_default();
-            if let Some(column) = Column::from_name(&column) {
-                self.machine.borrow_mut().sort_by(column);
-                return self.show_machine();
+            if let Some(parsed) = Column::from_name(&column) {
+                self.machine.borrow_mut().sort_by(parsed);
+                self.show_machine()?;
+                // The table was rebuilt: keep the keyboard on the same header.
+                let selector = format!(".pd-sort[data-column={column}]");
+                return find::<HtmlElement>(&self.ui.machine, &selector)?.focus();
             }
         } else if let Some(button) = closest(&event, ".pd-mcp-check") {
             let name = button.get_attribute("data-name").unwrap_or_default();
