@@ -50,40 +50,6 @@ async fn page_checks_an_open_port_and_a_refused_one() {
     );
     browser.screenshot("browser-reachable.png").await;
 
-    // Copy as JSON gives the report contract, as `check --json` prints it.
-    browser
-        .wait_for(".pd-copy[data-format=json]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    let copied = browser.wait_for(".pd-copied[data-format=json]").await;
-    let text = copied.prop("value").await.unwrap().unwrap_or_default();
-    let report: serde_json::Value = serde_json::from_str(&text).expect("copied JSON");
-    for key in [
-        "target",
-        "verdict",
-        "addresses",
-        "listeners",
-        "service",
-        "mcp",
-        "findings",
-        "elapsed_us",
-    ] {
-        assert!(report.get(key).is_some(), "{key} missing from {text}");
-    }
-    assert_eq!(report["verdict"], "reachable");
-    assert_eq!(report["listeners"][0]["pid"], server.pid());
-    browser
-        .wait_for(".pd-copy[data-format=markdown]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    let copied = browser.wait_for(".pd-copied[data-format=markdown]").await;
-    let text = copied.prop("value").await.unwrap().unwrap_or_default();
-    assert!(text.starts_with("### portdoctor:"), "{text}");
-
     // A refused port: its finding, with cause and fix.
     browser.check(&format!("127.0.0.1:{closed}")).await;
     let finding = browser
@@ -206,134 +172,352 @@ async fn page_names_the_service_and_explains_tls_expected() {
     browser.client.close().await.unwrap();
 }
 
-#[tokio::test]
-async fn share_links_run_at_once_and_the_page_reconnects_by_itself() {
-    let helper = helper(&[]);
-    let port = helper.addr.port();
-    let server = python_http("127.0.0.1");
+/// A browser on the helper's page at `path` (e.g. `/?check=…`), connected.
+async fn page(helper: &Running, path: &str) -> Browser {
     let browser = Browser::start().await;
-    // The page drops the handle `mount` returns: the checker must not care.
+    browser.open_at(helper.addr, path).await;
+    browser
+}
+
+#[tokio::test]
+async fn a_share_link_runs_its_check_and_the_json_copy_is_the_report_contract() {
+    let helper = helper(&[]);
+    let server = python_http("127.0.0.1");
+    let target = server.addr.to_string();
+    let browser = page(&helper, &format!("/?check={target}")).await;
+
+    // The check ran on load, was remembered, and its JSON is what the CLI prints.
+    browser.wait_for(".pd-report[data-state=done]").await;
+    assert_eq!(
+        browser.attr(".pd-verdict", "data-verdict").await,
+        "reachable"
+    );
+    let json = browser
+        .attr(".pd-copy[data-format=json]", "data-copy")
+        .await;
+    let copied: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let (cli, _) = check_json(&portdoctor(&["check", &target, "--json"]));
+    let keys = |v: &serde_json::Value| {
+        let mut keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(keys(&copied), keys(&cli));
+    for field in ["target", "verdict", "listeners"] {
+        assert_eq!(copied[field], cli[field], "{field}");
+    }
+    assert_eq!(copied["addresses"][0]["outcome"], "open");
+    let markdown = browser
+        .attr(".pd-copy[data-format=markdown]", "data-copy")
+        .await;
+    assert!(markdown.starts_with(&format!("### portdoctor: `{target}` is reachable")));
+    let link = browser
+        .attr(".pd-copy[data-format=link]", "data-copy")
+        .await;
+    assert_eq!(
+        link,
+        format!(
+            "http://{}/?check={}",
+            helper.addr,
+            target.replace(':', "%3A")
+        )
+    );
+
+    // The button puts that text on the clipboard.
+    browser.set_permission("clipboard-read", "granted").await;
+    browser.set_permission("clipboard-write", "granted").await;
+    browser.click(".pd-copy[data-format=json]").await;
+    let status = browser.text(".pd-copy-status").await;
+    assert_eq!(status, "Copied to the clipboard.");
+    let clipboard = browser
+        .run("navigator.clipboard.readText().then(arguments[0], e => arguments[0](String(e)))")
+        .await;
+    assert_eq!(clipboard.as_str(), Some(json.as_str()));
+    browser.screenshot("page-shared-check.png").await;
+
+    // Readable on a 320 px phone: nothing wider than the screen.
+    browser.client.set_window_size(320, 800).await.unwrap();
+    let width = browser
+        .run("arguments[0](document.documentElement.scrollWidth)")
+        .await;
+    assert!(width.as_u64().unwrap() <= 320, "page is {width} px wide");
+    browser.screenshot("page-320px.png").await;
+    browser.client.set_window_size(1100, 1000).await.unwrap();
+
+    // Recent targets outlive the page; a click checks again.
     browser
         .client
-        .goto(&format!("http://{}/?check={}", helper.addr, server.addr))
+        .goto(&format!("http://{}/", helper.addr))
         .await
         .unwrap();
     browser
-        .wait_for(".pd-verdict[data-verdict=reachable]")
+        .click(&format!(".pd-recent-item[data-target=\"{target}\"]"))
         .await;
-
-    // The helper goes away: the page says so and keeps the report.
-    drop(helper);
-    browser.wait_for(".pd-status[data-state=closed]").await;
-    browser
-        .wait_for(".pd-verdict[data-verdict=reachable]")
-        .await;
-    browser.screenshot("browser-helper-gone.png").await;
-
-    // It comes back on the same port: the page reconnects without a click.
-    let _helper = helper_on(port, &[]);
-    browser.wait_for(".pd-status[data-state=open]").await;
-    let closed = closed_port();
-    browser.check(&format!("127.0.0.1:{closed}")).await;
-    browser
-        .wait_for(".pd-finding[data-code=nothing-listening]")
-        .await;
+    browser.wait_for(".pd-report[data-state=done]").await;
     browser.client.close().await.unwrap();
 }
 
-/// A docs page `name.html` on its own origin with `<port-check>` elements
-/// for `checks` (element id, target) talking to the helper on `helper_port`.
-/// Each page gets its own name: a browser may reuse a page it just loaded.
-fn docs_page(dir: &TempDir, name: &str, helper_port: u16, checks: &[(&str, String)]) {
-    let out = portdoctor(&["embed", "--out", dir.0.to_str().unwrap()]);
-    assert!(out.status.success(), "portdoctor embed failed");
-    let elements: String = checks
-        .iter()
-        .map(|(id, target)| {
-            format!(
-                "<port-check id=\"{id}\" target=\"{target}\" label=\"{id}\" port=\"{helper_port}\"></port-check>\n"
-            )
-        })
-        .collect();
-    let page = format!(
-        "<!doctype html><meta charset=utf-8><title>docs</title>\n<script type=\"module\" src=\"./embed.js\"></script>\n<h1>Start the server</h1>\n{elements}"
+#[tokio::test]
+async fn the_machine_view_lists_a_listener_the_test_opened_and_checks_it() {
+    let helper = helper(&[]);
+    let server = python_http("127.0.0.1");
+    let port = server.addr.port();
+    let browser = page(&helper, "/").await;
+    browser.click(".pd-tab[data-view=machine]").await;
+    let row = format!(".pd-machine-row[data-pid=\"{}\"]", server.pid());
+    let text = browser.text(&row).await;
+    assert!(text.contains("python"), "{text}");
+    assert!(
+        text.contains(&port.to_string()) && text.contains("IPv4"),
+        "{text}"
     );
-    std::fs::write(dir.path(&format!("{name}.html")), page).unwrap();
+
+    // Filtering by port leaves that listener alone; sorting keeps it.
+    let filter = browser.wait_for(".pd-machine-filter").await;
+    filter.send_keys(&port.to_string()).await.unwrap();
+    let count = browser.text(".pd-machine-count").await;
+    assert!(count.starts_with("1 of "), "{count}");
+    browser.click(".pd-sort[data-column=process]").await;
+    browser
+        .wait_for("th[aria-sort=ascending] .pd-sort[data-column=process]")
+        .await;
+    let focused = browser
+        .run("arguments[0](document.activeElement.dataset.column)")
+        .await;
+    assert_eq!(focused, "process", "the keyboard stays on the header");
+    browser.wait_for(&row).await;
+    browser.screenshot("page-machine.png").await;
+
+    // A click on the row checks it.
+    browser.click(&format!("{row} .pd-machine-check")).await;
+    browser
+        .wait_for(".pd-tab[data-view=check][aria-selected=true]")
+        .await;
+    browser.wait_for(".pd-report[data-state=done]").await;
+    let input = browser.wait_for(".pd-form input[name=target]").await;
+    assert_eq!(
+        input.prop("value").await.unwrap(),
+        Some(server.addr.to_string())
+    );
+    browser.client.close().await.unwrap();
 }
 
 #[tokio::test]
-async fn the_docs_embed_shows_up_down_not_allowed_and_not_running() {
-    let server = python_http("127.0.0.1");
-    let closed = closed_port();
-    let docs_dir = TempDir::new("docs");
-    let docs = python_http_serving(&docs_dir.0);
-    let origin = format!("http://127.0.0.1:{}", docs.addr.port());
-    let allowing = helper(&["--allow-origin", &origin]);
-    let refusing = helper(&[]);
-    // Bound but never listening: refused, and no other process can take it.
-    let reserved =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    reserved
-        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
-        .unwrap();
-    let absent = reserved.local_addr().unwrap().as_socket().unwrap().port();
-    docs_page(
-        &docs_dir,
-        "allowed",
-        allowing.addr.port(),
-        &[
-            ("up", server.addr.to_string()),
-            ("down", format!("127.0.0.1:{closed}")),
-        ],
-    );
-    let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{origin}/allowed.html"))
+async fn the_watch_turns_green_once_the_service_starts() {
+    let helper = helper(&[]);
+    let port = closed_port();
+    let browser = page(&helper, "/").await;
+    browser.click(".pd-tab[data-view=watch]").await;
+    let input = browser.wait_for(".pd-watch-form input").await;
+    input
+        .send_keys(&format!("127.0.0.1:{port}\n"))
         .await
         .unwrap();
-    browser.wait_for("#up .pd-embed[data-state=up]").await;
-    let down = browser.wait_for("#down .pd-embed[data-state=down]").await;
-    let fix = down.find(Locator::Css(".pd-embed-fix")).await.unwrap();
-    assert!(fix.text().await.unwrap().contains("Start the server"));
-    browser.screenshot("embed-up-down.png").await;
+    browser
+        .wait_for(".pd-watch-status[data-state=waiting]")
+        .await;
+    browser.screenshot("page-watch-waiting.png").await;
 
-    // A helper that does not allow the docs' origin, and no helper at all.
-    docs_page(
-        &docs_dir,
-        "refused",
-        refusing.addr.port(),
-        &[("refused", server.addr.to_string())],
+    let _listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind the port");
+    let up = browser.text(".pd-watch-status[data-state=up]").await;
+    assert!(
+        up.starts_with(&format!("127.0.0.1:{port} is up: it answered after ")),
+        "{up}"
     );
+    browser.screenshot("page-watch-up.png").await;
+    browser.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_page_keeps_its_report_and_reconnects_when_the_helper_restarts() {
+    let first = helper(&[]);
+    let port = first.addr.port();
+    let closed = closed_port();
+    let browser = page(&first, "/").await;
+    browser.check(&format!("127.0.0.1:{closed}")).await;
+    browser.wait_for(".pd-report[data-state=done]").await;
+
+    drop(first);
+    browser.wait_for(".pd-status[data-state=closed]").await;
+    let status = browser.text(".pd-status-text").await;
+    assert!(status.contains("reconnects by itself"), "{status}");
     browser
-        .client
-        .goto(&format!("{origin}/refused.html"))
-        .await
-        .unwrap();
+        .wait_for(".pd-verdict[data-verdict=unreachable]")
+        .await;
+    browser.screenshot("page-helper-gone.png").await;
+
+    let _second = helper_on(port, &[]);
+    browser.wait_for(".pd-status[data-state=open]").await;
+    browser.check(&format!("127.0.0.1:{closed}")).await;
+    browser.wait_for(".pd-report[data-state=done]").await;
+    browser.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_mount_whose_handle_is_dropped_survives_garbage_collection() {
+    let helper = helper(&[]);
+    let closed = closed_port();
+    // The page itself drops the handle `mount()` returns.
+    let browser = page(&helper, "/").await;
+    let collected = browser
+        .run(
+            "const done = arguments[0];
+             const turns = (n) => n ? new Promise(r => setTimeout(r, 100)).then(() => { gc(); return turns(n - 1); }) : null;
+             turns(5).then(() => done(typeof gc))",
+        )
+        .await;
+    assert_eq!(collected, "function", "gc() is exposed");
+    browser.check(&format!("127.0.0.1:{closed}")).await;
+    browser
+        .wait_for(".pd-verdict[data-verdict=unreachable]")
+        .await;
+
+    // unmount() is what takes a component away.
+    let left = browser
+        .run(
+            "import('/pkg/wasm_probe.js').then(m => {
+               const handle = m.mount(document.body, {});
+               const mounted = document.querySelectorAll('.pd-checker').length;
+               handle.unmount();
+               arguments[0]([mounted, document.querySelectorAll('.pd-checker').length]);
+             })",
+        )
+        .await;
+    assert_eq!(left, serde_json::json!([2, 1]));
+    browser.client.close().await.unwrap();
+}
+
+/// A docs page on its own origin (python's http.server) with the embed's
+/// files as `portdoctor embed` writes them, and `body` as its content.
+struct DocsSite {
+    server: Running,
+    dir: TempDir,
+}
+
+impl DocsSite {
+    fn start() -> Self {
+        let dir = TempDir::new("docs");
+        let out = portdoctor(&["embed", "--out", dir.path("portdoctor").to_str().unwrap()]);
+        assert!(out.status.success(), "{out:?}");
+        let server = python_http_serving(&dir.0);
+        Self { server, dir }
+    }
+
+    fn origin(&self) -> String {
+        format!("http://{}", self.server.addr)
+    }
+
+    /// Writes the page; returns its URL.
+    fn page(&self, body: &str) -> String {
+        let html = format!(
+            "<!doctype html><html lang=en><meta charset=utf-8><title>Docs</title>\
+             <script type=module src=portdoctor/embed.js></script>\
+             <body><h1>Getting started</h1><p>Start the server, then watch this box:</p>{body}"
+        );
+        std::fs::write(self.dir.path("index.html"), html).unwrap();
+        format!("{}/index.html", self.origin())
+    }
+}
+
+/// Established TCP connections to `port` on loopback, as `ss` sees them.
+fn connections_to(port: u16) -> usize {
+    let out = std::process::Command::new("ss")
+        .args([
+            "-Htn",
+            "state",
+            "established",
+            &format!("( dport = :{port} )"),
+        ])
+        .output()
+        .expect("run ss");
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+#[tokio::test]
+async fn the_embed_on_an_allowed_docs_site_shows_up_and_down_over_one_socket() {
+    let docs = DocsSite::start();
+    let helper = helper(&["--allow-origin", &docs.origin()]);
+    let closed = closed_port();
+    let up = docs.server.addr;
+    let url = docs.page(&format!(
+        "<port-check target=\"{up}\" expect=\"http\" label=\"The docs server\" port=\"{port}\"></port-check>\
+         <port-check target=\"127.0.0.1:{closed}\" port=\"{port}\"></port-check>",
+        port = helper.addr.port()
+    ));
+    let browser = Browser::start().await;
+    browser.client.goto(&url).await.unwrap();
+
+    let text = browser
+        .text(&format!(".pd-embed[data-target=\"{up}\"][data-state=up]"))
+        .await;
+    assert!(text.starts_with("The docs server is up (http)"), "{text}");
+    let down = format!(".pd-embed[data-target=\"127.0.0.1:{closed}\"][data-state=down]");
+    let text = browser.text(&down).await;
+    assert!(text.contains("is down: Nothing is listening"), "{text}");
+    let fix = browser.text(&format!("{down} .pd-embed-fix")).await;
+    assert!(fix.contains("Start the server"), "{fix}");
+    assert_eq!(connections_to(helper.addr.port()), 1, "one shared socket");
+    browser.screenshot("embed-up-and-down.png").await;
+    browser.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_embed_on_a_site_the_helper_does_not_allow_says_so() {
+    let docs = DocsSite::start();
+    let helper = helper(&[]);
+    let nothing = closed_port();
+    let url = docs.page(&format!(
+        "<port-check target=\"localhost:8080\" port=\"{}\"></port-check>\
+         <port-check target=\"localhost:3000\" port=\"{nothing}\"></port-check>",
+        helper.addr.port()
+    ));
+    let browser = Browser::start().await;
+    browser.client.goto(&url).await.unwrap();
+
     let refused = browser
-        .wait_for("#refused .pd-embed[data-state=not-allowed]")
+        .text(".pd-embed[data-target=\"localhost:8080\"][data-state=not-allowed]")
+        .await;
+    assert!(refused.contains("does not accept this site"), "{refused}");
+    let command = browser
+        .text(".pd-embed[data-state=not-allowed] .pd-cmd")
         .await;
     assert!(
-        refused
-            .text()
-            .await
-            .unwrap()
-            .contains(&format!("--allow-origin {origin}"))
+        command.starts_with(&format!("portdoctor --allow-origin {}", docs.origin())),
+        "{command}"
     );
-    docs_page(
-        &docs_dir,
-        "absent",
-        absent,
-        &[("absent", server.addr.to_string())],
+    let log = helper.stderr();
+    assert!(
+        log.contains("websocket refused") && log.contains(&docs.origin()),
+        "{log}"
     );
-    browser
-        .client
-        .goto(&format!("{origin}/absent.html"))
-        .await
-        .unwrap();
-    browser
-        .wait_for("#absent .pd-embed[data-state=not-running]")
+
+    // No helper at all on that port: how to start one.
+    let missing = browser
+        .text(".pd-embed[data-target=\"localhost:3000\"][data-state=not-running]")
         .await;
-    browser.screenshot("embed-not-running.png").await;
+    assert!(missing.contains("portdoctor is not running"), "{missing}");
+    browser.screenshot("embed-not-allowed.png").await;
+    browser.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_embed_explains_a_denied_local_network_access_prompt() {
+    let docs = DocsSite::start();
+    let helper = helper(&["--allow-origin", &docs.origin()]);
+    // The docs page counts as a public site, as on the real web.
+    let public = format!("--ip-address-space-overrides={}=public", docs.server.addr);
+    let browser = Browser::start_with(&[public]).await;
+    let url = docs.page(&format!(
+        "<port-check target=\"localhost:8080\" port=\"{}\"></port-check>",
+        helper.addr.port()
+    ));
+    browser.client.goto(&url).await.unwrap();
+    browser.set_permission("loopback-network", "denied").await;
+    browser.client.refresh().await.unwrap();
+    let text = browser
+        .text(".pd-embed[data-state=permission-denied]")
+        .await;
+    assert!(text.contains("Local network access to Allow"), "{text}");
+    browser.screenshot("embed-permission-denied.png").await;
     browser.client.close().await.unwrap();
 }

@@ -1,446 +1,424 @@
-//! The checker as a DOM component: builds the view into a host element, owns
-//! the WebSocket to the helper, and routes every event through the session.
+//! The helper's page as a DOM component: three views (check, this machine,
+//! wait until up) on the shared connection to the helper.
 //!
-//! This is the only module that touches `web_sys`, and it decides nothing:
-//! what to send and what a frame means is [`Session`]'s job, what the screen
-//! shows is [`view`]'s. That keeps the browser-only code small enough to read
-//! in one go, and everything else tested on the host.
+//! This module decides nothing: what a message means is [`Session`]'s job,
+//! the machine table and the watch are [`Machine`] and [`Watch`], what the
+//! screen shows is [`view`]'s. It wires browser events to them and puts
+//! their trees on the page, so the code that only runs in a browser stays
+//! small and everything else is tested on the host.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
+use protocol::{ErrorKind, ServerMessage};
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, Element, Event, EventTarget, HtmlElement, HtmlInputElement, WebSocket};
+use web_sys::{Element, Event, HtmlElement, HtmlInputElement};
 
-use crate::export;
-use crate::node::{self, build};
+use crate::connection::{Connection, User, UserKey};
+use crate::dom::{self, Handler, Timer, closest, find, listen, option, show};
+use crate::link::Link;
+use crate::machine::{Column, Machine};
+use crate::mounted::Mounted;
 use crate::session::{Change, Session};
-use crate::view::{self, Link};
+use crate::view;
+use crate::watch::{Watch, WatchState};
 
-thread_local! {
-    /// Mounted checkers live until `unmount()`, not until JavaScript happens
-    /// to collect the handle `mount` returned (a module variable no closure
-    /// uses can be collected, and an embed author may drop it on purpose).
-    static MOUNTED: RefCell<Vec<Rc<Inner>>> = RefCell::default();
-}
+/// How often the machine view asks for the listeners while it is shown.
+const MACHINE_POLL_MS: u32 = 3_000;
+/// Where the recent targets are kept, one per line.
+const RECENT_KEY: &str = "portdoctor.recent";
 
-/// Longest wait between two reconnect attempts.
-const MAX_BACKOFF_MS: i32 = 30_000;
-
-/// Mounts a checker into `root` (appended after whatever it holds).
+/// Mounts the page into `root` (appended after whatever it holds).
 ///
 /// `options` is an object with optional strings `url` (the helper's WebSocket,
 /// by default `/ws` on the page's own host, the only origin the helper
-/// accepts unless told otherwise) and `target` (prefills the input), and an
-/// optional `check` string: a target to check at once (share links,
-/// `/?check=localhost:8080`). Anything else, including `undefined`, means the
-/// defaults: other sites embed this.
+/// accepts unless told otherwise) and `target` (prefills the input). A
+/// `?check=TARGET` in the page's address prefills it and runs the check.
+/// The component stays until `unmount()`, whatever happens to the handle.
 #[wasm_bindgen]
-pub fn mount(root: Element, options: JsValue) -> Result<Checker, JsValue> {
+pub fn mount(root: Element, options: JsValue) -> Result<Mounted, JsValue> {
+    let window = web_sys::window().ok_or("portdoctor: no window")?;
+    let location = window.location();
     let document = root
         .owner_document()
         .ok_or("portdoctor: the root element is not in a document")?;
     let url = match option(&options, "url") {
         Some(url) => url,
-        None => {
-            let location = web_sys::window().ok_or("portdoctor: no window")?.location();
-            view::default_ws_url(&location.protocol()?, &location.host()?)
-        }
+        None => view::default_ws_url(&location.protocol()?, &location.host()?),
     };
-    let autorun = option(&options, "check");
-    let target = autorun
+    let shared = web_sys::UrlSearchParams::new_with_str(&location.search()?)?
+        .get("check")
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    let target = shared
         .clone()
         .or_else(|| option(&options, "target"))
         .unwrap_or_default();
-    let container: Element = build(&document, &view::skeleton(&target).into())?.unchecked_into();
+    let container: Element =
+        dom::build(&document, &view::skeleton(&target).into())?.unchecked_into();
     root.append_child(&container)?;
     let ui = Ui::find(container)?;
-    let inner = Rc::new_cyclic(|weak| Inner {
+    let connection = Connection::shared(&url);
+    let page = Rc::new_cyclic(|me: &Weak<Page>| Page {
         ui,
-        document,
-        url,
+        connection,
+        key: Cell::new(0),
         session: RefCell::default(),
-        link: Cell::new(Link::Connecting),
-        socket: RefCell::new(None),
-        outbox: RefCell::default(),
-        failures: Cell::new(0),
-        reconnect_timer: Cell::new(None),
-        shown: RefCell::default(),
-        handlers: Handlers::new(weak),
+        machine: RefCell::default(),
+        watch: RefCell::new(None),
+        recent: RefCell::new(load_recent()),
+        origin: location.origin().unwrap_or_default(),
+        on_click: dom::handler(me, Page::on_click),
+        on_submit: dom::handler(me, Page::on_submit),
+        on_filter: dom::handler(me, Page::on_filter),
+        on_notify: dom::handler(me, Page::on_notify),
+        machine_timer: Timer::new(me, Page::machine_tick),
+        watch_timer: Timer::new(me, Page::watch_attempt),
     });
-    listen(&inner.ui.form, "submit", &inner.handlers.submit, true)?;
-    listen(&inner.ui.retry, "click", &inner.handlers.retry, true)?;
-    listen(&inner.ui.mcp_list, "click", &inner.handlers.mcp_check, true)?;
-    listen(&inner.ui.result, "click", &inner.handlers.copy, true)?;
-    inner.connect()?;
-    if autorun.is_some() {
-        let frame = inner.session.borrow_mut().check(&target);
-        inner.start(frame)?;
+    let weak: Weak<dyn User> = Rc::downgrade(&page) as Weak<Page>;
+    page.key.set(page.connection.join(weak));
+    page.listeners(true)?;
+    page.show_recent()?;
+    page.link(page.connection.link());
+    if let Some(target) = shared {
+        page.run_check(&target)?;
     }
-    let checker = Checker {
-        inner: Rc::downgrade(&inner),
-    };
-    MOUNTED.with(|mounted| mounted.borrow_mut().push(inner));
-    Ok(checker)
+    page.machine_timer.start(MACHINE_POLL_MS);
+    Ok(Mounted::keep(page))
 }
 
-/// A handle on a mounted checker. The checker stays on the page whatever
-/// becomes of this handle, until `unmount()`.
-#[wasm_bindgen]
-pub struct Checker {
-    inner: Weak<Inner>,
-}
-
-#[wasm_bindgen]
-impl Checker {
-    /// Removes the checker: the socket closes and its elements leave the page.
-    pub fn unmount(&self) {
-        if let Some(inner) = self.inner.upgrade() {
-            MOUNTED.with(|mounted| mounted.borrow_mut().retain(|m| !Rc::ptr_eq(m, &inner)));
-        }
-    }
-}
-
-/// A string field of the caller's options; anything else reads as absent.
-fn option(options: &JsValue, key: &str) -> Option<String> {
-    if !options.is_object() {
-        return None;
-    }
-    js_sys::Reflect::get(options, &JsValue::from_str(key))
-        .ok()?
-        .as_string()
-        .map(|value| value.trim().to_owned())
-        .filter(|value| !value.is_empty())
-}
-
-/// The elements the component updates, found again by their hooks.
+/// The elements the page updates, found again by their hooks.
 struct Ui {
     container: Element,
-    form: Element,
-    input: HtmlInputElement,
     status: Element,
     status_text: Element,
     retry: HtmlElement,
+    input: HtmlInputElement,
+    recent: Element,
     report: Element,
     progress: Element,
     result: Element,
-    /// Where the configured MCP servers are listed, with their Check buttons.
     mcp_list: Element,
+    machine: Element,
+    filter: HtmlInputElement,
+    watch_input: HtmlInputElement,
+    notify: HtmlInputElement,
+    watch: Element,
+    copy_status: Element,
 }
 
 impl Ui {
     fn find(container: Element) -> Result<Self, JsValue> {
-        fn find<T: JsCast>(root: &Element, class: &str) -> Result<T, JsValue> {
-            root.query_selector(&format!(".{class}"))?
-                .and_then(|e| e.dyn_into().ok())
-                .ok_or_else(|| format!("portdoctor: the view has no .{class}").into())
-        }
+        let c = &container;
         Ok(Self {
-            form: find(&container, "pd-form")?,
-            input: find(&container, "pd-input")?,
-            status: find(&container, "pd-status")?,
-            status_text: find(&container, "pd-status-text")?,
-            retry: find(&container, "pd-retry")?,
-            report: find(&container, "pd-report")?,
-            progress: find(&container, "pd-progress")?,
-            result: find(&container, "pd-result")?,
-            mcp_list: find(&container, "pd-mcp-list")?,
+            status: find(c, ".pd-status")?,
+            status_text: find(c, ".pd-status-text")?,
+            retry: find(c, ".pd-retry")?,
+            input: find(c, ".pd-form input[name=target]")?,
+            recent: find(c, ".pd-recent")?,
+            report: find(c, ".pd-report")?,
+            progress: find(c, ".pd-progress")?,
+            result: find(c, ".pd-result")?,
+            mcp_list: find(c, ".pd-mcp-list")?,
+            machine: find(c, ".pd-machine")?,
+            filter: find(c, ".pd-machine-filter")?,
+            watch_input: find(c, ".pd-watch-form input")?,
+            notify: find(c, ".pd-notify")?,
+            watch: find(c, ".pd-watch")?,
+            copy_status: find(c, ".pd-copy-status")?,
             container,
         })
     }
 }
 
-/// Browser callbacks return `Err` to throw: the exception reaches the console
-/// while the component stays usable.
-type Handler = Closure<dyn FnMut(Event) -> Result<(), JsValue>>;
-
-struct Handlers {
-    open: Handler,
-    message: Handler,
-    close: Handler,
-    submit: Handler,
-    retry: Handler,
-    mcp_check: Handler,
-    /// The back-off timer's callback: tries the helper again.
-    reconnect: Handler,
-    /// A click in the report: the copy buttons.
-    copy: Handler,
-}
-
-impl Handlers {
-    /// The closures hold the component weakly, so `unmount()` alone decides
-    /// how long it lives; a late event after unmounting does nothing.
-    fn new(inner: &Weak<Inner>) -> Self {
-        let handler = |f: fn(&Inner, Event) -> Result<(), JsValue>| -> Handler {
-            let inner = inner.clone();
-            Closure::new(move |event| inner.upgrade().map_or(Ok(()), |inner| f(&inner, event)))
-        };
-        Self {
-            open: handler(Inner::on_open),
-            message: handler(Inner::on_message),
-            close: handler(Inner::on_close),
-            submit: handler(Inner::on_submit),
-            retry: handler(Inner::on_retry),
-            mcp_check: handler(Inner::on_mcp_check),
-            reconnect: handler(Inner::on_retry),
-            copy: handler(Inner::on_copy),
-        }
-    }
-}
-
-fn listen(target: &EventTarget, event: &str, handler: &Handler, on: bool) -> Result<(), JsValue> {
-    let callback = handler.as_ref().unchecked_ref();
-    if on {
-        target.add_event_listener_with_callback(event, callback)
-    } else {
-        target.remove_event_listener_with_callback(event, callback)
-    }
-}
-
-struct Inner {
+struct Page {
     ui: Ui,
-    document: Document,
-    url: String,
+    connection: Rc<Connection>,
+    key: Cell<UserKey>,
     session: RefCell<Session>,
-    link: Cell<Link>,
-    socket: RefCell<Option<WebSocket>>,
-    /// Frames written before the socket opened; sent right after `hello`.
-    outbox: RefCell<Vec<String>>,
-    /// Connections lost in a row, for the reconnect back-off.
-    failures: Cell<u32>,
-    reconnect_timer: Cell<Option<i32>>,
-    /// The report on screen, for the copy buttons.
-    shown: RefCell<Option<Box<protocol::Report>>>,
-    handlers: Handlers,
+    machine: RefCell<Machine>,
+    watch: RefCell<Option<Watch>>,
+    recent: RefCell<Vec<String>>,
+    origin: String,
+    on_click: Handler,
+    on_submit: Handler,
+    on_filter: Handler,
+    on_notify: Handler,
+    machine_timer: Timer,
+    watch_timer: Timer,
 }
 
-impl Inner {
-    /// Opens a fresh socket, dropping the old one without hearing its close.
-    fn connect(&self) -> Result<(), JsValue> {
-        if let Some(old) = self.socket.take() {
-            self.socket_listeners(&old, false)?;
-            old.close()?;
-        }
-        match WebSocket::new(&self.url) {
-            Ok(socket) => {
-                self.socket_listeners(&socket, true)?;
-                self.socket.replace(Some(socket));
-                self.set_link(Link::Connecting)
-            }
-            // A URL the browser refuses outright: as unreachable as can be.
-            Err(_) => self.lost(),
-        }
+impl Page {
+    fn listeners(&self, on: bool) -> Result<(), JsValue> {
+        let ui = &self.ui;
+        listen(&ui.container, "click", &self.on_click, on)?;
+        listen(&ui.container, "submit", &self.on_submit, on)?;
+        listen(&ui.filter, "input", &self.on_filter, on)?;
+        listen(&ui.notify, "change", &self.on_notify, on)
     }
 
-    fn socket_listeners(&self, socket: &WebSocket, on: bool) -> Result<(), JsValue> {
-        let h = &self.handlers;
-        for (event, handler) in [
-            ("open", &h.open),
-            ("message", &h.message),
-            ("close", &h.close),
-        ] {
-            listen(socket, event, handler, on)?;
+    /// One listener for every button in the page: the nearest hook decides.
+    fn on_click(&self, event: Event) -> Result<(), JsValue> {
+        if let Some(button) = closest(&event, ".pd-copy") {
+            let text = button.get_attribute("data-copy").unwrap_or_default();
+            return self.copy(&text);
+        }
+        if let Some(tab) = closest(&event, ".pd-tab") {
+            return self.select_view(&tab.get_attribute("data-view").unwrap_or_default());
+        }
+        if closest(&event, ".pd-retry").is_some() {
+            self.connection.retry();
+        } else if closest(&event, ".pd-watch-stop").is_some() {
+            return self.stop_watch();
+        } else if let Some(sort) = closest(&event, ".pd-sort") {
+            let column = sort.get_attribute("data-column").unwrap_or_default();
+            if let Some(parsed) = Column::from_name(&column) {
+                self.machine.borrow_mut().sort_by(parsed);
+                self.show_machine()?;
+                // The table was rebuilt: keep the keyboard on the same header.
+                let selector = format!(".pd-sort[data-column={column}]");
+                return find::<HtmlElement>(&self.ui.machine, &selector)?.focus();
+            }
+        } else if let Some(button) = closest(&event, ".pd-mcp-check") {
+            let name = button.get_attribute("data-name").unwrap_or_default();
+            let key = self.key.get();
+            self.start_report()?;
+            self.connection
+                .request(key, |id| self.session.borrow_mut().mcp_check(id, &name))?;
+            return self.show_state();
+        } else if let Some(row) = closest(&event, ".pd-recent-item, .pd-machine-row") {
+            let target = row.get_attribute("data-target").unwrap_or_default();
+            return self.run_check(&target);
         }
         Ok(())
-    }
-
-    /// Sends now, queues until the socket opens, or reconnects first: a
-    /// check typed while the helper was down starts it once it is back.
-    fn send(&self, frame: String) -> Result<(), JsValue> {
-        match self.link.get() {
-            Link::Open => self.send_now(&frame),
-            Link::Connecting => {
-                self.outbox.borrow_mut().push(frame);
-                Ok(())
-            }
-            Link::Closed => {
-                self.outbox.borrow_mut().push(frame);
-                self.connect()
-            }
-        }
-    }
-
-    fn send_now(&self, frame: &str) -> Result<(), JsValue> {
-        match &*self.socket.borrow() {
-            Some(socket) => socket.send_with_str(frame),
-            None => Ok(()),
-        }
-    }
-
-    fn on_open(&self, _: Event) -> Result<(), JsValue> {
-        self.failures.set(0);
-        self.set_link(Link::Open)?;
-        self.send_now(&Session::hello())?;
-        for frame in self.outbox.take() {
-            self.send_now(&frame)?;
-        }
-        Ok(())
-    }
-
-    fn on_message(&self, event: Event) -> Result<(), JsValue> {
-        // The protocol is text; anything else reads as an unreadable frame.
-        let text = event
-            .dyn_into::<web_sys::MessageEvent>()
-            .ok()
-            .and_then(|message| message.data().as_string())
-            .unwrap_or_default();
-        let change = self.session.borrow_mut().receive(&text);
-        change.map_or(Ok(()), |change| self.apply(change))
-    }
-
-    fn on_close(&self, _: Event) -> Result<(), JsValue> {
-        self.lost()
     }
 
     fn on_submit(&self, event: Event) -> Result<(), JsValue> {
         event.prevent_default();
-        let frame = self.session.borrow_mut().check(&self.ui.input.value());
-        self.start(frame)
+        if closest(&event, ".pd-watch-form").is_some() {
+            self.start_watch(&self.ui.watch_input.value())
+        } else {
+            self.run_check(&self.ui.input.value())
+        }
     }
 
-    /// A click in the list of configured servers: the Check button names
-    /// its server, and only the name goes to the helper.
-    fn on_mcp_check(&self, event: Event) -> Result<(), JsValue> {
-        let button = event
-            .target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
-            .map(|e| e.closest(".pd-mcp-check"))
-            .transpose()?
-            .flatten();
-        let Some(name) = button.and_then(|b| b.get_attribute("data-name")) else {
-            return Ok(());
-        };
-        let frame = self.session.borrow_mut().mcp_check(&name);
-        self.start(frame)
+    fn on_filter(&self, _: Event) -> Result<(), JsValue> {
+        self.machine.borrow_mut().filter(&self.ui.filter.value());
+        self.show_machine()
     }
 
-    /// A copy button: the shown report as Markdown or JSON, to the clipboard
-    /// and into the report's read-only box.
-    fn on_copy(&self, event: Event) -> Result<(), JsValue> {
-        let button = event
-            .target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
-            .map(|e| e.closest(".pd-copy"))
-            .transpose()?
-            .flatten();
-        let Some(format) = button.and_then(|b| b.get_attribute("data-format")) else {
-            return Ok(());
-        };
-        let Some(text) = self
-            .shown
-            .borrow()
-            .as_deref()
-            .map(|report| match format.as_str() {
-                "json" => export::json(report),
-                _ => export::markdown(report),
-            })
-        else {
-            return Ok(());
-        };
-        if let Some(copied) = self
-            .ui
-            .result
-            .query_selector(".pd-copied")?
-            .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+    /// Asking when the box is ticked: browsers only allow it after a click.
+    fn on_notify(&self, _: Event) -> Result<(), JsValue> {
+        if self.ui.notify.checked() {
+            let _ = web_sys::Notification::request_permission();
+        }
+        Ok(())
+    }
+
+    fn select_view(&self, name: &str) -> Result<(), JsValue> {
+        let all = self.ui.container.query_selector_all(".pd-tab, .pd-view")?;
+        for i in 0..all.length() {
+            let Some(element) = all.item(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()) else {
+                continue;
+            };
+            let selected = element.get_attribute("data-view").as_deref() == Some(name);
+            if element.class_list().contains("pd-tab") {
+                element.set_attribute("aria-selected", if selected { "true" } else { "false" })?;
+            } else {
+                element.set_hidden(!selected);
+            }
+        }
+        if name == "machine" {
+            self.machine_tick();
+        }
+        Ok(())
+    }
+
+    fn current_view(&self) -> Option<String> {
+        self.ui
+            .container
+            .query_selector(".pd-tab[aria-selected=true]")
+            .ok()
+            .flatten()
+            .and_then(|tab| tab.get_attribute("data-view"))
+    }
+
+    /// Checks `target` in the check view, remembers it, and puts it in the
+    /// address bar so the page's URL runs it again.
+    fn run_check(&self, target: &str) -> Result<(), JsValue> {
+        let target = target.trim();
+        self.select_view("check")?;
+        self.ui.input.set_value(target);
+        self.remember(target)?;
+        if let Some(window) = web_sys::window() {
+            let _ = window.history()?.replace_state_with_url(
+                &JsValue::NULL,
+                "",
+                Some(&share_query(target)),
+            );
+        }
+        self.start_report()?;
+        let key = self.key.get();
+        self.connection
+            .request(key, |id| self.session.borrow_mut().check(id, target))?;
+        self.show_state()
+    }
+
+    fn start_report(&self) -> Result<(), JsValue> {
+        self.ui.progress.set_text_content(None);
+        self.ui.result.set_text_content(None);
+        Ok(())
+    }
+
+    fn remember(&self, target: &str) -> Result<(), JsValue> {
+        let recent = view::remember(&self.recent.borrow(), target);
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            // Storage can be full or disabled; the list then lasts this visit.
+            let _ = storage.set_item(RECENT_KEY, &recent.join("\n"));
+        }
+        self.recent.replace(recent);
+        self.show_recent()
+    }
+
+    fn show_recent(&self) -> Result<(), JsValue> {
+        show(&self.ui.recent, view::recent_view(&self.recent.borrow()))
+    }
+
+    fn copy(&self, text: &str) -> Result<(), JsValue> {
+        let status = self.ui.copy_status.clone();
+        dom::copy(text, move |copied| {
+            status.set_text_content(Some(if copied {
+                "Copied to the clipboard."
+            } else {
+                "The browser did not allow copying; select the text instead."
+            }));
+        });
+        Ok(())
+    }
+
+    /// Asks for the listeners while the machine view is shown and the tab
+    /// visible, one request at a time; then waits for the next beat.
+    fn machine_tick(&self) {
+        let hidden = web_sys::window()
+            .and_then(|w| w.document())
+            .is_some_and(|d| d.hidden());
+        if self.current_view().as_deref() == Some("machine")
+            && !hidden
+            && !self.session.borrow().machine_pending()
+            && self.connection.link() == Link::Open
         {
-            copied.set_value(&text);
-            copied.set_attribute("data-format", &format)?;
+            let key = self.key.get();
+            let _ = self
+                .connection
+                .request(key, |id| self.session.borrow_mut().machine(id));
         }
-        if let Some(window) = web_sys::window() {
-            // Refused without a user gesture or a secure context: the box has it.
-            let _ = window.navigator().clipboard().write_text(&text);
+        self.machine_timer.start(MACHINE_POLL_MS);
+    }
+
+    fn show_machine(&self) -> Result<(), JsValue> {
+        show(&self.ui.machine, self.machine.borrow().view())
+    }
+
+    fn start_watch(&self, target: &str) -> Result<(), JsValue> {
+        if target.trim().is_empty() {
+            return Ok(());
         }
+        self.session.borrow_mut().unwatch();
+        self.watch
+            .replace(Some(Watch::start(target, dom::now_ms())));
+        self.watch_attempt();
         Ok(())
     }
 
-    /// Clears the report region for a request that is now the shown one.
-    fn start(&self, frame: String) -> Result<(), JsValue> {
-        let ui = &self.ui;
-        ui.progress.set_text_content(None);
-        ui.result.set_text_content(None);
-        self.show_state()?;
-        self.send(frame)
-    }
-
-    fn on_retry(&self, _: Event) -> Result<(), JsValue> {
-        self.cancel_reconnect();
-        self.connect()
-    }
-
-    /// The helper went away (or never came): say so, keep what is shown,
-    /// and try again by itself, waiting 1, 2, 4 … up to 30 s.
-    fn lost(&self) -> Result<(), JsValue> {
-        self.outbox.borrow_mut().clear();
-        self.set_link(Link::Closed)?;
-        let change = self.session.borrow_mut().connection_lost();
-        change.map_or(Ok(()), |change| self.apply(change))?;
-        let failures = self.failures.get();
-        self.failures.set(failures.saturating_add(1));
-        let delay = 1000i32
-            .saturating_mul(1 << failures.min(5))
-            .min(MAX_BACKOFF_MS);
-        self.cancel_reconnect();
-        if let Some(window) = web_sys::window() {
-            let timer = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-                self.handlers.reconnect.as_ref().unchecked_ref(),
-                delay,
-            )?;
-            self.reconnect_timer.set(Some(timer));
+    fn stop_watch(&self) -> Result<(), JsValue> {
+        self.watch_timer.stop();
+        self.session.borrow_mut().unwatch();
+        if let Some(watch) = &mut *self.watch.borrow_mut() {
+            watch.stop();
         }
-        Ok(())
+        self.show_watch()
     }
 
-    fn cancel_reconnect(&self) {
-        if let (Some(timer), Some(window)) = (self.reconnect_timer.take(), web_sys::window()) {
-            window.clear_timeout_with_handle(timer);
+    /// The watch's next attempt (the timer calls it).
+    fn watch_attempt(&self) {
+        let target = match &mut *self.watch.borrow_mut() {
+            Some(watch) if watch.is_waiting() => {
+                watch.attempt();
+                watch.target().to_owned()
+            }
+            _ => return,
+        };
+        let key = self.key.get();
+        let _ = self
+            .connection
+            .request(key, |id| self.session.borrow_mut().watch(id, &target));
+        let _ = self.show_watch();
+    }
+
+    fn watched(&self, report: Option<&protocol::Report>) -> Result<(), JsValue> {
+        let next = match &mut *self.watch.borrow_mut() {
+            Some(watch) => watch.answered(report, dom::now_ms()),
+            None => return Ok(()),
+        };
+        match next {
+            Some(delay) => self.watch_timer.start(delay),
+            None => self.notify_up(),
+        }
+        self.show_watch()
+    }
+
+    fn notify_up(&self) {
+        let watch = self.watch.borrow();
+        let Some(watch) = watch.as_ref() else { return };
+        if let WatchState::Up { after_ms } = watch.state()
+            && self.ui.notify.checked()
+            && web_sys::Notification::permission() == web_sys::NotificationPermission::Granted
+        {
+            let options = web_sys::NotificationOptions::new();
+            options.set_body(&format!(
+                "It answered after {}.",
+                crate::watch::seconds(*after_ms)
+            ));
+            let _ = web_sys::Notification::new_with_options(
+                &format!("{} is up", watch.target()),
+                &options,
+            );
         }
     }
 
-    fn set_link(&self, link: Link) -> Result<(), JsValue> {
-        let ui = &self.ui;
-        self.link.set(link);
-        ui.status.set_attribute("data-state", link.as_str())?;
-        ui.status_text.set_text_content(Some(&link.text(&self.url)));
-        ui.retry.set_hidden(link != Link::Closed);
-        Ok(())
+    fn show_watch(&self) -> Result<(), JsValue> {
+        match &*self.watch.borrow() {
+            Some(watch) => show(&self.ui.watch, watch.view(dom::now_ms())),
+            None => Ok(()),
+        }
     }
 
     fn apply(&self, change: Change) -> Result<(), JsValue> {
         let ui = &self.ui;
         match change {
-            Change::Greeted { protocol, server } => {
-                ui.status_text
-                    .set_text_content(Some(&view::hello_status(protocol, &server)));
-                let frame = self.session.borrow_mut().mcp_servers();
-                self.send_now(&frame)?;
-            }
             Change::McpServers { config, servers } => {
-                ui.mcp_list.set_text_content(None);
-                self.append(&ui.mcp_list, view::mcp_servers(&config, &servers))?;
+                show(&ui.mcp_list, view::mcp_servers(&config, &servers))?
             }
-            Change::McpServersUnavailable(message) => {
-                ui.mcp_list.set_text_content(None);
-                self.append(&ui.mcp_list, view::mcp_note(&message))?;
-            }
+            Change::McpServersUnavailable(message) => show(&ui.mcp_list, view::mcp_note(&message))?,
             Change::Step(progress) => {
-                self.append(&ui.progress, view::progress_item(&progress))?;
+                let document = ui.container.owner_document().ok_or("detached")?;
+                let item = view::progress_item(&progress).into();
+                ui.progress.append_child(&dom::build(&document, &item)?)?;
             }
             Change::Finished(report) => {
-                ui.result.set_text_content(None);
-                self.append(&ui.result, view::report_view(&report))?;
-                self.shown.replace(Some(report));
+                let share = format!("{}/{}", self.origin, share_query(&report.target.input));
+                show(&ui.result, view::report_view(&report, &share))?
             }
-            Change::Failed { kind, message } => {
-                ui.result.set_text_content(None);
-                self.append(&ui.result, view::error_view(kind, &message))?;
+            Change::Failed { kind, message } => show(&ui.result, view::error_view(kind, &message))?,
+            Change::Machine(Ok(listeners)) => {
+                if self.machine.borrow_mut().update(&listeners) {
+                    self.show_machine()?;
+                }
             }
+            Change::Machine(Err(message)) => show(&ui.machine, view::mcp_note(&message))?,
+            Change::Watched(report) => self.watched(report.as_deref())?,
         }
         self.show_state()
-    }
-
-    fn append(&self, parent: &Element, element: node::Element) -> Result<(), JsValue> {
-        parent.append_child(&build(&self.document, &element.into())?)?;
-        Ok(())
     }
 
     fn show_state(&self) -> Result<(), JsValue> {
@@ -449,18 +427,75 @@ impl Inner {
     }
 }
 
-impl Drop for Inner {
+impl User for Page {
+    fn link(&self, link: Link) {
+        let ui = &self.ui;
+        let _ = ui.status.set_attribute("data-state", link.as_str());
+        ui.status_text
+            .set_text_content(Some(&link.text(self.connection.url(), &self.origin)));
+        ui.retry.set_hidden(!link.is_failed());
+        if link.is_failed() {
+            let changes = self.session.borrow_mut().connection_lost();
+            for change in changes {
+                let _ = self.apply(change);
+            }
+        }
+    }
+
+    fn greeted(&self, protocol: u32, server: &str) {
+        self.ui
+            .status_text
+            .set_text_content(Some(&view::hello_status(protocol, server)));
+        let key = self.key.get();
+        let _ = self
+            .connection
+            .request(key, |id| self.session.borrow_mut().mcp_servers(id));
+        self.machine_tick();
+    }
+
+    fn message(&self, message: ServerMessage) {
+        let change = self.session.borrow_mut().receive(message);
+        if let Some(change) = change {
+            let _ = self.apply(change);
+        }
+    }
+
+    fn broadcast(&self, kind: Option<ErrorKind>, message: &str) {
+        let change = self
+            .session
+            .borrow_mut()
+            .broadcast(kind, message.to_owned());
+        let _ = self.apply(change);
+    }
+}
+
+impl Drop for Page {
     /// Unmounts; best effort, since dropping cannot report an error.
     fn drop(&mut self) {
-        self.cancel_reconnect();
-        if let Some(socket) = self.socket.take() {
-            let _ = self.socket_listeners(&socket, false);
-            let _ = socket.close();
-        }
-        let _ = listen(&self.ui.form, "submit", &self.handlers.submit, false);
-        let _ = listen(&self.ui.retry, "click", &self.handlers.retry, false);
-        let _ = listen(&self.ui.mcp_list, "click", &self.handlers.mcp_check, false);
-        let _ = listen(&self.ui.result, "click", &self.handlers.copy, false);
+        self.connection.leave(self.key.get());
+        let _ = self.listeners(false);
         self.ui.container.remove();
     }
+}
+
+/// `?check=localhost%3A8080`: the query that runs a check on load.
+fn share_query(target: &str) -> String {
+    format!(
+        "?check={}",
+        String::from(js_sys::encode_uri_component(target))
+    )
+}
+
+fn load_recent() -> Vec<String> {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(RECENT_KEY).ok().flatten())
+        .map(|text| {
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .take(view::RECENT)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -1,93 +1,113 @@
 //! A report as text to paste elsewhere: Markdown for a bug report or a chat,
-//! JSON exactly as the report contract (what `portdoctor check --json` prints).
+//! JSON for a script (exactly the report contract, as `check --json` prints).
 
-use protocol::Report;
+use protocol::{Family, Report};
 
-use crate::view::{ms, wire_name};
+use crate::view::{mcp_text, ms, outcome_label, owner, verdict_text, wire_name};
 
+/// The report contract, pretty-printed like `portdoctor check --json`.
 pub fn json(report: &Report) -> String {
-    serde_json::to_string_pretty(report).unwrap_or_default()
+    serde_json::to_string_pretty(report).expect("reports are plain data and always serialize")
 }
 
 pub fn markdown(report: &Report) -> String {
-    let mut out = format!(
-        "### portdoctor: `{}` is {}\n\nChecked in {}.\n",
+    let (label, meaning) = verdict_text(report.verdict);
+    let mut md = format!(
+        "### portdoctor: `{}` is {}\n\n{meaning} Checked in {}.\n",
         report.target.input,
-        wire_name(&report.verdict),
+        label.to_ascii_lowercase(),
         ms(report.elapsed_us)
     );
-    if let Some(protocol) = &report.service.protocol {
-        out.push_str(&format!(
-            "Service: {} {}\n",
-            wire_name(protocol),
-            report.service.detail.as_deref().unwrap_or("")
-        ));
-    }
     if !report.findings.is_empty() {
-        out.push_str("\n#### Findings\n");
+        md.push_str("\n**Findings**\n\n");
         for f in &report.findings {
-            out.push_str(&format!(
-                "\n- **{}** `{}`: {}\n  - Fix: {}\n",
+            md.push_str(&format!(
+                "- **{}** `{}`: {}\n  - Fix: {}\n",
                 wire_name(&f.severity),
                 wire_name(&f.code),
                 f.summary,
                 f.fix
             ));
             for e in &f.evidence {
-                out.push_str(&format!("  - {e}\n"));
+                md.push_str(&format!("  - {e}\n"));
             }
         }
     }
     if !report.addresses.is_empty() {
-        out.push_str("\n| address | outcome | time | error |\n|---|---|---|---|\n");
+        md.push_str("\n| Address | Family | Outcome | Time |\n|---|---|---|---|\n");
         for a in &report.addresses {
-            out.push_str(&format!(
-                "| {} | {} | {} | {} |\n",
+            let family = if a.family == Family::Ipv4 {
+                "IPv4"
+            } else {
+                "IPv6"
+            };
+            let mut outcome = outcome_label(a);
+            if let Some(error) = &a.error {
+                outcome.push_str(&format!(" ({error})"));
+            }
+            md.push_str(&format!(
+                "| `{}` | {family} | {outcome} | {} |\n",
                 a.addr,
-                wire_name(&a.outcome),
-                ms(a.elapsed_us),
-                a.error.as_deref().unwrap_or("")
+                ms(a.elapsed_us)
             ));
         }
     }
     if !report.listeners.is_empty() {
-        out.push_str("\n| listening on | pid | process |\n|---|---|---|\n");
+        md.push_str("\n**Listening**\n\n");
         for l in &report.listeners {
-            out.push_str(&format!(
-                "| {} | {} | {} |\n",
-                l.local_addr,
-                l.pid.map_or_else(|| "-".to_owned(), |p| p.to_string()),
-                l.process.as_deref().unwrap_or("-")
-            ));
+            md.push_str(&format!("- {} on `{}`\n", owner(l), l.local_addr));
         }
     }
-    out
+    if let Some(protocol) = &report.service.protocol {
+        md.push_str(&format!("\nService: {}", wire_name(protocol)));
+        if let Some(detail) = &report.service.detail {
+            md.push_str(&format!(" ({detail})"));
+        }
+        md.push('\n');
+    }
+    if let Some(mcp) = &report.mcp {
+        md.push_str(&format!("\nMCP: {}\n", mcp_text(mcp)));
+    }
+    md
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testdata;
+    use crate::testdata::sample_report;
 
     #[test]
     fn json_is_the_report_contract() {
-        let report = testdata::sample_report();
+        let report = sample_report();
         let text = json(&report);
         let back: Report = serde_json::from_str(&text).unwrap();
         assert_eq!(back, report);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for key in [
+            "target",
+            "verdict",
+            "addresses",
+            "listeners",
+            "service",
+            "mcp",
+            "findings",
+            "elapsed_us",
+        ] {
+            assert!(value.get(key).is_some(), "{key} in {text}");
+        }
     }
 
     #[test]
-    fn markdown_leads_with_the_verdict_and_lists_findings() {
-        let report = testdata::sample_report();
-        let text = markdown(&report);
+    fn markdown_reads_as_a_bug_report() {
+        let md = markdown(&sample_report());
         assert!(
-            text.starts_with(&format!("### portdoctor: `{}`", report.target.input)),
-            "{text}"
+            md.starts_with("### portdoctor: `localhost:8080` is reachable, with problems\n"),
+            "{md}"
         );
-        for f in &report.findings {
-            assert!(text.contains(&f.summary) && text.contains(&f.fix), "{text}");
-        }
-        assert!(text.contains("| address | outcome |"), "{text}");
+        assert!(md.contains("- **error** `listening-other-family`: Only IPv6 listens\n  - Fix: Bind to 127.0.0.1 as well\n  - 127.0.0.1:8080 refused\n"), "{md}");
+        assert!(md.contains("| `127.0.0.1:8080` | IPv4 | refused (Connection refused (os error 111)) | 0.04 ms |"), "{md}");
+        assert!(md.contains("- node (pid 4242) on `[::1]:8080`"), "{md}");
+        assert!(md.contains("Service: http (nginx)"), "{md}");
+        assert!(md.contains("MCP: demo 1.2 over Streamable HTTP"), "{md}");
     }
 }

@@ -1,37 +1,59 @@
-//! The portdoctor page: drives checks over the helper's WebSocket and shows
-//! progress, the verdict, the evidence, and each finding's cause and fix.
+//! The portdoctor page and its docs embed: drive checks over the helper's
+//! WebSocket and show progress, the verdict, the evidence, and each
+//! finding's cause and fix.
 //!
 //! A browser cannot open a TCP socket, so the native helper does the network
-//! work and this module explains it. It is a component rather than a page:
-//! [`mount`] renders into any element, so the helper's own page and the docs
-//! embed share it.
+//! work and this module explains it. Two components mount into any element:
+//! [`mount`] is the helper's own page (check, this machine, wait until up),
+//! [`embed`] the one-line live checker a docs page shows through the
+//! `<port-check>` element (`www/embed.js`). Both keep themselves alive
+//! until unmounted ([`Mounted`]) and share one socket per helper.
 //!
-//! - `session`: the protocol as the page speaks it (ids, which request is
-//!   shown, what each frame changes), no DOM.
-//! - `view`: protocol types to `node` trees and text, no DOM.
-//! - `export`: a report as Markdown or as the JSON report contract.
-//! - `badge` and `embed`: the docs embed's one-line status and its shared
-//!   connection (`<port-check>`, defined in `www/embed.js`).
-//! - `component`: the thin `web_sys` layer that builds those trees and owns
-//!   the socket.
+//! Pure, tested on the host:
+//! - `client`: request ids and who asked, for a shared socket.
+//! - `session`: which of the page's views a message belongs to.
+//! - `link`: the connection's state and how each failure is explained.
+//! - `view`, `machine`, `watch`, `embed_view`, `export`: protocol types to
+//!   `node` trees and text (Markdown, JSON).
+//! - `backoff`: delays for reconnecting and re-checking.
+//!
+//! The helper builds the crate twice, with only the `page` feature and with
+//! only `embed`, so the docs embed carries no page code.
+//!
+//! Thin `web_sys` layers: `dom` (building trees, listeners, timers),
+//! `connection` (the shared, self-healing socket), `component` (the page),
+//! `embed`, `mounted`.
 
-#[cfg(feature = "embed")]
-mod badge;
-#[cfg(feature = "page")]
-mod component;
+mod backoff;
+mod client;
+mod connection;
+mod dom;
 #[cfg(feature = "embed")]
 mod embed;
-#[cfg(feature = "page")]
-mod export;
+#[cfg(feature = "embed")]
+mod embed_view;
+mod link;
+mod mounted;
 mod node;
-#[cfg(feature = "page")]
-mod session;
 #[cfg(test)]
 mod testdata;
-#[cfg(feature = "page")]
-mod view;
+mod text;
 
 #[cfg(feature = "page")]
-pub use component::{Checker, mount};
+mod component;
+#[cfg(feature = "page")]
+mod export;
+#[cfg(feature = "page")]
+mod machine;
+#[cfg(feature = "page")]
+mod session;
+#[cfg(feature = "page")]
+mod view;
+#[cfg(feature = "page")]
+mod watch;
+
+#[cfg(feature = "page")]
+pub use component::mount;
 #[cfg(feature = "embed")]
 pub use embed::embed;
+pub use mounted::Mounted;

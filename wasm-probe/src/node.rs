@@ -42,6 +42,15 @@ impl Element {
         self
     }
 
+    /// Sets the attribute only when there is a value.
+    #[cfg(feature = "page")]
+    pub fn attr_opt(self, name: &'static str, value: Option<impl Into<String>>) -> Self {
+        match value {
+            Some(value) => self.attr(name, value),
+            None => self,
+        }
+    }
+
     pub fn text(self, text: impl Into<String>) -> Self {
         self.child(Node::Text(text.into()))
     }
@@ -126,24 +135,4 @@ impl Element {
             }
         }
     }
-}
-
-/// Turns a description into real DOM nodes of `document`.
-pub fn build(
-    document: &web_sys::Document,
-    node: &Node,
-) -> Result<web_sys::Node, wasm_bindgen::JsValue> {
-    Ok(match node {
-        Node::Text(text) => document.create_text_node(text).into(),
-        Node::Element(element) => {
-            let dom = document.create_element(element.tag)?;
-            for (name, value) in &element.attrs {
-                dom.set_attribute(name, value)?;
-            }
-            for child in &element.children {
-                dom.append_child(&build(document, child)?)?;
-            }
-            dom.into()
-        }
-    })
 }

@@ -1,20 +1,22 @@
-//! The page's side of the WebSocket protocol, without the socket.
+//! What the page's requests are for, and what each answer changes.
 //!
-//! Several checks may be in flight on one connection; the page shows only the
-//! latest. This module hands out request ids, remembers which one is on
-//! screen, and turns each incoming frame into at most one [`Change`] for the
-//! view, dropping events of requests the user has moved on from. The list of
-//! configured MCP servers is a request of its own, shown in its own place.
-//! Being free of `web_sys`, it is tested on the host.
+//! The page runs several kinds of request on its one connection: the check
+//! on screen, the configured MCP servers, the machine's listeners (polled),
+//! and the watch's repeated checks. The connection ([`crate::client`]) says
+//! a message is the page's; this module says which view it belongs to and
+//! turns it into at most one [`Change`], dropping events of requests the
+//! user has moved on from. Free of `web_sys`, so tested on the host.
 
 use protocol::{
-    ClientMessage, ErrorKind, McpServerEntry, PROTOCOL_VERSION, Progress, Report, RequestId,
-    ServerMessage,
+    ClientMessage, ErrorKind, Listener, McpServerEntry, Progress, Report, RequestId, ServerMessage,
 };
 
+use crate::client::check;
+
 /// What the report region shows; its name is the region's `data-state`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ReportState {
+    #[default]
     Idle,
     Running,
     Done,
@@ -32,11 +34,9 @@ impl ReportState {
     }
 }
 
-/// What an incoming frame means for the screen.
+/// What an incoming message means for the screen.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    /// The helper answered `hello`.
-    Greeted { protocol: u32, server: String },
     /// A stage of the shown check finished.
     Step(Progress),
     /// The shown check finished.
@@ -54,26 +54,21 @@ pub enum Change {
     },
     /// They could not be listed: no configuration, or not for this page.
     McpServersUnavailable(String),
+    /// Every listener on the machine, or why the helper could not list them.
+    Machine(Result<Vec<Listener>, String>),
+    /// One attempt of the watch: its report, or `None` when the attempt got
+    /// no report (the connection dropped, the helper refused).
+    Watched(Option<Box<Report>>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Session {
-    next_id: RequestId,
+    /// The check on screen.
     shown: Option<RequestId>,
-    /// The latest request for the configured MCP servers.
-    listing: Option<RequestId>,
+    mcp: Option<RequestId>,
+    machine: Option<RequestId>,
+    watch: Option<RequestId>,
     state: ReportState,
-}
-
-impl Default for Session {
-    fn default() -> Self {
-        Self {
-            next_id: 1,
-            shown: None,
-            listing: None,
-            state: ReportState::Idle,
-        }
-    }
 }
 
 impl Session {
@@ -81,115 +76,144 @@ impl Session {
         self.state
     }
 
-    /// The first frame on every new connection.
-    pub fn hello() -> String {
-        encode(&ClientMessage::Hello {
-            protocol: PROTOCOL_VERSION,
-            client: Some(concat!("portdoctor page ", env!("CARGO_PKG_VERSION")).to_owned()),
-        })
-    }
-
-    /// Starts a check under a fresh id and shows it from now on; returns the
-    /// frame to send. The target goes as typed (trimmed): the helper owns
-    /// parsing, so an empty or odd target gets its explanation, not ours.
-    pub fn check(&mut self, target: &str) -> String {
-        let target = target.trim().to_owned();
-        self.show(|id| ClientMessage::Check {
-            id,
-            target,
-            options: Default::default(),
-        })
+    /// Shows the check `id` from now on. The target goes as typed (trimmed):
+    /// the helper owns parsing, so an odd target gets its explanation.
+    pub fn check(&mut self, id: RequestId, target: &str) -> ClientMessage {
+        self.show(id);
+        check(id, target, None)
     }
 
     /// Checks a configured MCP server, named by its key in the
     /// configuration, and shows it from now on.
-    pub fn mcp_check(&mut self, name: &str) -> String {
-        let name = name.to_owned();
-        self.show(|id| ClientMessage::McpCheck { id, name })
-    }
-
-    /// Asks for the configured MCP servers.
-    pub fn mcp_servers(&mut self) -> String {
-        let id = self.fresh_id();
-        self.listing = Some(id);
-        encode(&ClientMessage::McpServers { id })
-    }
-
-    fn show(&mut self, request: impl FnOnce(RequestId) -> ClientMessage) -> String {
-        let id = self.fresh_id();
-        self.shown = Some(id);
-        self.state = ReportState::Running;
-        encode(&request(id))
-    }
-
-    fn fresh_id(&mut self) -> RequestId {
-        let id = self.next_id;
-        self.next_id += 1;
-        id
-    }
-
-    /// Reads one text frame from the helper.
-    pub fn receive(&mut self, text: &str) -> Option<Change> {
-        let message = match serde_json::from_str::<ServerMessage>(text) {
-            Ok(message) => message,
-            Err(e) => {
-                return Some(self.fail(
-                    None,
-                    format!(
-                        "The helper sent a message this page cannot read ({e}). \
-                         Page and helper may come from different versions: reload the page."
-                    ),
-                ));
-            }
-        };
-        match message {
-            ServerMessage::Hello { protocol, server } => Some(Change::Greeted { protocol, server }),
-            ServerMessage::Progress { id, progress } => {
-                self.is_shown(id).then_some(Change::Step(progress))
-            }
-            ServerMessage::Report { id, report } => self.is_shown(id).then(|| {
-                self.state = ReportState::Done;
-                Change::Finished(report)
-            }),
-            ServerMessage::McpServers {
-                id,
-                config,
-                servers,
-            } => (self.listing == Some(id)).then_some(Change::McpServers { config, servers }),
-            ServerMessage::Error {
-                id: Some(id),
-                error,
-            } if self.listing == Some(id) => Some(Change::McpServersUnavailable(error.message)),
-            ServerMessage::Error {
-                id: Some(id),
-                error,
-            } => self
-                .is_shown(id)
-                .then(|| self.fail(Some(error.kind), error.message)),
-            ServerMessage::Error { id: None, error } => {
-                Some(self.fail(Some(error.kind), error.message))
-            }
-            // The checker never asks for the machine-wide listener list or
-            // a bind check (CLI and other clients do).
-            ServerMessage::Listeners { .. } | ServerMessage::BindCheck { .. } => None,
+    pub fn mcp_check(&mut self, id: RequestId, name: &str) -> ClientMessage {
+        self.show(id);
+        ClientMessage::McpCheck {
+            id,
+            name: name.to_owned(),
         }
     }
 
-    /// The connection closed, or never opened: a check on screen can no
-    /// longer finish.
-    pub fn connection_lost(&mut self) -> Option<Change> {
-        (self.state == ReportState::Running).then(|| {
-            self.fail(
-                None,
-                "The helper is not reachable, so the check could not finish. \
-                 Start portdoctor on this machine, press Retry, then check again."
-                    .to_owned(),
-            )
-        })
+    pub fn mcp_servers(&mut self, id: RequestId) -> ClientMessage {
+        self.mcp = Some(id);
+        ClientMessage::McpServers { id }
     }
 
-    fn is_shown(&self, id: RequestId) -> bool {
-        self.shown == Some(id)
+    /// Whether a listing is still on its way: the poll skips a beat then.
+    pub fn machine_pending(&self) -> bool {
+        self.machine.is_some()
+    }
+
+    pub fn machine(&mut self, id: RequestId) -> ClientMessage {
+        self.machine = Some(id);
+        ClientMessage::Listeners { id }
+    }
+
+    /// One attempt of the watch; a new one supersedes any still running.
+    pub fn watch(&mut self, id: RequestId, target: &str) -> ClientMessage {
+        self.watch = Some(id);
+        check(id, target, None)
+    }
+
+    /// The watch stopped: its last attempt's answer no longer matters.
+    pub fn unwatch(&mut self) {
+        self.watch = None;
+    }
+
+    fn show(&mut self, id: RequestId) {
+        self.shown = Some(id);
+        self.state = ReportState::Running;
+    }
+
+    pub fn receive(&mut self, message: ServerMessage) -> Option<Change> {
+        let id = match &message {
+            ServerMessage::Hello { .. } | ServerMessage::Error { id: None, .. } => None,
+            ServerMessage::Progress { id, .. }
+            | ServerMessage::Report { id, .. }
+            | ServerMessage::Listeners { id, .. }
+            | ServerMessage::McpServers { id, .. }
+            | ServerMessage::BindCheck { id, .. }
+            | ServerMessage::Error { id: Some(id), .. } => Some(*id),
+        };
+        if id.is_some() && id == self.watch {
+            return self.watched(message);
+        }
+        if id.is_some() && id == self.machine {
+            self.machine = None;
+            return match message {
+                ServerMessage::Listeners { listeners, .. } => Some(Change::Machine(Ok(listeners))),
+                ServerMessage::Error { error, .. } => Some(Change::Machine(Err(error.message))),
+                _ => None,
+            };
+        }
+        if id.is_some() && id == self.mcp {
+            return match message {
+                ServerMessage::McpServers {
+                    config, servers, ..
+                } => Some(Change::McpServers { config, servers }),
+                ServerMessage::Error { error, .. } => {
+                    Some(Change::McpServersUnavailable(error.message))
+                }
+                _ => None,
+            };
+        }
+        if id.is_none() || id != self.shown {
+            return match message {
+                ServerMessage::Error { id: None, error } => {
+                    Some(self.fail(Some(error.kind), error.message))
+                }
+                _ => None,
+            };
+        }
+        match message {
+            ServerMessage::Progress { progress, .. } => Some(Change::Step(progress)),
+            ServerMessage::Report { report, .. } => {
+                self.state = ReportState::Done;
+                Some(Change::Finished(report))
+            }
+            ServerMessage::Error { error, .. } => Some(self.fail(Some(error.kind), error.message)),
+            _ => None,
+        }
+    }
+
+    fn watched(&mut self, message: ServerMessage) -> Option<Change> {
+        match message {
+            ServerMessage::Progress { .. } => None,
+            ServerMessage::Report { report, .. } => {
+                self.watch = None;
+                Some(Change::Watched(Some(report)))
+            }
+            _ => {
+                self.watch = None;
+                Some(Change::Watched(None))
+            }
+        }
+    }
+
+    /// A frame this page cannot read, or an error that belongs to no request.
+    pub fn broadcast(&mut self, kind: Option<ErrorKind>, message: String) -> Change {
+        self.fail(kind, message)
+    }
+
+    /// The connection closed, or never opened: every request on it is gone.
+    /// A check on screen can no longer finish; a watch tries again.
+    pub fn connection_lost(&mut self) -> Vec<Change> {
+        let mut changes = Vec::new();
+        if self.state == ReportState::Running {
+            changes.push(
+                self.fail(
+                    None,
+                    "The helper went away, so the check could not finish. \
+                 This page reconnects by itself; check again once it is back."
+                        .to_owned(),
+                ),
+            );
+        }
+        if self.watch.take().is_some() {
+            changes.push(Change::Watched(None));
+        }
+        self.machine = None;
+        self.mcp = None;
+        changes
     }
 
     fn fail(&mut self, kind: Option<ErrorKind>, message: String) -> Change {
@@ -198,94 +222,71 @@ impl Session {
     }
 }
 
-fn encode(message: &ClientMessage) -> String {
-    serde_json::to_string(message).expect("client messages are plain data and always serialize")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use protocol::{ProtocolError, Target};
 
-    fn id_of(frame: &str) -> RequestId {
-        match ClientMessage::decode(frame).unwrap() {
-            ClientMessage::Check { id, .. } => id,
-            other => panic!("not a check: {other:?}"),
-        }
-    }
-
-    fn frame(message: ServerMessage) -> String {
-        serde_json::to_string(&message).unwrap()
-    }
-
-    fn progress(id: RequestId) -> String {
-        frame(ServerMessage::Progress {
+    fn progress(id: RequestId) -> ServerMessage {
+        ServerMessage::Progress {
             id,
             progress: Progress::Parsed {
                 target: Target::default(),
             },
-        })
+        }
     }
 
-    fn error(id: Option<RequestId>) -> String {
-        frame(ServerMessage::Error {
+    fn report(id: RequestId) -> ServerMessage {
+        ServerMessage::Report {
+            id,
+            report: Box::new(crate::testdata::sample_report()),
+        }
+    }
+
+    fn error(id: Option<RequestId>) -> ServerMessage {
+        ServerMessage::Error {
             id,
             error: ProtocolError::new(ErrorKind::Limit, "too many checks"),
-        })
-    }
-
-    #[test]
-    fn hello_names_our_protocol_version() {
-        match ClientMessage::decode(&Session::hello()).unwrap() {
-            ClientMessage::Hello { protocol, .. } => assert_eq!(protocol, PROTOCOL_VERSION),
-            other => panic!("{other:?}"),
         }
     }
 
     #[test]
-    fn every_check_gets_a_fresh_id_and_a_trimmed_target() {
+    fn a_check_sends_the_trimmed_target() {
         let mut session = Session::default();
-        let first = session.check(" localhost:8080 ");
-        let second = session.check("8080");
-        assert_ne!(id_of(&first), id_of(&second));
-        assert!(first.contains(r#""target":"localhost:8080""#), "{first}");
+        match session.check(3, " localhost:8080 ") {
+            ClientMessage::Check { id, target, .. } => {
+                assert_eq!((id, target.as_str()), (3, "localhost:8080"))
+            }
+            other => panic!("{other:?}"),
+        }
         assert_eq!(session.state(), ReportState::Running);
     }
 
     #[test]
     fn only_the_latest_check_reaches_the_screen() {
         let mut session = Session::default();
-        let old = id_of(&session.check("1"));
-        let new = id_of(&session.check("2"));
-        assert_eq!(session.receive(&progress(old)), None);
-        assert_eq!(session.receive(&error(Some(old))), None);
+        session.check(1, "1");
+        session.check(2, "2");
+        assert_eq!(session.receive(progress(1)), None);
+        assert_eq!(session.receive(error(Some(1))), None);
         assert!(matches!(
-            session.receive(&progress(new)),
+            session.receive(progress(2)),
             Some(Change::Step(_))
         ));
         assert_eq!(session.state(), ReportState::Running);
-    }
-
-    #[test]
-    fn the_report_of_the_shown_check_finishes_it() {
-        let mut session = Session::default();
-        let id = id_of(&session.check("localhost:8080"));
-        let report = Box::new(crate::testdata::sample_report());
-        let change = session.receive(&frame(ServerMessage::Report {
-            id,
-            report: report.clone(),
-        }));
-        assert_eq!(change, Some(Change::Finished(report)));
+        assert!(matches!(
+            session.receive(report(2)),
+            Some(Change::Finished(_))
+        ));
         assert_eq!(session.state(), ReportState::Done);
     }
 
     #[test]
     fn a_typed_error_fails_the_shown_check() {
         let mut session = Session::default();
-        let id = id_of(&session.check("x"));
-        let change = session.receive(&error(Some(id)));
+        session.check(1, "x");
         assert_eq!(
-            change,
+            session.receive(error(Some(1))),
             Some(Change::Failed {
                 kind: Some(ErrorKind::Limit),
                 message: "too many checks".into()
@@ -298,88 +299,56 @@ mod tests {
     fn an_error_without_id_is_shown_even_when_idle() {
         let mut session = Session::default();
         assert!(matches!(
-            session.receive(&error(None)),
+            session.receive(error(None)),
             Some(Change::Failed { .. })
         ));
         assert_eq!(session.state(), ReportState::Error);
     }
 
     #[test]
-    fn an_unreadable_frame_is_an_error_not_a_crash() {
+    fn each_view_gets_its_own_answers() {
         let mut session = Session::default();
-        session.check("x");
-        match session.receive("{not json") {
-            Some(Change::Failed {
-                kind: None,
-                message,
-            }) => {
-                assert!(message.contains("cannot read"), "{message}")
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn a_configured_server_is_checked_by_name_and_shown() {
-        let mut session = Session::default();
-        let frame = session.mcp_check("files");
-        let id = match ClientMessage::decode(&frame).unwrap() {
-            ClientMessage::McpCheck { id, name } => {
-                assert_eq!(name, "files");
-                id
-            }
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(session.state(), ReportState::Running);
-        assert!(matches!(
-            session.receive(&progress(id)),
-            Some(Change::Step(_))
-        ));
-    }
-
-    #[test]
-    fn the_server_list_goes_to_its_own_place() {
-        let mut session = Session::default();
-        let shown = id_of(&session.check("8080"));
-        let listing = match ClientMessage::decode(&session.mcp_servers()).unwrap() {
-            ClientMessage::McpServers { id } => id,
-            other => panic!("{other:?}"),
-        };
-        let listed = frame(ServerMessage::McpServers {
-            id: listing,
-            config: "/c.json".into(),
-            servers: vec![],
-        });
+        session.check(1, "8080");
+        session.machine(2);
+        session.watch(3, "9090");
+        assert!(session.machine_pending());
         assert_eq!(
-            session.receive(&listed),
-            Some(Change::McpServers {
-                config: "/c.json".into(),
-                servers: vec![]
-            })
+            session.receive(ServerMessage::Listeners {
+                id: 2,
+                listeners: vec![]
+            }),
+            Some(Change::Machine(Ok(vec![])))
         );
-        // Refused: said in the list's place, the shown check carries on.
-        let refused = frame(ServerMessage::Error {
-            id: Some(listing),
-            error: ProtocolError::new(ErrorKind::Forbidden, "own page only"),
-        });
-        assert_eq!(
-            session.receive(&refused),
-            Some(Change::McpServersUnavailable("own page only".into()))
-        );
-        assert_eq!(session.state(), ReportState::Running);
+        assert!(!session.machine_pending());
+        assert_eq!(session.receive(progress(3)), None);
         assert!(matches!(
-            session.receive(&progress(shown)),
-            Some(Change::Step(_))
+            session.receive(report(3)),
+            Some(Change::Watched(Some(_)))
         ));
+        // The shown check was not touched by either.
+        assert_eq!(session.state(), ReportState::Running);
     }
 
     #[test]
-    fn losing_the_connection_fails_only_a_running_check() {
+    fn a_stopped_watch_hears_nothing_more() {
         let mut session = Session::default();
-        assert_eq!(session.connection_lost(), None);
-        session.check("x");
-        assert!(session.connection_lost().is_some());
+        session.watch(1, "9090");
+        session.unwatch();
+        assert_eq!(session.receive(report(1)), None);
+    }
+
+    #[test]
+    fn losing_the_connection_fails_the_check_and_retries_the_watch() {
+        let mut session = Session::default();
+        assert_eq!(session.connection_lost(), []);
+        session.check(1, "x");
+        session.watch(2, "y");
+        session.machine(3);
+        let changes = session.connection_lost();
+        assert!(matches!(changes[0], Change::Failed { kind: None, .. }));
+        assert_eq!(changes[1], Change::Watched(None));
+        assert!(!session.machine_pending());
         assert_eq!(session.state(), ReportState::Error);
-        assert_eq!(session.connection_lost(), None);
+        assert_eq!(session.connection_lost(), []);
     }
 }

@@ -10,39 +10,12 @@ use protocol::{
     AddressResult, DEFAULT_PORT, ErrorKind, Family, Finding, Listener, McpReport, McpServerEntry,
     McpServerKind, McpTransport, PROTOCOL_VERSION, Progress, Report, Severity, Verdict, WS_PATH,
 };
-use serde::Serialize;
 
+use crate::export;
+use crate::link::Link;
 use crate::node::{Element, el};
-
-/// State of the connection to the helper; its name is `.pd-status`'s
-/// `data-state`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Link {
-    Connecting,
-    Open,
-    Closed,
-}
-
-impl Link {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Connecting => "connecting",
-            Self::Open => "open",
-            Self::Closed => "closed",
-        }
-    }
-
-    pub fn text(self, url: &str) -> String {
-        match self {
-            Self::Connecting => format!("Connecting to the helper at {url}…"),
-            Self::Open => "Connected to the helper.".to_owned(),
-            Self::Closed => format!(
-                "The portdoctor helper is not reachable at {url}. \
-                 Start it on this machine (run portdoctor), then press Retry."
-            ),
-        }
-    }
-}
+use crate::text::pieces;
+pub use crate::text::{ms, wire_name};
 
 /// The helper's WebSocket on the page's own origin: the helper accepts only
 /// its own origin (or ones the user allowed), so the host must be the one the
@@ -72,49 +45,32 @@ pub fn hello_status(protocol: u32, server: &str) -> String {
     }
 }
 
-/// Microseconds as milliseconds with two decimals, rounded half up, using
-/// integers only (float formatting would add weight to the module).
-pub fn ms(us: u64) -> String {
-    let hundredths = us.saturating_add(5) / 10;
-    format!("{}.{:02} ms", hundredths / 100, hundredths % 100)
-}
+/// How many recent targets the page remembers.
+pub const RECENT: usize = 8;
 
-/// A protocol enum as it is spelled on the wire (`not-allowed`,
-/// `listening-other-family`): the `data-*` values tests and style sheets match.
-pub fn wire_name<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => String::new(),
-    }
-}
-
-/// The component's fixed frame: form, connection status, report region.
+/// The page's fixed frame: connection status, three views behind tabs
+/// (check, machine, watch), and a live region that confirms copies.
 pub fn skeleton(target: &str) -> Element {
+    let tab = |view: &'static str, label: &'static str, selected: bool| {
+        el("button", "pd-tab")
+            .attr("type", "button")
+            .attr("role", "tab")
+            .attr("data-view", view)
+            .attr("aria-selected", if selected { "true" } else { "false" })
+            .text(label)
+    };
+    let panel = |view: &'static str, label: &'static str| {
+        let panel = el("section", "pd-view")
+            .attr("role", "tabpanel")
+            .attr("data-view", view)
+            .attr("aria-label", label);
+        if view == "check" {
+            panel
+        } else {
+            panel.attr("hidden", "")
+        }
+    };
     el("div", "pd-checker")
-        .child(
-            el("form", "pd-form")
-                .child(
-                    // The label wraps the input, so no id is needed and
-                    // several components can share a page.
-                    el("label", "pd-field")
-                        .child(el("span", "pd-label").text("Target"))
-                        .child(
-                            el("input", "pd-input")
-                                .attr("name", "target")
-                                .attr("type", "text")
-                                .attr("value", target)
-                                .attr("placeholder", "localhost:8080")
-                                .attr("autocomplete", "off")
-                                .attr("autocapitalize", "off")
-                                .attr("spellcheck", "false"),
-                        ),
-                )
-                .child(
-                    el("button", "pd-button")
-                        .attr("type", "submit")
-                        .text("Check"),
-                ),
-        )
         .child(
             el("p", "pd-status")
                 .attr("data-state", Link::Connecting.as_str())
@@ -129,21 +85,149 @@ pub fn skeleton(target: &str) -> Element {
                 ),
         )
         .child(
-            el("section", "pd-report")
-                .attr("data-state", "idle")
-                .attr("aria-live", "polite")
-                .attr("aria-label", "Check result")
-                .child(el("ol", "pd-progress"))
-                .child(el("div", "pd-result")),
+            el("div", "pd-tabs")
+                .attr("role", "tablist")
+                .attr("aria-label", "Views")
+                .child(tab("check", "Check", true))
+                .child(tab("machine", "This machine", false))
+                .child(tab("watch", "Wait until up", false)),
         )
         .child(
-            el("section", "pd-mcp-config")
-                .attr("aria-label", "Configured MCP servers")
-                .child(el("h2", "pd-heading").text("The desktop assistant's MCP servers"))
-                .child(el("div", "pd-mcp-list").child(mcp_note(
-                    "Asking the helper for the servers in claude_desktop_config.json…",
-                ))),
+            panel("check", "Check a port")
+                .child(target_form("pd-form", "target", "Target", target, "Check"))
+                .child(el("div", "pd-recent").attr("aria-label", "Recent targets"))
+                .child(
+                    el("section", "pd-report")
+                        .attr("data-state", "idle")
+                        .attr("aria-live", "polite")
+                        .attr("aria-label", "Check result")
+                        .child(el("ol", "pd-progress"))
+                        .child(el("div", "pd-result")),
+                )
+                .child(
+                    el("section", "pd-mcp-config")
+                        .attr("aria-label", "Configured MCP servers")
+                        .child(el("h2", "pd-heading").text("The desktop assistant's MCP servers"))
+                        .child(el("div", "pd-mcp-list").child(mcp_note(
+                            "Asking the helper for the servers in claude_desktop_config.json…",
+                        ))),
+                ),
         )
+        .child(
+            panel("machine", "Every TCP listener on this machine")
+                .child(
+                    el("label", "pd-field pd-machine-field")
+                        .child(el("span", "pd-label").text("Filter"))
+                        .child(
+                            el("input", "pd-input pd-machine-filter")
+                                .attr("type", "search")
+                                .attr("placeholder", "process, pid, address or port")
+                                .attr("autocomplete", "off"),
+                        ),
+                )
+                .child(
+                    el("div", "pd-machine")
+                        .child(el("p", "pd-note").text("Asking the helper for every listener…")),
+                ),
+        )
+        .child(
+            panel("watch", "Wait until a service is up")
+                .child(el("p", "pd-note").text(
+                    "Starting a server? Enter its port: this page checks it again and again, \
+                     and turns green when it answers.",
+                ))
+                .child(
+                    target_form(
+                        "pd-form pd-watch-form",
+                        "watch-target",
+                        "Target to watch",
+                        "",
+                        "Watch",
+                    )
+                    .child(
+                        el("label", "pd-check-label")
+                            .child(el("input", "pd-notify").attr("type", "checkbox"))
+                            .text(" Notify me when it is up"),
+                    ),
+                )
+                .child(
+                    el("div", "pd-watch")
+                        .attr("role", "status")
+                        .attr("aria-live", "polite"),
+                ),
+        )
+        .child(
+            el("p", "pd-copy-status")
+                .attr("role", "status")
+                .attr("aria-live", "polite"),
+        )
+}
+
+/// A labelled target box and its submit button. The label wraps the input,
+/// so no id is needed.
+fn target_form(
+    class: &'static str,
+    name: &'static str,
+    label: &'static str,
+    value: &str,
+    button: &'static str,
+) -> Element {
+    el("form", class)
+        .child(
+            el("label", "pd-field")
+                .child(el("span", "pd-label").text(label))
+                .child(
+                    el("input", "pd-input")
+                        .attr("name", name)
+                        .attr("type", "text")
+                        .attr("value", value)
+                        .attr("placeholder", "localhost:8080")
+                        .attr("autocomplete", "off")
+                        .attr("autocapitalize", "off")
+                        .attr("spellcheck", "false"),
+                ),
+        )
+        .child(
+            el("button", "pd-button")
+                .attr("type", "submit")
+                .text(button),
+        )
+}
+
+/// The recently checked targets, newest first, each a button that checks it.
+pub fn recent_view(recent: &[String]) -> Element {
+    let list = el("p", "pd-recent-list");
+    if recent.is_empty() {
+        return list;
+    }
+    list.child(el("span", "pd-note").text("Recent: "))
+        .children(recent.iter().map(|target| {
+            el("button", "pd-chip pd-recent-item")
+                .attr("type", "button")
+                .attr("data-target", target)
+                .text(target)
+        }))
+}
+
+/// `target` first, then the others without it, at most [`RECENT`].
+pub fn remember(recent: &[String], target: &str) -> Vec<String> {
+    let target = target.trim();
+    if target.is_empty() {
+        return recent.to_vec();
+    }
+    std::iter::once(target.to_owned())
+        .chain(recent.iter().filter(|t| *t != target).cloned())
+        .take(RECENT)
+        .collect()
+}
+
+/// A button that puts `text` on the clipboard.
+pub fn copy_button(label: &'static str, aria_label: String, text: &str) -> Element {
+    el("button", "pd-button pd-copy")
+        .attr("type", "button")
+        .attr("data-copy", text)
+        .attr("aria-label", aria_label)
+        .text(label)
 }
 
 /// One line of progress per finished stage.
@@ -196,12 +280,12 @@ fn outcome_text(address: &AddressResult) -> String {
     text
 }
 
-fn outcome_label(address: &AddressResult) -> String {
+pub fn outcome_label(address: &AddressResult) -> String {
     wire_name(&address.outcome).replace('-', " ")
 }
 
 /// `node (pid 4242)`, or what little the OS let us see.
-fn owner(listener: &Listener) -> String {
+pub fn owner(listener: &Listener) -> String {
     match (&listener.process, listener.pid) {
         (Some(process), Some(pid)) => format!("{process} (pid {pid})"),
         (Some(process), None) => process.clone(),
@@ -212,19 +296,44 @@ fn owner(listener: &Listener) -> String {
 
 /// A typed error for the shown request, or one that belongs to no request.
 pub fn error_view(kind: Option<ErrorKind>, message: &str) -> Element {
-    let error = el("p", "pd-error");
-    match kind {
-        Some(kind) => error.attr("data-kind", wire_name(&kind)),
-        None => error,
-    }
-    .text(message)
+    el("p", "pd-error")
+        .attr_opt("data-kind", kind.map(|kind| wire_name(&kind)))
+        .text(message)
 }
 
-/// The whole report: verdict, then what to do (findings), then the evidence.
-pub fn report_view(report: &Report) -> Element {
+/// The whole report: verdict, ways to share it, then what to do
+/// (findings), then the evidence. `share_url` is the page's address that
+/// runs this check again.
+pub fn report_view(report: &Report, share_url: &str) -> Element {
     el("div", "pd-report-body")
         .child(verdict(report))
-        .child(export_bar())
+        .child(
+            el("div", "pd-actions")
+                .child(
+                    copy_button(
+                        "Copy as Markdown",
+                        "Copy the report as Markdown".into(),
+                        &export::markdown(report),
+                    )
+                    .attr("data-format", "markdown"),
+                )
+                .child(
+                    copy_button(
+                        "Copy as JSON",
+                        "Copy the report as JSON".into(),
+                        &export::json(report),
+                    )
+                    .attr("data-format", "json"),
+                )
+                .child(
+                    copy_button(
+                        "Copy link",
+                        "Copy a link that runs this check".into(),
+                        share_url,
+                    )
+                    .attr("data-format", "link"),
+                ),
+        )
         .children((!report.findings.is_empty()).then(|| findings(&report.findings)))
         .children((!report.addresses.is_empty()).then(|| addresses(&report.addresses)))
         .children(
@@ -236,32 +345,9 @@ pub fn report_view(report: &Report) -> Element {
         .children(report.mcp.as_ref().map(mcp))
 }
 
-/// Copy buttons; the copied text also lands in a read-only box, for
-/// browsers without clipboard access (and for tests).
-fn export_bar() -> Element {
-    el("div", "pd-export")
-        .child(
-            el("button", "pd-button pd-copy")
-                .attr("type", "button")
-                .attr("data-format", "markdown")
-                .text("Copy as Markdown"),
-        )
-        .child(
-            el("button", "pd-button pd-copy")
-                .attr("type", "button")
-                .attr("data-format", "json")
-                .text("Copy as JSON"),
-        )
-        .child(
-            el("textarea", "pd-copied")
-                .attr("readonly", "")
-                .attr("hidden", "")
-                .attr("aria-label", "Copied report"),
-        )
-}
-
-fn verdict(report: &Report) -> Element {
-    let (label, meaning) = match report.verdict {
+/// The verdict in words: a label and what it means.
+pub fn verdict_text(verdict: Verdict) -> (&'static str, &'static str) {
+    match verdict {
         Verdict::Reachable => (
             "Reachable",
             "Something accepted the connection and nothing looks wrong.",
@@ -272,7 +358,11 @@ fn verdict(report: &Report) -> Element {
         ),
         Verdict::Unreachable => ("Unreachable", "Nothing accepted a connection."),
         Verdict::Invalid => ("Not checked", "This target could not be checked."),
-    };
+    }
+}
+
+fn verdict(report: &Report) -> Element {
+    let (label, meaning) = verdict_text(report.verdict);
     el("div", "pd-verdict")
         .attr("data-verdict", wire_name(&report.verdict))
         .child(el("strong", "pd-verdict-label").text(label))
@@ -300,17 +390,39 @@ fn findings(findings: &[Finding]) -> Element {
                     .child(el("code", "pd-code").text(wire_name(&f.code))),
             )
             .child(el("p", "pd-summary").text(&f.summary))
-            .child(
-                el("p", "pd-fix")
-                    .child(el("strong", "pd-fix-label").text("Fix: "))
-                    .text(&f.fix),
-            )
+            .child(fix(f))
             .child(
                 el("ul", "pd-evidence")
                     .attr("aria-label", "Evidence")
                     .children(f.evidence.iter().map(|e| el("li", "").text(e))),
             )
     }))
+}
+
+/// The fix, with each `command` in it as code with its own copy button; a
+/// fix without one gets a button for the whole text, unless there is
+/// nothing to do.
+fn fix(finding: &Finding) -> Element {
+    let mut paragraph = el("p", "pd-fix").child(el("strong", "pd-fix-label").text("Fix: "));
+    let mut commands = 0;
+    for (command, piece) in pieces(&finding.fix) {
+        paragraph = if command {
+            commands += 1;
+            paragraph
+                .child(el("code", "pd-cmd").text(piece))
+                .child(copy_button(
+                    "Copy",
+                    format!("Copy the command {piece}"),
+                    piece,
+                ))
+        } else {
+            paragraph.text(piece)
+        };
+    }
+    if commands == 0 && finding.severity != Severity::Ok {
+        paragraph = paragraph.child(copy_button("Copy", "Copy the fix".into(), &finding.fix));
+    }
+    paragraph
 }
 
 fn severity_label(severity: Severity) -> &'static str {
@@ -379,16 +491,13 @@ fn listeners(listeners: &[Listener]) -> Element {
         listeners.iter().map(|l| {
             let pid = l.pid.map(|p| p.to_string());
             let queue = l.queue.map(|q| format!("{} / {}", q.current, q.max));
-            let row = el("tr", "pd-listener");
-            match &pid {
-                Some(pid) => row.attr("data-pid", pid),
-                None => row,
-            }
-            .child(el("td", "pd-num").text(pid.as_deref().unwrap_or(UNKNOWN)))
-            .child(cell(l.process.as_deref().unwrap_or(UNKNOWN)))
-            .child(cell(l.user.as_deref().unwrap_or(UNKNOWN)))
-            .child(el("td", "pd-addr").text(&l.local_addr))
-            .child(el("td", "pd-num").text(queue.as_deref().unwrap_or(UNKNOWN)))
+            el("tr", "pd-listener")
+                .attr_opt("data-pid", pid.as_deref())
+                .child(el("td", "pd-num").text(pid.as_deref().unwrap_or(UNKNOWN)))
+                .child(cell(l.process.as_deref().unwrap_or(UNKNOWN)))
+                .child(cell(l.user.as_deref().unwrap_or(UNKNOWN)))
+                .child(el("td", "pd-addr").text(&l.local_addr))
+                .child(el("td", "pd-num").text(queue.as_deref().unwrap_or(UNKNOWN)))
         }),
     ))
 }
@@ -408,12 +517,9 @@ fn service(report: &Report) -> Option<Element> {
         rows.push(("Banner", "", banner.clone()));
     }
     (!rows.is_empty()).then(|| {
-        let card = section("Service", "pd-section pd-service");
-        match &service.protocol {
-            Some(protocol) => card.attr("data-protocol", wire_name(protocol)),
-            None => card,
-        }
-        .child(facts(rows))
+        section("Service", "pd-section pd-service")
+            .attr_opt("data-protocol", service.protocol.as_ref().map(wire_name))
+            .child(facts(rows))
     })
 }
 
@@ -525,7 +631,7 @@ fn transport_label(transport: McpTransport) -> &'static str {
 }
 
 /// `demo 1.2 over Streamable HTTP, protocol 2025-06-18, 3 tools`.
-fn mcp_text(mcp: &McpReport) -> String {
+pub fn mcp_text(mcp: &McpReport) -> String {
     let mut parts = vec![format!(
         "{} over {}",
         server_name(mcp),
@@ -586,6 +692,8 @@ mod tests {
     use crate::testdata::sample_report;
     use protocol::{Outcome, Target};
 
+    const SHARE: &str = "http://127.0.0.1:61900/?check=localhost%3A8080";
+
     #[test]
     fn elapsed_is_milliseconds_with_two_decimals() {
         assert_eq!(ms(0), "0.00 ms");
@@ -633,9 +741,95 @@ mod tests {
     }
 
     #[test]
+    fn skeleton_has_three_views_behind_tabs() {
+        let page = skeleton("");
+        let tabs = page.find_all("pd-tab");
+        let views: Vec<_> = tabs.iter().map(|t| t.get("data-view").unwrap()).collect();
+        assert_eq!(views, ["check", "machine", "watch"]);
+        assert_eq!(tabs[0].get("aria-selected"), Some("true"));
+        let panels = page.find_all("pd-view");
+        assert_eq!(panels[0].get("hidden"), None);
+        assert_eq!(panels[1].get("hidden"), Some(""));
+        assert_eq!(
+            panels[2].find("pd-watch-form").find_tag("input")[0].get("name"),
+            Some("watch-target")
+        );
+        assert_eq!(panels[2].find("pd-notify").get("type"), Some("checkbox"));
+        assert_eq!(
+            panels[1].find("pd-machine-filter").get("type"),
+            Some("search")
+        );
+    }
+
+    #[test]
+    fn recent_targets_are_newest_first_without_repeats() {
+        let recent = remember(&[], "8080");
+        let recent = remember(&recent, " 5432 ");
+        let recent = remember(&recent, "8080");
+        assert_eq!(recent, ["8080", "5432"]);
+        assert_eq!(remember(&recent, "  "), recent);
+        let many = (0..20).fold(Vec::new(), |list, n| remember(&list, &n.to_string()));
+        assert_eq!(many.len(), RECENT);
+        assert_eq!(many[0], "19");
+        let view = recent_view(&recent);
+        let buttons = view.find_all("pd-recent-item");
+        assert_eq!(buttons[1].get("data-target"), Some("5432"));
+        assert!(recent_view(&[]).children.is_empty());
+    }
+
+    #[test]
+    fn a_report_can_be_copied_three_ways() {
+        let view = report_view(&sample_report(), SHARE);
+        let actions = view.find("pd-actions").find_all("pd-copy");
+        let formats: Vec<_> = actions
+            .iter()
+            .map(|a| a.get("data-format").unwrap())
+            .collect();
+        assert_eq!(formats, ["markdown", "json", "link"]);
+        assert_eq!(
+            actions[1].get("data-copy"),
+            Some(export::json(&sample_report()).as_str())
+        );
+        assert_eq!(actions[2].get("data-copy"), Some(SHARE));
+    }
+
+    #[test]
+    fn commands_in_a_fix_get_their_own_copy_button() {
+        let finding = |severity, text: &str| Finding {
+            code: protocol::Code::NothingListening,
+            severity,
+            summary: String::new(),
+            fix: text.into(),
+            evidence: vec![],
+        };
+        let with = fix(&finding(
+            Severity::Error,
+            "Start it (`portdoctor listeners` shows ports) or `npm start`.",
+        ));
+        let copies: Vec<_> = with
+            .find_all("pd-copy")
+            .iter()
+            .map(|b| b.get("data-copy").unwrap())
+            .collect();
+        assert_eq!(copies, ["portdoctor listeners", "npm start"]);
+        assert_eq!(with.find("pd-cmd").text_content(), "portdoctor listeners");
+        assert_eq!(
+            with.text_content(),
+            "Fix: Start it (portdoctor listenersCopy shows ports) or npm startCopy."
+        );
+        let without = fix(&finding(Severity::Warning, "Bind to 127.0.0.1."));
+        assert_eq!(
+            without.find("pd-copy").get("data-copy"),
+            Some("Bind to 127.0.0.1.")
+        );
+        let nothing_to_do = fix(&finding(Severity::Ok, "Nothing to fix."));
+        assert!(nothing_to_do.find_all("pd-copy").is_empty());
+    }
+
+    #[test]
     fn report_carries_every_hook() {
         let report = sample_report();
-        let view = report_view(&report);
+        let view = report_view(&report, SHARE);
         assert_eq!(
             view.find("pd-verdict").get("data-verdict"),
             Some("degraded")
@@ -659,7 +853,7 @@ mod tests {
 
     #[test]
     fn findings_keep_the_helpers_order_and_their_parts() {
-        let view = report_view(&sample_report());
+        let view = report_view(&sample_report(), SHARE);
         let cards = view.find_all("pd-finding");
         let codes: Vec<_> = cards.iter().map(|c| c.get("data-code").unwrap()).collect();
         assert_eq!(codes, ["listening-other-family", "exposed-to-network"]);
@@ -682,7 +876,7 @@ mod tests {
         let mut report = sample_report();
         report.listeners[0].pid = None;
         report.listeners[0].process = None;
-        let view = report_view(&report);
+        let view = report_view(&report, SHARE);
         assert_eq!(view.find("pd-listener").get("data-pid"), None);
     }
 
@@ -693,7 +887,7 @@ mod tests {
         report.addresses.clear();
         report.listeners.clear();
         report.mcp = None;
-        let view = report_view(&report);
+        let view = report_view(&report, SHARE);
         assert!(view.find_all("pd-address").is_empty());
         assert!(view.find_tag("table").is_empty());
         assert_eq!(view.find("pd-verdict").get("data-verdict"), Some("invalid"));
@@ -701,14 +895,14 @@ mod tests {
 
     #[test]
     fn the_service_is_described() {
-        let view = report_view(&sample_report());
+        let view = report_view(&sample_report(), SHARE);
         let facts = view.find("pd-facts").text_content();
         assert!(facts.contains("http: nginx"), "{facts}");
     }
 
     #[test]
     fn the_mcp_section_carries_its_hooks() {
-        let view = report_view(&sample_report());
+        let view = report_view(&sample_report(), SHARE);
         let mcp = view.find("pd-mcp");
         assert_eq!(mcp.get("data-transport"), Some("streamable-http"));
         assert_eq!(mcp.get("data-era"), Some("handshake"));
@@ -734,7 +928,7 @@ mod tests {
     fn no_mcp_section_without_an_mcp_server() {
         let mut report = sample_report();
         report.mcp = None;
-        assert!(report_view(&report).find_all("pd-mcp").is_empty());
+        assert!(report_view(&report, SHARE).find_all("pd-mcp").is_empty());
     }
 
     #[test]

@@ -161,7 +161,7 @@ struct McpArgs {
 
 #[derive(Debug, Args)]
 struct EmbedArgs {
-    /// The folder to write embed.js, embed.css and the WebAssembly into.
+    /// The folder to write embed.js, style.css and the WebAssembly into.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
 }

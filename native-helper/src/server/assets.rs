@@ -49,9 +49,9 @@ pub const ASSETS: &[Asset] = &[
         body: www!("embed.js"),
     },
     Asset {
-        path: "/embed/embed.css",
+        path: "/embed/style.css",
         content_type: "text/css; charset=utf-8",
-        body: www!("embed.css"),
+        body: www!("style.css"),
     },
     Asset {
         path: "/embed/wasm_probe.js",

@@ -19,8 +19,34 @@ pub struct Browser {
     _profile: TempDir,
 }
 
+/// WebDriver's Set Permission, which fantoccini has no method for.
+#[derive(Debug)]
+struct SetPermission(serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for SetPermission {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/permissions",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.0.to_string()))
+    }
+}
+
 impl Browser {
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// With extra Chromium flags, e.g. `--ip-address-space-overrides=…`.
+    pub async fn start_with(extra: &[String]) -> Self {
         for path in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 std::path::Path::new(path).exists(),
@@ -48,8 +74,11 @@ impl Browser {
             "--disable-component-update",
             "--disable-sync",
             "--window-size=1100,1000",
+            // So a test can collect garbage instead of hoping for it.
+            "--js-flags=--expose-gc",
         ];
         let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        args.extend_from_slice(extra);
         args.push(format!("--user-data-dir={}", profile.0.display()));
         let mut caps = serde_json::Map::new();
         caps.insert(
@@ -70,8 +99,13 @@ impl Browser {
 
     /// Loads the helper's page and waits until it is connected.
     pub async fn open(&self, helper: SocketAddr) {
+        self.open_at(helper, "/").await
+    }
+
+    /// The same at `path`, e.g. a share link `/?check=…`.
+    pub async fn open_at(&self, helper: SocketAddr, path: &str) {
         self.client
-            .goto(&format!("http://{helper}/"))
+            .goto(&format!("http://{helper}{path}"))
             .await
             .expect("load the page");
         self.wait_for(".pd-status[data-state=open]").await;
@@ -96,6 +130,41 @@ impl Browser {
             .click()
             .await
             .unwrap();
+    }
+
+    /// Grants or denies a permission (`loopback-network`, `clipboard-read`)
+    /// to the current page's origin.
+    pub async fn set_permission(&self, name: &str, state: &str) {
+        let body = serde_json::json!({ "descriptor": { "name": name }, "state": state });
+        self.client
+            .issue_cmd(SetPermission(body))
+            .await
+            .unwrap_or_else(|e| panic!("set permission {name} to {state}: {e}"));
+    }
+
+    pub async fn attr(&self, css: &str, name: &str) -> String {
+        self.wait_for(css)
+            .await
+            .attr(name)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{css} has no {name}"))
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.wait_for(css).await.text().await.unwrap()
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css).await.click().await.unwrap();
+    }
+
+    /// Runs async JavaScript; its last argument is the callback for the result.
+    pub async fn run(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute_async(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("{script}: {e}"))
     }
 
     /// Brings an element into the viewport, for a screenshot that shows it.

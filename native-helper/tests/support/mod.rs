@@ -9,10 +9,11 @@ pub mod browser;
 pub mod peers;
 pub mod ws;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_portdoctor");
 
@@ -23,6 +24,8 @@ pub struct Running {
     pub addr: SocketAddr,
     /// Kill the whole process group: chromedriver's browsers outlive it otherwise.
     group: bool,
+    /// Everything the process wrote to stderr so far (the helper logs there).
+    stderr: Arc<Mutex<String>>,
 }
 
 impl Drop for Running {
@@ -46,11 +49,17 @@ impl Running {
             child,
             addr,
             group: true,
+            stderr: Arc::default(),
         }
     }
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// What the process has logged so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().expect("lock").clone()
     }
 }
 
@@ -66,9 +75,20 @@ pub fn spawn_announcing(
     }
     let mut child = command
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let mut pipe = child.stderr.take().expect("piped");
+    let log = stderr.clone();
+    std::thread::spawn(move || {
+        let mut buffer = [0; 4096];
+        while let Ok(n @ 1..) = pipe.read(&mut buffer) {
+            log.lock()
+                .expect("lock")
+                .push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    });
     let stdout = child.stdout.take().expect("piped");
     let mut lines = BufReader::new(stdout).lines();
     let addr = loop {
@@ -86,7 +106,12 @@ pub fn spawn_announcing(
     };
     // Keep draining stdout so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Running { child, addr, group }
+    Running {
+        child,
+        addr,
+        group,
+        stderr,
+    }
 }
 
 /// The helper, on a port the OS chose.

@@ -1,0 +1,330 @@
+//! The machine view: every TCP listener, sortable and filterable, each row a
+//! way into a check. State and rendering only; the component polls the
+//! helper and feeds the answers in.
+
+use protocol::Listener;
+
+use crate::node::{Element, el};
+
+/// A column the table sorts by; its name is the header's `data-column`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Process,
+    Pid,
+    Address,
+    Port,
+    Family,
+}
+
+const COLUMNS: [(Column, &str, &str); 5] = [
+    (Column::Process, "process", "Process"),
+    (Column::Pid, "pid", "PID"),
+    (Column::Address, "address", "Bound to"),
+    (Column::Port, "port", "Port"),
+    (Column::Family, "family", "Family"),
+];
+
+impl Column {
+    pub fn from_name(name: &str) -> Option<Self> {
+        COLUMNS
+            .iter()
+            .find(|(_, n, _)| *n == name)
+            .map(|(c, ..)| *c)
+    }
+}
+
+/// One listener, split into what the table shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub process: String,
+    pub pid: Option<u32>,
+    /// The bound address without the port: `127.0.0.1`, `::`.
+    pub address: String,
+    pub port: u16,
+    pub ipv6: bool,
+}
+
+impl Row {
+    pub fn new(listener: &Listener) -> Self {
+        let (address, port) = listener
+            .local_addr
+            .rsplit_once(':')
+            .unwrap_or((listener.local_addr.as_str(), ""));
+        let ipv6 = address.starts_with('[');
+        Self {
+            process: listener.process.clone().unwrap_or_default(),
+            pid: listener.pid,
+            address: address.trim_matches(['[', ']']).to_owned(),
+            port: port.parse().unwrap_or(0),
+            ipv6,
+        }
+    }
+
+    /// What to check to reach this listener: its own address, or loopback
+    /// of its family for a wildcard bind.
+    pub fn target(&self) -> String {
+        match (self.address.as_str(), self.ipv6) {
+            ("0.0.0.0", _) => format!("127.0.0.1:{}", self.port),
+            ("::", _) => format!("[::1]:{}", self.port),
+            (address, true) => format!("[{address}]:{}", self.port),
+            (address, false) => format!("{address}:{}", self.port),
+        }
+    }
+
+    fn family(&self) -> &'static str {
+        if self.ipv6 { "IPv6" } else { "IPv4" }
+    }
+
+    fn matches(&self, needle: &str) -> bool {
+        let pid = self.pid.map(|p| p.to_string()).unwrap_or_default();
+        [
+            self.process.as_str(),
+            &pid,
+            &self.address,
+            &self.port.to_string(),
+            self.family(),
+        ]
+        .iter()
+        .any(|field| field.to_ascii_lowercase().contains(needle))
+    }
+}
+
+#[derive(Debug)]
+pub struct Machine {
+    rows: Vec<Row>,
+    sort: Column,
+    descending: bool,
+    filter: String,
+}
+
+impl Default for Machine {
+    fn default() -> Self {
+        Self {
+            rows: Vec::new(),
+            sort: Column::Port,
+            descending: false,
+            filter: String::new(),
+        }
+    }
+}
+
+impl Machine {
+    /// Takes a fresh listing; returns whether anything changed, so an
+    /// unchanged table is left alone (and keeps the keyboard focus).
+    pub fn update(&mut self, listeners: &[Listener]) -> bool {
+        let rows: Vec<Row> = listeners.iter().map(Row::new).collect();
+        let changed = rows != self.rows;
+        self.rows = rows;
+        changed
+    }
+
+    /// Sorts by `column`; the same column again flips the order.
+    pub fn sort_by(&mut self, column: Column) {
+        self.descending = self.sort == column && !self.descending;
+        self.sort = column;
+    }
+
+    pub fn filter(&mut self, text: &str) {
+        self.filter = text.trim().to_ascii_lowercase();
+    }
+
+    /// The rows to show, filtered and sorted (port, then address, breaks ties).
+    pub fn rows(&self) -> Vec<&Row> {
+        let mut rows: Vec<&Row> = self
+            .rows
+            .iter()
+            .filter(|r| r.matches(&self.filter))
+            .collect();
+        rows.sort_by(|a, b| {
+            let primary = match self.sort {
+                Column::Process => a
+                    .process
+                    .to_ascii_lowercase()
+                    .cmp(&b.process.to_ascii_lowercase()),
+                Column::Pid => a.pid.cmp(&b.pid),
+                Column::Address => a.address.cmp(&b.address),
+                Column::Port => a.port.cmp(&b.port),
+                Column::Family => a.ipv6.cmp(&b.ipv6),
+            };
+            let primary = if self.descending {
+                primary.reverse()
+            } else {
+                primary
+            };
+            primary
+                .then(a.port.cmp(&b.port))
+                .then(a.address.cmp(&b.address))
+        });
+        rows
+    }
+
+    /// The table: sortable headers (buttons, with `aria-sort`), one row per
+    /// listener carrying its check target, and a count.
+    pub fn view(&self) -> Element {
+        let rows = self.rows();
+        let count = match (rows.len(), self.rows.len()) {
+            (1, 1) => "1 listener".to_owned(),
+            (shown, all) if shown == all => format!("{all} listeners"),
+            (shown, all) => format!("{shown} of {all} listeners"),
+        };
+        let headers = COLUMNS.iter().map(|(column, name, label)| {
+            let sort = match (*column == self.sort, self.descending) {
+                (false, _) => "none",
+                (true, false) => "ascending",
+                (true, true) => "descending",
+            };
+            el("th", "")
+                .attr("scope", "col")
+                .attr("aria-sort", sort)
+                .child(
+                    el("button", "pd-sort")
+                        .attr("type", "button")
+                        .attr("data-column", *name)
+                        .text(*label),
+                )
+        });
+        let body = rows.iter().map(|row| {
+            let target = row.target();
+            el("tr", "pd-machine-row")
+                .attr("data-target", &target)
+                .attr("data-port", row.port.to_string())
+                .attr_opt("data-pid", row.pid.map(|pid| pid.to_string()))
+                .child(
+                    el("td", "").child(
+                        el("button", "pd-link pd-machine-check")
+                            .attr("type", "button")
+                            .attr("data-target", &target)
+                            .attr("aria-label", format!("Check {target}"))
+                            .text(if row.process.is_empty() {
+                                "—"
+                            } else {
+                                &row.process
+                            }),
+                    ),
+                )
+                .child(el("td", "pd-num").text(row.pid.map(|p| p.to_string()).unwrap_or_default()))
+                .child(el("td", "pd-addr").text(&row.address))
+                .child(el("td", "pd-num").text(row.port.to_string()))
+                .child(el("td", "").text(row.family()))
+        });
+        el("div", "pd-machine-body")
+            .child(el("p", "pd-note pd-machine-count").text(count))
+            .child(
+                el("div", "pd-scroll").child(
+                    el("table", "pd-table pd-machine-table")
+                        .child(el("thead", "").child(el("tr", "").children(headers)))
+                        .child(el("tbody", "").children(body)),
+                ),
+            )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listener(addr: &str, pid: u32, process: &str) -> Listener {
+        Listener {
+            local_addr: addr.into(),
+            pid: Some(pid),
+            process: Some(process.into()),
+            user: None,
+            queue: None,
+        }
+    }
+
+    fn machine() -> Machine {
+        let mut machine = Machine::default();
+        machine.update(&[
+            listener("127.0.0.1:8080", 30, "node"),
+            listener("[::]:22", 10, "sshd"),
+            listener("0.0.0.0:5432", 20, "postgres"),
+            listener("[::1]:8080", 30, "node"),
+        ]);
+        machine
+    }
+
+    fn ports(machine: &Machine) -> Vec<u16> {
+        machine.rows().iter().map(|r| r.port).collect()
+    }
+
+    #[test]
+    fn rows_split_address_port_and_family() {
+        let row = Row::new(&listener("[::1]:8080", 1, "node"));
+        assert_eq!(
+            (row.address.as_str(), row.port, row.ipv6),
+            ("::1", 8080, true)
+        );
+        assert_eq!(row.target(), "[::1]:8080");
+        assert_eq!(
+            Row::new(&listener("0.0.0.0:80", 1, "x")).target(),
+            "127.0.0.1:80"
+        );
+        assert_eq!(Row::new(&listener("[::]:80", 1, "x")).target(), "[::1]:80");
+        assert_eq!(
+            Row::new(&listener("127.0.0.2:80", 1, "x")).target(),
+            "127.0.0.2:80"
+        );
+    }
+
+    #[test]
+    fn sorts_by_port_then_by_any_column_both_ways() {
+        let mut machine = machine();
+        assert_eq!(ports(&machine), [22, 5432, 8080, 8080]);
+        machine.sort_by(Column::Process);
+        assert_eq!(ports(&machine), [8080, 8080, 5432, 22]);
+        machine.sort_by(Column::Process);
+        assert_eq!(ports(&machine), [22, 5432, 8080, 8080]);
+        machine.sort_by(Column::Pid);
+        assert_eq!(ports(&machine), [22, 5432, 8080, 8080]);
+        machine.sort_by(Column::Family);
+        assert_eq!(ports(&machine), [5432, 8080, 22, 8080]);
+    }
+
+    #[test]
+    fn filters_on_any_field_ignoring_case() {
+        let mut machine = machine();
+        machine.filter(" NODE ");
+        assert_eq!(ports(&machine), [8080, 8080]);
+        machine.filter("ipv6");
+        assert_eq!(ports(&machine), [22, 8080]);
+        machine.filter("543");
+        assert_eq!(ports(&machine), [5432]);
+        assert_eq!(
+            machine.view().find("pd-machine-count").text_content(),
+            "1 of 4 listeners"
+        );
+    }
+
+    #[test]
+    fn an_unchanged_listing_is_not_an_update() {
+        let mut machine = machine();
+        assert!(!machine.update(&[
+            listener("127.0.0.1:8080", 30, "node"),
+            listener("[::]:22", 10, "sshd"),
+            listener("0.0.0.0:5432", 20, "postgres"),
+            listener("[::1]:8080", 30, "node"),
+        ]));
+        assert!(machine.update(&[]));
+    }
+
+    #[test]
+    fn the_table_has_sort_buttons_and_rows_that_check() {
+        let mut machine = machine();
+        machine.sort_by(Column::Port);
+        let view = machine.view();
+        let headers = view.find_tag("th");
+        assert_eq!(headers.len(), 5);
+        assert_eq!(headers[3].get("aria-sort"), Some("descending"));
+        assert_eq!(headers[0].get("aria-sort"), Some("none"));
+        assert_eq!(headers[3].find("pd-sort").get("data-column"), Some("port"));
+        let rows = view.find_all("pd-machine-row");
+        assert_eq!(rows[0].get("data-target"), Some("127.0.0.1:8080"));
+        assert_eq!(rows[0].get("data-pid"), Some("30"));
+        let button = rows[0].find("pd-machine-check");
+        assert_eq!(button.get("aria-label"), Some("Check 127.0.0.1:8080"));
+        assert_eq!(button.text_content(), "node");
+        assert_eq!(view.find("pd-machine-count").text_content(), "4 listeners");
+        assert_eq!(Column::from_name("pid"), Some(Column::Pid));
+    }
+}

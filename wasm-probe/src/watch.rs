@@ -1,0 +1,220 @@
+//! "Wait until it's up": check a target again and again, with back-off,
+//! until something answers; then say how long it took.
+//!
+//! The state and its rendering; the component runs the timer, sends the
+//! checks and raises the notification.
+
+use protocol::{Outcome, Report, Verdict};
+
+use crate::backoff::Backoff;
+use crate::node::{Element, el};
+
+/// First retry after half a second, then doubling to every five seconds:
+/// a dev server that takes a while to start is seen within seconds of it.
+const BACKOFF: Backoff = Backoff::new(500, 5_000);
+
+/// Where the watch is; the name is `.pd-watch-status`'s `data-state`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchState {
+    /// Not up yet; the last attempt's outcome, once there was one.
+    Waiting {
+        last: Option<String>,
+    },
+    /// Something accepted a connection, `after_ms` after the watch started.
+    Up {
+        after_ms: u64,
+    },
+    /// The target can never come up as typed (out of range, not allowed).
+    Invalid {
+        why: String,
+    },
+    Stopped,
+}
+
+#[derive(Debug)]
+pub struct Watch {
+    target: String,
+    started_ms: u64,
+    attempts: u32,
+    backoff: Backoff,
+    state: WatchState,
+}
+
+impl Watch {
+    pub fn start(target: &str, now_ms: u64) -> Self {
+        Self {
+            target: target.trim().to_owned(),
+            started_ms: now_ms,
+            attempts: 0,
+            backoff: BACKOFF,
+            state: WatchState::Waiting { last: None },
+        }
+    }
+
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    pub fn state(&self) -> &WatchState {
+        &self.state
+    }
+
+    pub fn is_waiting(&self) -> bool {
+        matches!(self.state, WatchState::Waiting { .. })
+    }
+
+    /// An attempt goes out.
+    pub fn attempt(&mut self) {
+        self.attempts += 1;
+    }
+
+    /// The attempt's answer (`None`: it got none). Returns the delay before
+    /// the next attempt, or `None` when the watch is over.
+    pub fn answered(&mut self, report: Option<&Report>, now_ms: u64) -> Option<u32> {
+        if !self.is_waiting() {
+            return None;
+        }
+        let last = match report {
+            Some(report) if report.addresses.iter().any(|a| a.outcome == Outcome::Open) => {
+                self.state = WatchState::Up {
+                    after_ms: now_ms.saturating_sub(self.started_ms),
+                };
+                return None;
+            }
+            Some(report) if report.verdict == Verdict::Invalid => {
+                let why = report.findings.first().map_or_else(
+                    || "This target cannot be checked.".to_owned(),
+                    |f| f.summary.clone(),
+                );
+                self.state = WatchState::Invalid { why };
+                return None;
+            }
+            Some(report) => report.findings.first().map(|f| f.summary.clone()),
+            None => Some("No answer from the helper; trying again.".to_owned()),
+        };
+        self.state = WatchState::Waiting { last };
+        Some(self.backoff.next_delay())
+    }
+
+    pub fn stop(&mut self) {
+        if self.is_waiting() {
+            self.state = WatchState::Stopped;
+        }
+    }
+
+    pub fn view(&self, now_ms: u64) -> Element {
+        let target = &self.target;
+        let (state, text) = match &self.state {
+            WatchState::Waiting { last } => {
+                let mut text = format!(
+                    "Waiting for {target} to answer: attempt {}, {} so far.",
+                    self.attempts.max(1),
+                    seconds(now_ms.saturating_sub(self.started_ms))
+                );
+                if let Some(last) = last {
+                    text.push_str(&format!(" Last time: {last}"));
+                }
+                ("waiting", text)
+            }
+            WatchState::Up { after_ms } => (
+                "up",
+                format!("{target} is up: it answered after {}.", seconds(*after_ms)),
+            ),
+            WatchState::Invalid { why } => ("invalid", format!("Stopped: {why}")),
+            WatchState::Stopped => ("stopped", format!("Stopped watching {target}.")),
+        };
+        let stop = self.is_waiting().then(|| {
+            el("button", "pd-button pd-watch-stop")
+                .attr("type", "button")
+                .text("Stop")
+        });
+        el("div", "pd-watch-body")
+            .child(
+                el("p", "pd-watch-status")
+                    .attr("data-state", state)
+                    .attr("data-target", target)
+                    .text(text),
+            )
+            .children(stop)
+    }
+}
+
+/// `12.3 s`, with integers only (float formatting would weigh on the module).
+pub fn seconds(ms: u64) -> String {
+    let tenths = ms.saturating_add(50) / 100;
+    format!("{}.{} s", tenths / 10, tenths % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata::sample_report;
+
+    fn refused() -> Report {
+        let mut report = sample_report();
+        for address in &mut report.addresses {
+            address.outcome = Outcome::Refused;
+        }
+        report.verdict = Verdict::Unreachable;
+        report
+    }
+
+    #[test]
+    fn backs_off_until_something_answers_then_says_how_long() {
+        let mut watch = Watch::start(" localhost:8080 ", 1_000);
+        assert_eq!(watch.target(), "localhost:8080");
+        watch.attempt();
+        assert_eq!(watch.answered(Some(&refused()), 1_100), Some(500));
+        watch.attempt();
+        assert_eq!(watch.answered(None, 1_700), Some(1_000));
+        watch.attempt();
+        let view = watch.view(2_000);
+        assert_eq!(view.find_all("pd-watch-stop").len(), 1);
+        let view = view.find("pd-watch-status");
+        assert_eq!(view.get("data-state"), Some("waiting"));
+        assert!(
+            view.text_content().contains("attempt 3, 1.0 s so far"),
+            "{}",
+            view.text_content()
+        );
+        assert_eq!(watch.answered(Some(&sample_report()), 13_345), None);
+        assert_eq!(watch.state(), &WatchState::Up { after_ms: 12_345 });
+        let view = watch.view(20_000);
+        assert!(view.find_all("pd-watch-stop").is_empty());
+        let view = view.find("pd-watch-status");
+        assert_eq!(view.get("data-state"), Some("up"));
+        assert_eq!(
+            view.text_content(),
+            "localhost:8080 is up: it answered after 12.3 s."
+        );
+    }
+
+    #[test]
+    fn an_invalid_target_ends_the_watch_with_the_reason() {
+        let mut watch = Watch::start("localhost:619009", 0);
+        let mut report = refused();
+        report.verdict = Verdict::Invalid;
+        assert_eq!(watch.answered(Some(&report), 10), None);
+        let view = watch.view(10);
+        assert_eq!(
+            view.find("pd-watch-status").get("data-state"),
+            Some("invalid")
+        );
+        assert!(view.text_content().contains("Only IPv6 listens"));
+    }
+
+    #[test]
+    fn a_stopped_watch_ignores_late_answers() {
+        let mut watch = Watch::start("8080", 0);
+        watch.stop();
+        assert_eq!(watch.answered(Some(&sample_report()), 10), None);
+        assert_eq!(watch.state(), &WatchState::Stopped);
+    }
+
+    #[test]
+    fn seconds_round_to_tenths() {
+        assert_eq!(seconds(0), "0.0 s");
+        assert_eq!(seconds(1_949), "1.9 s");
+        assert_eq!(seconds(1_950), "2.0 s");
+    }
+}
