@@ -288,6 +288,18 @@ async fn the_machine_view_lists_a_listener_the_test_opened_and_checks_it() {
     browser.wait_for(&row).await;
     browser.screenshot("page-machine.png").await;
 
+    // Can a server use that port? No: the bind check names the same holder.
+    let bind = browser.wait_for(".pd-bind-form input").await;
+    bind.send_keys(&format!("{port}\n")).await.unwrap();
+    let holder = browser
+        .text(&format!(
+            ".pd-bind-body[data-state=in-use] .pd-listener[data-pid=\"{}\"]",
+            server.pid()
+        ))
+        .await;
+    assert!(holder.contains("python"), "{holder}");
+    browser.screenshot("page-bind-check.png").await;
+
     // A click on the row checks it.
     browser.click(&format!("{row} .pd-machine-check")).await;
     browser

@@ -98,6 +98,13 @@ async fn allowed_origins_may_only_check() {
     assert_eq!(refused["error"]["kind"], "forbidden", "{refused}");
     send(
         &mut ws,
+        json!({"type": "bind-check", "id": 3, "port": 8080}),
+    )
+    .await;
+    let refused = next(&mut ws).await;
+    assert_eq!(refused["error"]["kind"], "forbidden", "{refused}");
+    send(
+        &mut ws,
         json!({"type": "check", "id": 2, "target": server.addr.to_string()}),
     )
     .await;

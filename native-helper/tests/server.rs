@@ -120,6 +120,32 @@ async fn bad_input_gets_typed_errors_and_the_session_survives() {
 }
 
 #[tokio::test]
+async fn a_bind_check_names_who_holds_the_port() {
+    let helper = helper(&[]);
+    let server = python_http("127.0.0.1");
+    let mut ws = session(helper.addr).await;
+    send(
+        &mut ws,
+        json!({"type": "bind-check", "id": 1, "port": server.addr.port()}),
+    )
+    .await;
+    let answer = until_done(&mut ws, 1).await.pop().unwrap();
+    assert_eq!(answer["type"], "bind-check", "{answer}");
+    assert_eq!(answer["report"]["available"], false);
+    assert_eq!(answer["report"]["holders"][0]["pid"], server.pid());
+    assert_eq!(answer["report"]["findings"][0]["code"], "port-in-use");
+
+    // Port 0 would only ask the OS for any free port.
+    send(&mut ws, json!({"type": "bind-check", "id": 2, "port": 0})).await;
+    let refused = next(&mut ws).await;
+    assert_eq!(
+        (refused["id"].as_u64(), &refused["error"]["kind"]),
+        (Some(2), &json!("bad-request")),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
 async fn requests_before_hello_are_refused_politely() {
     let helper = helper(&[]);
     let mut ws = connect(helper.addr, &format!("http://{}", helper.addr))

@@ -101,6 +101,8 @@ struct Ui {
     mcp_list: Element,
     machine: Element,
     filter: HtmlInputElement,
+    bind_input: HtmlInputElement,
+    bind: Element,
     watch_input: HtmlInputElement,
     notify: HtmlInputElement,
     watch: Element,
@@ -122,6 +124,8 @@ impl Ui {
             mcp_list: find(c, ".pd-mcp-list")?,
             machine: find(c, ".pd-machine")?,
             filter: find(c, ".pd-machine-filter")?,
+            bind_input: find(c, ".pd-bind-form input")?,
+            bind: find(c, ".pd-bind")?,
             watch_input: find(c, ".pd-watch-form input")?,
             notify: find(c, ".pd-notify")?,
             watch: find(c, ".pd-watch")?,
@@ -197,6 +201,8 @@ impl Page {
         event.prevent_default();
         if closest(&event, ".pd-watch-form").is_some() {
             self.start_watch(&self.ui.watch_input.value())
+        } else if closest(&event, ".pd-bind-form").is_some() {
+            self.bind_check(&self.ui.bind_input.value())
         } else {
             self.run_check(&self.ui.input.value())
         }
@@ -319,6 +325,23 @@ impl Page {
         show(&self.ui.machine, self.machine.borrow().view())
     }
 
+    /// Asks the helper whether a server could listen on the typed port.
+    fn bind_check(&self, text: &str) -> Result<(), JsValue> {
+        match view::bind_port(text) {
+            Ok(port) => {
+                show(&self.ui.bind, view::note(&format!("Trying port {port}…")))?;
+                let key = self.key.get();
+                self.connection
+                    .request(key, |id| self.session.borrow_mut().bind_check(id, port))?;
+                Ok(())
+            }
+            Err(message) => show(
+                &self.ui.bind,
+                view::error_view(Some(ErrorKind::BadRequest), &message),
+            ),
+        }
+    }
+
     fn start_watch(&self, target: &str) -> Result<(), JsValue> {
         if target.trim().is_empty() {
             return Ok(());
@@ -399,7 +422,7 @@ impl Page {
             Change::McpServers { config, servers } => {
                 show(&ui.mcp_list, view::mcp_servers(&config, &servers))?
             }
-            Change::McpServersUnavailable(message) => show(&ui.mcp_list, view::mcp_note(&message))?,
+            Change::McpServersUnavailable(message) => show(&ui.mcp_list, view::note(&message))?,
             Change::Step(progress) => {
                 let document = ui.container.owner_document().ok_or("detached")?;
                 let item = view::progress_item(&progress).into();
@@ -415,7 +438,9 @@ impl Page {
                     self.show_machine()?;
                 }
             }
-            Change::Machine(Err(message)) => show(&ui.machine, view::mcp_note(&message))?,
+            Change::Machine(Err(message)) => show(&ui.machine, view::note(&message))?,
+            Change::Bound(Ok(report)) => show(&ui.bind, view::bind_view(&report))?,
+            Change::Bound(Err(message)) => show(&ui.bind, view::error_view(None, &message))?,
             Change::Watched(report) => self.watched(report.as_deref())?,
         }
         self.show_state()

@@ -2,13 +2,14 @@
 //!
 //! The page runs several kinds of request on its one connection: the check
 //! on screen, the configured MCP servers, the machine's listeners (polled),
-//! and the watch's repeated checks. The connection ([`crate::client`]) says
+//! the bind check, and the watch's repeated checks. The connection ([`crate::client`]) says
 //! a message is the page's; this module says which view it belongs to and
 //! turns it into at most one [`Change`], dropping events of requests the
 //! user has moved on from. Free of `web_sys`, so tested on the host.
 
 use protocol::{
-    ClientMessage, ErrorKind, Listener, McpServerEntry, Progress, Report, RequestId, ServerMessage,
+    BindReport, ClientMessage, ErrorKind, Listener, McpServerEntry, Progress, Report, RequestId,
+    ServerMessage,
 };
 
 use crate::client::check;
@@ -56,6 +57,9 @@ pub enum Change {
     McpServersUnavailable(String),
     /// Every listener on the machine, or why the helper could not list them.
     Machine(Result<Vec<Listener>, String>),
+    /// Whether a server could listen on the asked port, or why the helper
+    /// could not tell.
+    Bound(Result<Box<BindReport>, String>),
     /// One attempt of the watch: its report, or `None` when the attempt got
     /// no report (the connection dropped, the helper refused).
     Watched(Option<Box<Report>>),
@@ -67,6 +71,7 @@ pub struct Session {
     shown: Option<RequestId>,
     mcp: Option<RequestId>,
     machine: Option<RequestId>,
+    bind: Option<RequestId>,
     watch: Option<RequestId>,
     state: ReportState,
 }
@@ -108,6 +113,13 @@ impl Session {
         ClientMessage::Listeners { id }
     }
 
+    /// Asks whether a server could listen on `port`; a new question
+    /// supersedes one still on its way.
+    pub fn bind_check(&mut self, id: RequestId, port: u16) -> ClientMessage {
+        self.bind = Some(id);
+        ClientMessage::BindCheck { id, port }
+    }
+
     /// One attempt of the watch; a new one supersedes any still running.
     pub fn watch(&mut self, id: RequestId, target: &str) -> ClientMessage {
         self.watch = Some(id);
@@ -142,6 +154,16 @@ impl Session {
             return match message {
                 ServerMessage::Listeners { listeners, .. } => Some(Change::Machine(Ok(listeners))),
                 ServerMessage::Error { error, .. } => Some(Change::Machine(Err(error.message))),
+                _ => None,
+            };
+        }
+        if id.is_some() && id == self.bind {
+            self.bind = None;
+            return match message {
+                ServerMessage::BindCheck { report, .. } => {
+                    Some(Change::Bound(Ok(Box::new(report))))
+                }
+                ServerMessage::Error { error, .. } => Some(Change::Bound(Err(error.message))),
                 _ => None,
             };
         }
@@ -210,6 +232,11 @@ impl Session {
         }
         if self.watch.take().is_some() {
             changes.push(Change::Watched(None));
+        }
+        if self.bind.take().is_some() {
+            changes.push(Change::Bound(Err(
+                "The helper went away before it answered; ask again once it is back.".to_owned(),
+            )));
         }
         self.machine = None;
         self.mcp = None;
@@ -330,6 +357,37 @@ mod tests {
     }
 
     #[test]
+    fn a_bind_check_gets_its_report_or_its_error() {
+        let mut session = Session::default();
+        assert_eq!(
+            session.bind_check(4, 8080),
+            ClientMessage::BindCheck { id: 4, port: 8080 }
+        );
+        let report = BindReport {
+            port: 8080,
+            available: true,
+            attempts: vec![],
+            holders: vec![],
+            findings: vec![],
+        };
+        assert_eq!(
+            session.receive(ServerMessage::BindCheck {
+                id: 4,
+                report: report.clone()
+            }),
+            Some(Change::Bound(Ok(Box::new(report))))
+        );
+        session.bind_check(5, 8080);
+        assert_eq!(
+            session.receive(error(Some(5))),
+            Some(Change::Bound(Err("too many checks".into())))
+        );
+        // Answered: a late duplicate belongs to nobody.
+        assert_eq!(session.receive(error(Some(5))), None);
+        assert_eq!(session.state(), ReportState::Idle);
+    }
+
+    #[test]
     fn a_stopped_watch_hears_nothing_more() {
         let mut session = Session::default();
         session.watch(1, "9090");
@@ -344,9 +402,11 @@ mod tests {
         session.check(1, "x");
         session.watch(2, "y");
         session.machine(3);
+        session.bind_check(4, 80);
         let changes = session.connection_lost();
         assert!(matches!(changes[0], Change::Failed { kind: None, .. }));
         assert_eq!(changes[1], Change::Watched(None));
+        assert!(matches!(changes[2], Change::Bound(Err(_))));
         assert!(!session.machine_pending());
         assert_eq!(session.state(), ReportState::Error);
         assert_eq!(session.connection_lost(), []);

@@ -7,8 +7,9 @@
 //! prefix so the component can live inside any page.
 
 use protocol::{
-    AddressResult, DEFAULT_PORT, ErrorKind, Family, Finding, Listener, McpReport, McpServerEntry,
-    McpServerKind, McpTransport, PROTOCOL_VERSION, Progress, Report, Severity, Verdict, WS_PATH,
+    AddressResult, BindReport, DEFAULT_PORT, ErrorKind, Family, Finding, Listener, McpReport,
+    McpServerEntry, McpServerKind, McpTransport, PROTOCOL_VERSION, Progress, Report, Severity,
+    Verdict, WS_PATH,
 };
 
 use crate::export;
@@ -94,7 +95,12 @@ pub fn skeleton(target: &str) -> Element {
         )
         .child(
             panel("check", "Check a port")
-                .child(target_form("pd-form", "target", "Target", target, "Check"))
+                .child(target_form(
+                    "pd-form",
+                    ("target", "Target", TARGET_HINT),
+                    target,
+                    "Check",
+                ))
                 .child(el("div", "pd-recent").attr("aria-label", "Recent targets"))
                 .child(
                     el("section", "pd-report")
@@ -108,13 +114,30 @@ pub fn skeleton(target: &str) -> Element {
                     el("section", "pd-mcp-config")
                         .attr("aria-label", "Configured MCP servers")
                         .child(el("h2", "pd-heading").text("The desktop assistant's MCP servers"))
-                        .child(el("div", "pd-mcp-list").child(mcp_note(
+                        .child(el("div", "pd-mcp-list").child(note(
                             "Asking the helper for the servers in claude_desktop_config.json…",
                         ))),
                 ),
         )
         .child(
             panel("machine", "Every TCP listener on this machine")
+                .child(
+                    el("section", "pd-bind-check")
+                        .attr("aria-label", "Can a server use this port?")
+                        .child(el("h2", "pd-heading").text("Can my server use this port?"))
+                        .child(target_form(
+                            "pd-form pd-bind-form",
+                            ("bind-port", "Port", "8080"),
+                            "",
+                            "Try it",
+                        ))
+                        .child(
+                            el("div", "pd-bind")
+                                .attr("role", "status")
+                                .attr("aria-live", "polite"),
+                        ),
+                )
+                .child(el("h2", "pd-heading").text("Listening now"))
                 .child(
                     el("label", "pd-field pd-machine-field")
                         .child(el("span", "pd-label").text("Filter"))
@@ -139,8 +162,7 @@ pub fn skeleton(target: &str) -> Element {
                 .child(
                     target_form(
                         "pd-form pd-watch-form",
-                        "watch-target",
-                        "Target to watch",
+                        ("watch-target", "Target to watch", TARGET_HINT),
                         "",
                         "Watch",
                     )
@@ -163,12 +185,13 @@ pub fn skeleton(target: &str) -> Element {
         )
 }
 
-/// A labelled target box and its submit button. The label wraps the input,
-/// so no id is needed.
+const TARGET_HINT: &str = "localhost:8080";
+
+/// A labelled text box (`name`, label, placeholder) and its submit button.
+/// The label wraps the input, so no id is needed.
 fn target_form(
     class: &'static str,
-    name: &'static str,
-    label: &'static str,
+    (name, label, placeholder): (&'static str, &'static str, &'static str),
     value: &str,
     button: &'static str,
 ) -> Element {
@@ -181,7 +204,7 @@ fn target_form(
                         .attr("name", name)
                         .attr("type", "text")
                         .attr("value", value)
-                        .attr("placeholder", "localhost:8080")
+                        .attr("placeholder", placeholder)
                         .attr("autocomplete", "off")
                         .attr("autocapitalize", "off")
                         .attr("spellcheck", "false"),
@@ -292,6 +315,51 @@ pub fn owner(listener: &Listener) -> String {
         (None, Some(pid)) => format!("pid {pid}"),
         (None, None) => "a process this helper cannot see".to_owned(),
     }
+}
+
+/// The port typed into the bind check, or what is wrong with it. Port 0
+/// would ask the OS for any free port, which answers nothing.
+pub fn bind_port(text: &str) -> Result<u16, String> {
+    let text = text.trim();
+    match text.parse::<u64>() {
+        Ok(port @ 1..=65535) => Ok(port as u16),
+        Ok(_) => Err(format!(
+            "{text} is not a TCP port: ports go from 1 to 65535."
+        )),
+        Err(_) => Err(format!(
+            "\"{text}\" is not a port: type the number your server will listen on, such as 8080."
+        )),
+    }
+}
+
+/// Whether a server could listen on the port: the answer in one line, what
+/// to do, then each address tried and who holds the port.
+pub fn bind_view(report: &BindReport) -> Element {
+    let answer = if report.available {
+        format!("Port {} is free.", report.port)
+    } else {
+        format!("Port {} is taken.", report.port)
+    };
+    el("div", "pd-bind-body")
+        .attr(
+            "data-state",
+            if report.available { "free" } else { "in-use" },
+        )
+        .child(el("p", "pd-bind-answer").text(answer))
+        .child(findings(&report.findings))
+        .child(section("Addresses tried", "pd-section").child(table(
+            &["Address", "Result"],
+            report.attempts.iter().map(|a| {
+                el("tr", "pd-bind-attempt")
+                    .attr("data-ok", if a.ok { "true" } else { "false" })
+                    .child(el("td", "pd-addr").text(&a.addr))
+                    .child(cell(match &a.error {
+                        None => "could bind".to_owned(),
+                        Some(error) => error.clone(),
+                    }))
+            }),
+        )))
+        .children((!report.available).then(|| listeners(&report.holders)))
 }
 
 /// A typed error for the shown request, or one that belongs to no request.
@@ -650,7 +718,7 @@ pub fn mcp_text(mcp: &McpReport) -> String {
 /// that names it (`data-name`): the helper finds the command itself.
 pub fn mcp_servers(config: &str, servers: &[McpServerEntry]) -> Element {
     if servers.is_empty() {
-        return mcp_note(&format!("No MCP servers are configured in {config}."));
+        return note(&format!("No MCP servers are configured in {config}."));
     }
     el("div", "pd-mcp-config-body")
         .child(el("p", "pd-note").text(format!("From {config}")))
@@ -682,8 +750,9 @@ pub fn mcp_servers(config: &str, servers: &[McpServerEntry]) -> Element {
 }
 
 /// A line in place of the list: still asking, nothing found, or refused.
-pub fn mcp_note(text: &str) -> Element {
-    el("p", "pd-note pd-mcp-note").text(text)
+/// A line that stands where a view's content will be, or says why it is not.
+pub fn note(text: &str) -> Element {
+    el("p", "pd-note").text(text)
 }
 
 #[cfg(test)]
@@ -759,6 +828,80 @@ mod tests {
             panels[1].find("pd-machine-filter").get("type"),
             Some("search")
         );
+        assert_eq!(
+            panels[1].find("pd-bind-form").find_tag("input")[0].get("name"),
+            Some("bind-port")
+        );
+        assert_eq!(panels[1].find("pd-bind").get("aria-live"), Some("polite"));
+    }
+
+    #[test]
+    fn a_bind_port_is_a_number_from_1_to_65535() {
+        assert_eq!(bind_port(" 8080 "), Ok(8080));
+        assert_eq!(bind_port("65535"), Ok(65535));
+        assert!(bind_port("0").unwrap_err().contains("1 to 65535"));
+        assert!(bind_port("619009").unwrap_err().contains("1 to 65535"));
+        assert!(
+            bind_port("localhost:80")
+                .unwrap_err()
+                .contains("such as 8080")
+        );
+    }
+
+    #[test]
+    fn a_taken_port_names_its_holder_and_the_failed_binds() {
+        let report = BindReport {
+            port: 8080,
+            available: false,
+            attempts: vec![
+                protocol::BindAttempt {
+                    addr: "127.0.0.1:8080".into(),
+                    ok: false,
+                    error: Some("Address in use".into()),
+                },
+                protocol::BindAttempt {
+                    addr: "[::]:8080".into(),
+                    ok: true,
+                    error: None,
+                },
+            ],
+            holders: vec![Listener {
+                local_addr: "127.0.0.1:8080".into(),
+                pid: Some(42),
+                process: Some("node".into()),
+                user: None,
+                queue: None,
+            }],
+            findings: vec![Finding {
+                code: protocol::Code::PortInUse,
+                severity: Severity::Error,
+                summary: "Port 8080 is already in use by node (pid 42)".into(),
+                fix: "Stop that process (`kill 42`)".into(),
+                evidence: vec![],
+            }],
+        };
+        let view = bind_view(&report);
+        assert_eq!(view.get("data-state"), Some("in-use"));
+        assert_eq!(
+            view.find("pd-bind-answer").text_content(),
+            "Port 8080 is taken."
+        );
+        assert_eq!(
+            view.find("pd-finding").get("data-code"),
+            Some("port-in-use")
+        );
+        let attempts = view.find_all("pd-bind-attempt");
+        assert_eq!(attempts[0].get("data-ok"), Some("false"));
+        assert_eq!(attempts[0].text_content(), "127.0.0.1:8080Address in use");
+        assert_eq!(view.find("pd-listener").get("data-pid"), Some("42"));
+
+        let free = bind_view(&BindReport {
+            available: true,
+            holders: vec![],
+            ..report
+        });
+        assert_eq!(free.get("data-state"), Some("free"));
+        assert!(free.find_all("pd-listener").is_empty());
     }
 
     #[test]

@@ -279,9 +279,7 @@ fn embed(args: &EmbedArgs) -> ExitCode {
 
 async fn bind_check(args: BindCheckArgs) -> ExitCode {
     if args.port == 0 {
-        return fail(
-            "port 0 means \"any free port\" to the OS; give the port your server will use (1 to 65535)",
-        );
+        return fail(engine::bind::PORT_ZERO);
     }
     let report = engine::bind::bind_check(args.port).await;
     emit(&report, args.json, render::bind);

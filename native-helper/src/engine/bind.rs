@@ -11,6 +11,11 @@ use protocol::{BindAttempt, BindReport, Code, Finding, Severity};
 
 use super::listeners::{self, owner};
 
+/// Why port 0 is refused: binding it asks the OS for any free port, which
+/// says nothing about the port a server will use.
+pub const PORT_ZERO: &str =
+    "port 0 means \"any free port\" to the OS; give the port your server will use (1 to 65535)";
+
 /// How far above the port to look for a free one to suggest.
 const SEARCH: u16 = 20;
 

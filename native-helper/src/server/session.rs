@@ -166,6 +166,10 @@ impl Session {
                 self.reply_error(Some(id), ErrorKind::Forbidden, "pages on other sites may only run checks; bind checks need the helper's own page")
                     .await;
             }
+            ClientMessage::BindCheck { id, port: 0 } => {
+                self.reply_error(Some(id), ErrorKind::BadRequest, engine::bind::PORT_ZERO)
+                    .await;
+            }
             ClientMessage::BindCheck { id, port } => {
                 self.spawn(id, move |_| async move {
                     ServerMessage::BindCheck {
