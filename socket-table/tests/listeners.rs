@@ -3,16 +3,44 @@
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::OwnedFd;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use socket_table::{Listener, Process, Queue, tcp_listeners, tcp_listeners_on};
+use socket_table::{Listener, Process, Queue};
+
+/// A child holds a copy of every socket of this test process from its fork
+/// to its exec. Tests run on threads of one process, so each fork and each
+/// read of the table takes this lock: no read sees another test's child.
+static FORK_OR_READ: Mutex<()> = Mutex::new(());
+
+fn exclusive() -> MutexGuard<'static, ()> {
+    FORK_OR_READ.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn tcp_listeners() -> Vec<Listener> {
+    let _alone = exclusive();
+    socket_table::tcp_listeners().expect("socket table readable")
+}
+
+fn tcp_listeners_on(port: u16) -> Vec<Listener> {
+    let _alone = exclusive();
+    socket_table::tcp_listeners_on(port).expect("socket table readable")
+}
+
+/// Spawns `command`; std returns once the child has exec'd (or failed to).
+fn spawn(command: &mut Command) -> Child {
+    let _alone = exclusive();
+    command.spawn().unwrap()
+}
+
+fn output(command: &mut Command) -> Output {
+    let _alone = exclusive();
+    command.output().unwrap()
+}
 
 fn find(addr: SocketAddr) -> Option<Listener> {
-    tcp_listeners()
-        .expect("socket table readable")
-        .into_iter()
-        .find(|l| l.local == addr)
+    tcp_listeners().into_iter().find(|l| l.local == addr)
 }
 
 /// Reads the table until `ready` holds, for at most five seconds: the kernel
@@ -29,11 +57,10 @@ fn wait_for(addr: SocketAddr, ready: impl Fn(&Listener) -> bool) -> Listener {
 }
 
 /// Reads the table until nothing listens on `port` any more, for at most
-/// five seconds: another test's child may hold a copy of a closed listener
-/// for the instant between its fork and its exec.
+/// five seconds: the kernel may list a closing socket for a moment.
 fn wait_until_gone(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !tcp_listeners_on(port).unwrap().is_empty() {
+    while !tcp_listeners_on(port).is_empty() {
         assert!(Instant::now() < deadline, "port {port} still listed");
         std::thread::yield_now();
     }
@@ -61,7 +88,7 @@ fn my_name() -> String {
 }
 
 fn id(flag: &str) -> String {
-    let out = Command::new("id").arg(flag).output().unwrap();
+    let out = output(Command::new("id").arg(flag));
     String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
 }
 
@@ -130,13 +157,9 @@ fn lists_every_process_sharing_a_socket_lowest_pid_first() {
     // Like a pre-fork server's worker, the child holds the same socket (as
     // its stdin here).
     let shared = OwnedFd::from(listener.try_clone().unwrap());
-    let child = Reaped(
-        Command::new("sleep")
-            .arg("60")
-            .stdin(Stdio::from(shared))
-            .spawn()
-            .unwrap(),
-    );
+    let child = Reaped(spawn(
+        Command::new("sleep").arg("60").stdin(Stdio::from(shared)),
+    ));
     let child_pid = child.0.id();
 
     let mut expected = vec![
@@ -150,10 +173,7 @@ fn lists_every_process_sharing_a_socket_lowest_pid_first() {
         },
     ];
     expected.sort_by_key(|p| p.pid);
-    // Waits for exactly these two: a child that another test forks holds a
-    // copy of every socket of ours until its exec closes them.
-    let found = wait_for(addr, |l| l.processes == expected);
-    assert_eq!(found.processes, expected);
+    assert_eq!(find(addr).unwrap().processes, expected);
 }
 
 #[test]
@@ -183,7 +203,7 @@ fn sorts_by_port_then_address() {
     let (v4, v6) = same_port_on_both_loopbacks();
     let port = v4.local_addr().unwrap().port();
 
-    let table = tcp_listeners().unwrap();
+    let table = tcp_listeners();
     let keys: Vec<_> = table
         .iter()
         .map(|l| (l.local.port(), l.local.ip()))
@@ -205,14 +225,13 @@ fn lists_the_listeners_of_one_port() {
     let (v4, v6) = same_port_on_both_loopbacks();
     let port = v4.local_addr().unwrap().port();
     let expected: Vec<Listener> = tcp_listeners()
-        .unwrap()
         .into_iter()
         .filter(|l| l.local.port() == port)
         .collect();
     assert_eq!(expected.len(), 2);
-    assert_eq!(tcp_listeners_on(port).unwrap(), expected);
+    assert_eq!(tcp_listeners_on(port), expected);
 
     drop((v4, v6));
     wait_until_gone(port);
-    assert_eq!(tcp_listeners_on(port).unwrap(), []);
+    assert_eq!(tcp_listeners_on(port), []);
 }
