@@ -92,6 +92,33 @@ fn streamable_http_in_the_stateless_era() {
 }
 
 #[test]
+fn streamable_http_over_tls_with_a_self_signed_certificate() {
+    let scratch = TempDir::new("mcp-tls");
+    support::peers::self_signed(&scratch.0);
+    let dir = scratch.0.display().to_string();
+    let server = mcp_server("demo_server.py", &["streamable-http", "--tls", &dir]);
+    let url = format!("https://{}/mcp", server.addr);
+    let (report, code) = mcp_json(&[&url]);
+    // The server answers over TLS; what stands between it and a client is
+    // the certificate, which clients refuse.
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(codes(&report), ["tls-untrusted-certificate"]);
+    let mcp = &report["mcp"];
+    assert_demo(mcp);
+    assert_eq!(mcp["url"], url);
+    assert_eq!(mcp["transport"], "streamable-http");
+    assert_eq!(mcp["protocol_version"], "2026-07-28");
+    assert_eq!(report["service"]["protocol"], "mcp");
+    assert!(
+        report["service"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("CN=localhost"),
+        "{report:#}"
+    );
+}
+
+#[test]
 fn a_plain_check_finds_the_server_without_being_told_the_path() {
     let server = mcp_server("demo_server.py", &["streamable-http"]);
     let (report, code) = check_json(&portdoctor(&["check", &server.addr.to_string(), "--json"]));

@@ -304,7 +304,8 @@ pub enum Code {
     McpBadOutput,
     /// Added: an entry of the assistant's configuration cannot be used as written.
     McpBadConfig,
-    /// Added: MCP was not checked (e.g. over TLS, which portdoctor does not speak yet).
+    /// Added: MCP was not checked. Emitted for `https://` targets until MCP
+    /// spoke TLS; kept so that scripts matching on it still parse reports.
     McpNotChecked,
 }
 

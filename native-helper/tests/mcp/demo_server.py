@@ -92,6 +92,7 @@ def main():
     parser.add_argument("--path", default="/mcp")
     parser.add_argument("--guard", action="store_true")
     parser.add_argument("--era", choices=["handshake", "any"], default="any")
+    parser.add_argument("--tls", metavar="DIR", help="serve HTTPS with DIR/cert.pem and DIR/key.pem")
     args = parser.parse_args()
     if args.transport == "stdio":
         server.run("stdio")
@@ -111,7 +112,13 @@ def main():
             app = handshake_era_only(app)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    tls = {}
+    if args.tls:
+        tls = {
+            "ssl_certfile": f"{args.tls}/cert.pem",
+            "ssl_keyfile": f"{args.tls}/key.pem",
+        }
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", **tls)
     Announcing(config).run(sockets=[sock])
 
 

@@ -95,7 +95,7 @@ http {{ access_log off; client_body_temp_path {0}; proxy_temp_path {0}; fastcgi_
 }
 
 /// `cert.pem` and `key.pem` for CN=localhost, signed by themselves.
-fn self_signed(dir: &Path) {
+pub fn self_signed(dir: &Path) {
     let status = Command::new("openssl")
         .args([
             "req",

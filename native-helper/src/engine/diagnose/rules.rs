@@ -67,7 +67,6 @@ pub(super) const PROBLEMS: &[Rule] = &[
     mcp::not_mcp,
     mcp::error,
     mcp::bad_output,
-    mcp::not_checked,
 ];
 
 pub(super) use mcp::ok as mcp_ok;

@@ -16,7 +16,7 @@ mod http;
 mod http2;
 mod postgres;
 mod redis;
-mod tls;
+pub(crate) mod tls;
 mod websocket;
 
 use std::net::SocketAddr;

@@ -41,21 +41,31 @@ static ROOTS: LazyLock<Arc<RootCertStore>> = LazyLock::new(|| {
     Arc::new(roots)
 });
 
-pub async fn probe(addr: SocketAddr, target: &Target, deadline: Duration) -> Answer {
+/// A connector that completes a handshake with any certificate, offering
+/// `alpn`, and the recorder that keeps what the server showed. The MCP
+/// client speaks through one too: whether the certificate is trusted is
+/// the identify stage's finding, not a reason to leave the server unchecked.
+pub fn connector(alpn: &[&[u8]]) -> (tokio_rustls::TlsConnector, Arc<Recorder>) {
     let recorder = Arc::new(Recorder::default());
-    let Ok(config) = rustls::ClientConfig::builder_with_provider(PROVIDER.clone())
+    let mut config = rustls::ClientConfig::builder_with_provider(PROVIDER.clone())
         .with_safe_default_protocol_versions()
-    else {
-        return Answer::Nothing;
-    };
-    let mut config = config
+        .expect("ring provides TLS 1.2 and 1.3")
         .dangerous()
         .with_custom_certificate_verifier(recorder.clone())
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    let name =
-        ServerName::try_from(target.host.clone()).unwrap_or_else(|_| ServerName::from(addr.ip()));
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    (tokio_rustls::TlsConnector::from(Arc::new(config)), recorder)
+}
+
+/// The name to send as SNI: the host as typed, or the address for a host
+/// that is not a DNS name.
+pub fn server_name(host: &str, addr: SocketAddr) -> ServerName<'static> {
+    ServerName::try_from(host.to_owned()).unwrap_or_else(|_| ServerName::from(addr.ip()))
+}
+
+pub(super) async fn probe(addr: SocketAddr, target: &Target, deadline: Duration) -> Answer {
+    let (connector, recorder) = connector(&[b"h2", b"http/1.1"]);
+    let name = server_name(&target.host, addr);
     let work = async {
         let tcp = TcpStream::connect(addr).await?;
         connector.connect(name, tcp).await
@@ -118,7 +128,7 @@ fn found(version: &str, alpn: Option<String>, recorder: &Recorder) -> Identified
 
 /// Accepts any certificate, remembering the leaf and the trust store's verdict.
 #[derive(Debug, Default)]
-struct Recorder {
+pub struct Recorder {
     seen: Mutex<Option<Seen>>,
 }
 

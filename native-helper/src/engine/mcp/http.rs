@@ -6,8 +6,9 @@
 //! policy holds and no name is resolved twice; the `Host` header is the host
 //! as typed, as the user's own client would send it, since servers check it;
 //! and every body is read under a size limit. hyper is already in the tree
-//! under axum. TLS is not spoken: `https://` targets are reported as not
-//! checked rather than pulling in a TLS stack for a mostly-loopback tool.
+//! under axum. `https://` goes through the identify stage's TLS connector,
+//! which accepts any certificate: a self-signed one is reported there, and
+//! the server behind it is still worth checking.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -16,9 +17,15 @@ use axum::http::{HeaderMap, Method, Request, header};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
+use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
 use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use crate::engine::identify::tls;
 
 use super::event_stream::{Event, MAX_EVENT, Parser};
 use super::jsonrpc::{self, Found};
@@ -41,6 +48,20 @@ pub struct Http {
     pub host: String,
     /// An `Origin` to send, to check the server as a browser page would reach it.
     pub origin: Option<String>,
+    /// For `https://`: how to wrap each connection.
+    tls: Option<Tls>,
+}
+
+#[derive(Clone)]
+struct Tls {
+    connector: TlsConnector,
+    name: ServerName<'static>,
+}
+
+impl std::fmt::Debug for Tls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tls").field("name", &self.name).finish()
+    }
 }
 
 /// A response whose body has not been read yet.
@@ -51,23 +72,37 @@ pub struct Answer {
 }
 
 impl Http {
+    /// Plain HTTP to `addr`, addressed as `host:port`.
     pub fn new(addr: SocketAddr, host: &str, port: u16, origin: Option<String>) -> Self {
-        let host = if host.contains(':') {
-            format!("[{host}]")
-        } else {
-            host.to_owned()
-        };
-        let host = if port == 80 {
-            host
-        } else {
-            format!("{host}:{port}")
-        };
-        Self { addr, host, origin }
+        Self {
+            addr,
+            host: authority(host, port, 80),
+            origin,
+            tls: None,
+        }
+    }
+
+    /// HTTPS: the same, with TLS on each connection (SNI `host`).
+    pub fn secure(addr: SocketAddr, host: &str, port: u16, origin: Option<String>) -> Self {
+        let (connector, _) = tls::connector(&[b"http/1.1"]);
+        Self {
+            addr,
+            host: authority(host, port, 443),
+            origin,
+            tls: Some(Tls {
+                connector,
+                name: tls::server_name(host, addr),
+            }),
+        }
+    }
+
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
     }
 
     /// The URL of `path` on this server, for reports.
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.host)
+        format!("{}://{}{path}", self.scheme(), self.host)
     }
 
     /// Sends one request on a fresh connection and returns once the status
@@ -83,12 +118,17 @@ impl Http {
         let stream = TcpStream::connect(self.addr)
             .await
             .map_err(|e| CallError::Broken(format!("cannot connect to {}: {e}", self.addr)))?;
-        let (mut sender, connection) =
-            hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(stream))
-                .await
-                .map_err(|e| CallError::Broken(e.to_string()))?;
-        // Drives the connection; ends when the answer's body is read or dropped.
-        tokio::spawn(connection);
+        let mut sender = match &self.tls {
+            None => handshake(stream).await?,
+            Some(tls) => {
+                let stream = tls
+                    .connector
+                    .connect(tls.name.clone(), stream)
+                    .await
+                    .map_err(|e| CallError::NotHttp(format!("the TLS handshake failed ({e})")))?;
+                handshake(stream).await?
+            }
+        };
         let response = sender.send_request(request).await.map_err(|e| {
             if e.is_parse() {
                 CallError::NotHttp(format!("the answer is not HTTP ({e})"))
@@ -137,6 +177,34 @@ impl Http {
         builder
             .body(Full::new(body))
             .map_err(|e| CallError::Broken(format!("cannot build a request for {path}: {e}")))
+    }
+}
+
+/// HTTP/1.1 on `io`, with a task that drives the connection until the
+/// answer's body is read or dropped.
+async fn handshake<S>(io: S) -> Result<SendRequest<Full<Bytes>>, CallError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| CallError::Broken(e.to_string()))?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+/// `host:port` as a `Host` header: IPv6 in brackets, the scheme's default
+/// port left out.
+fn authority(host: &str, port: u16, default: u16) -> String {
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    };
+    if port == default {
+        host
+    } else {
+        format!("{host}:{port}")
     }
 }
 

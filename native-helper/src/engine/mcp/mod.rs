@@ -125,8 +125,6 @@ pub enum Failure {
         step: String,
         error: String,
     },
-    /// Not checked, and why (e.g. TLS).
-    NotChecked(String),
     /// stdio: the command is not on PATH.
     CommandNotFound { command: String, path: String },
     /// stdio: the process ended during `step` (its facts tell how).
@@ -156,18 +154,13 @@ pub async fn check_http(
     options: &McpOptions,
 ) -> Option<McpEvidence> {
     let expected = options.expect || names_mcp(target.path.as_deref());
-    let http = Http::new(addr, &target.host, target.port, options.origin.clone());
+    let origin = options.origin.clone();
+    let http = if target.scheme.as_deref() == Some("https") {
+        Http::secure(addr, &target.host, target.port, origin)
+    } else {
+        Http::new(addr, &target.host, target.port, origin)
+    };
     let asked = target.path.as_deref().map(|p| http.url(p));
-    if target.scheme.as_deref() == Some("https") {
-        return expected.then(|| McpEvidence {
-            expected,
-            asked,
-            failure: Some(Failure::NotChecked(
-                "portdoctor speaks MCP over plain HTTP only, not over TLS (https://)".to_owned(),
-            )),
-            ..McpEvidence::default()
-        });
-    }
     let timeout = if expected {
         options.timeout
     } else {

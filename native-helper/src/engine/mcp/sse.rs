@@ -103,7 +103,7 @@ fn resolve(http: &Http, stream_path: &str, endpoint: &str) -> Result<String, Cal
     {
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let ours = authority.eq_ignore_ascii_case(&http.host) || authority == http.addr.to_string();
-        return if ours && endpoint.starts_with("http://") {
+        return if ours && endpoint.starts_with(&format!("{}://", http.scheme())) {
             Ok(if path.is_empty() { "/" } else { path }.to_owned())
         } else {
             Err(CallError::Broken(format!(
@@ -133,5 +133,11 @@ mod tests {
         assert_eq!(ok("http://127.0.0.1:8000/m"), "/m");
         assert!(resolve(&http, "/sse", "http://evil.example/m").is_err());
         assert!(resolve(&http, "/sse", "https://localhost:8000/m").is_err());
+        let https = Http::secure("127.0.0.1:8443".parse().unwrap(), "localhost", 8443, None);
+        assert_eq!(
+            resolve(&https, "/sse", "https://localhost:8443/m").unwrap(),
+            "/m"
+        );
+        assert!(resolve(&https, "/sse", "http://localhost:8443/m").is_err());
     }
 }

@@ -14,7 +14,6 @@
 //! | `not_mcp`            | HTTP answers, JSON-RPC nowhere                       | another program on the port, wrong port |
 //! | `error`              | a JSON-RPC error, or the exchange broke off          | server bug, proxy                       |
 //! | `bad_output`         | non-JSON lines on a stdio server's stdout            | logs printed to stdout                  |
-//! | `not_checked`        | an `https://` target                                 | TLS not spoken by portdoctor            |
 //! | `ok`                 | a full conversation and no problem anywhere          | healthy                                 |
 
 use protocol::{Code, Finding, McpReport, McpTransport, Severity};
@@ -304,20 +303,6 @@ pub(in crate::engine::diagnose) fn bad_output(e: &Evidence) -> Option<Finding> {
         ),
         "Send logs and banners to stderr (Python: print(..., file=sys.stderr) or logging; Node: console.error): clients read every stdout line as a protocol message and drop or fail on the rest.".to_owned(),
         process.stray.iter().map(|l| format!("stdout: {l}")).collect(),
-    ))
-}
-
-pub(in crate::engine::diagnose) fn not_checked(e: &Evidence) -> Option<Finding> {
-    let Failure::NotChecked(why) = failure(e)? else {
-        return None;
-    };
-    let place = mcp(e)?.asked.clone().unwrap_or_else(|| e.input.clone());
-    Some(finding(
-        Code::McpNotChecked,
-        Severity::Info,
-        format!("MCP not checked at {place}: {why}"),
-        "If the server also listens on plain HTTP, check that port; the TCP results above still hold.".to_owned(),
-        vec![format!("target: {}", e.input)],
     ))
 }
 

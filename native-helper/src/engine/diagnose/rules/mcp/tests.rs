@@ -320,13 +320,6 @@ fn a_header_mismatch_error_points_at_proxies() {
 }
 
 #[test]
-fn https_is_not_checked_and_says_so() {
-    let e = http(failed(Failure::NotChecked("not over TLS".into())));
-    let f = first(&e, Code::McpNotChecked);
-    assert_eq!(f.severity, Severity::Info);
-}
-
-#[test]
 fn command_not_found_shows_the_path_searched() {
     let e = Evidence {
         input: "files".into(),
