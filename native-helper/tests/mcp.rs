@@ -119,6 +119,45 @@ fn streamable_http_over_tls_with_a_self_signed_certificate() {
 }
 
 #[test]
+fn a_configured_servers_headers_carry_its_token() {
+    let server = mcp_server("demo_server.py", &["streamable-http", "--token", "s3cret"]);
+    let url = format!("http://{}/mcp", server.addr);
+    let dir = TempDir::new("mcp-headers");
+    let config = dir.path("claude_desktop_config.json");
+    let servers = serde_json::json!({"mcpServers": {
+        "keyed": {"url": url, "headers": {"Authorization": "Bearer s3cret"}},
+        "keyless": {"url": url},
+    }});
+    std::fs::write(&config, servers.to_string()).unwrap();
+    let (all, code) = mcp_json(&["--config", config.to_str().unwrap()]);
+    assert_eq!(code, 1, "{all:#}");
+    let report = |name: &str| {
+        all["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["server"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {all:#}"))
+    };
+    let keyed = report("keyed");
+    assert_eq!(
+        keyed["server"]["headers"],
+        serde_json::json!(["authorization"])
+    );
+    assert_eq!(codes(&keyed["report"]), ["mcp-ok", "reachable"]);
+    assert_demo(&keyed["report"]["mcp"]);
+    // The token stays in the configuration file.
+    assert!(!all.to_string().contains("s3cret"), "{all:#}");
+
+    let keyless = &report("keyless")["report"];
+    assert_eq!(codes(keyless), ["mcp-rejected"]);
+    assert!(
+        summary(keyless, "mcp-rejected").contains("requires authorization (HTTP 401"),
+        "{keyless:#}"
+    );
+}
+
+#[test]
 fn a_plain_check_finds_the_server_without_being_told_the_path() {
     let server = mcp_server("demo_server.py", &["streamable-http"]);
     let (report, code) = check_json(&portdoctor(&["check", &server.addr.to_string(), "--json"]));

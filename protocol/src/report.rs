@@ -204,6 +204,9 @@ pub struct McpServerEntry {
     #[serde(default)]
     pub env: Vec<String>,
     pub url: Option<String>,
+    /// Names of the headers sent to a URL server; values stay here too.
+    #[serde(default)]
+    pub headers: Vec<String>,
     /// Why the entry cannot be used as written, when it cannot.
     pub problem: Option<String>,
 }

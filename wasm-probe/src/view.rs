@@ -749,7 +749,6 @@ pub fn mcp_servers(config: &str, servers: &[McpServerEntry]) -> Element {
         )
 }
 
-/// A line in place of the list: still asking, nothing found, or refused.
 /// A line that stands where a view's content will be, or says why it is not.
 pub fn note(text: &str) -> Element {
     el("p", "pd-note").text(text)
@@ -1083,6 +1082,7 @@ mod tests {
             args: vec!["-y".into(), "server-files".into()],
             env: vec!["TOKEN".into()],
             url: None,
+            headers: vec![],
             problem: Some("no command".into()),
         };
         let view = mcp_servers(

@@ -226,6 +226,7 @@ async fn mcp(args: McpArgs) -> ExitCode {
             expect: true,
             timeout: args.timeout,
             origin: args.origin,
+            ..McpOptions::default()
         },
         ..CheckOptions::default()
     };

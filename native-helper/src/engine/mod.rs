@@ -107,9 +107,10 @@ pub async fn check_configured(
 ) -> Report {
     let started = Instant::now();
     let mcp = match &server.spec {
-        ServerSpec::Url(url) => {
+        ServerSpec::Url { url, headers } => {
             let mut options = options.clone();
             options.mcp.expect = true;
+            options.mcp.headers = headers.clone();
             return check(url, &options, progress).await;
         }
         ServerSpec::Stdio(spec) => mcp::check_stdio(spec, options.mcp.timeout).await,

@@ -2,6 +2,7 @@
 
     demo_server.py stdio
     demo_server.py streamable-http [--path /mcp] [--guard] [--era handshake]
+                                   [--token TOKEN] [--tls DIR]
     demo_server.py sse [--guard]
 
 HTTP transports listen on 127.0.0.1 on a port the OS chooses and print
@@ -16,6 +17,10 @@ any other page's Origin its 403.
 request by its MCP-Protocol-Version header, so dropping stateless-era values
 sends `server/discover` down the SDK's own handshake-era path, which answers
 it 400 for want of a session.
+
+`--token` answers 401 with `WWW-Authenticate: Bearer` unless a request
+carries `Authorization: Bearer TOKEN`, as a server behind an API key does.
+`--tls DIR` serves HTTPS with DIR/cert.pem and DIR/key.pem.
 
 The tests assert the name, version and tool names below exactly.
 """
@@ -77,6 +82,29 @@ def handshake_era_only(app):
     return wrapped
 
 
+def bearer_only(app, token):
+    """Refuses every HTTP request without `Authorization: Bearer TOKEN`."""
+    expected = f"Bearer {token}".encode()
+
+    async def wrapped(scope, receive, send):
+        if scope["type"] == "http" and dict(scope["headers"]).get(b"authorization") != expected:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 401,
+                    "headers": [
+                        (b"www-authenticate", b'Bearer realm="demo"'),
+                        (b"content-type", b"text/plain"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b"token required"})
+            return
+        await app(scope, receive, send)
+
+    return wrapped
+
+
 class Announcing(uvicorn.Server):
     """Prints the port once uvicorn has started serving."""
 
@@ -92,7 +120,8 @@ def main():
     parser.add_argument("--path", default="/mcp")
     parser.add_argument("--guard", action="store_true")
     parser.add_argument("--era", choices=["handshake", "any"], default="any")
-    parser.add_argument("--tls", metavar="DIR", help="serve HTTPS with DIR/cert.pem and DIR/key.pem")
+    parser.add_argument("--token")
+    parser.add_argument("--tls", metavar="DIR")
     args = parser.parse_args()
     if args.transport == "stdio":
         server.run("stdio")
@@ -110,6 +139,8 @@ def main():
         )
         if args.era == "handshake":
             app = handshake_era_only(app)
+        if args.token:
+            app = bearer_only(app, args.token)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     tls = {}

@@ -1,5 +1,5 @@
 //! The desktop assistant's MCP configuration: `claude_desktop_config.json`,
-//! with `mcpServers: { name: { command, args, env } | { url } }`.
+//! with `mcpServers: { name: { command, args, env } | { url, headers } }`.
 //!
 //! This file is the only source of commands portdoctor ever starts, and it
 //! is read here, on the user's machine, from a path fixed when portdoctor
@@ -9,8 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
+use axum::http::{HeaderName, HeaderValue};
 use protocol::{McpServerEntry, McpServerKind};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::stdio::Spec;
 
@@ -31,10 +32,16 @@ pub struct Server {
     pub spec: ServerSpec,
 }
 
+pub type Headers = Vec<(HeaderName, HeaderValue)>;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerSpec {
     Stdio(Spec),
-    Url(String),
+    /// A server over HTTP, and the headers to send it (often a token).
+    Url {
+        url: String,
+        headers: Headers,
+    },
     /// Why the entry cannot be used.
     Invalid(String),
 }
@@ -152,9 +159,15 @@ fn spec(entry: &Value) -> ServerSpec {
         return invalid("the entry is not an object");
     };
     if let Some(url) = entry.get("url") {
-        return match url.as_str() {
-            Some(url) => ServerSpec::Url(url.to_owned()),
-            None => invalid("\"url\" is not a string"),
+        let Some(url) = url.as_str() else {
+            return invalid("\"url\" is not a string");
+        };
+        return match strings(entry, "headers").and_then(|pairs| headers(&pairs)) {
+            Ok(headers) => ServerSpec::Url {
+                url: url.to_owned(),
+                headers,
+            },
+            Err(why) => ServerSpec::Invalid(why),
         };
     }
     let Some(command) = entry.get("command") else {
@@ -173,25 +186,42 @@ fn spec(entry: &Value) -> ServerSpec {
         }
         Some(_) => return invalid("\"args\" is not a list"),
     };
-    let env = match entry.get("env") {
-        None => Vec::new(),
-        Some(Value::Object(env)) => {
-            match env
-                .iter()
-                .map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
-                .collect::<Option<Vec<_>>>()
-            {
-                Some(env) => env,
-                None => return invalid("\"env\" values must be strings"),
-            }
-        }
-        Some(_) => return invalid("\"env\" is not an object"),
+    let env = match strings(entry, "env") {
+        Ok(env) => env,
+        Err(why) => return ServerSpec::Invalid(why),
     };
     ServerSpec::Stdio(Spec {
         command: command.to_owned(),
         args,
         env,
     })
+}
+
+/// An optional object of strings (`env`, `headers`) as name–value pairs.
+fn strings(entry: &Map<String, Value>, key: &str) -> Result<Vec<(String, String)>, String> {
+    match entry.get(key) {
+        None => Ok(Vec::new()),
+        Some(Value::Object(pairs)) => pairs
+            .iter()
+            .map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| format!("\"{key}\" values must be strings")),
+        Some(_) => Err(format!("\"{key}\" is not an object")),
+    }
+}
+
+/// Header pairs as HTTP can carry them, or which one it cannot.
+fn headers(pairs: &[(String, String)]) -> Result<Headers, String> {
+    pairs
+        .iter()
+        .map(|(name, value)| {
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|_| format!("\"headers\": {name:?} is not a valid header name"))?;
+            let value = HeaderValue::try_from(value.as_str())
+                .map_err(|_| format!("\"headers\": the value of {name} is not a valid header value (control characters?)"))?;
+            Ok((name, value))
+        })
+        .collect()
 }
 
 impl Config {
@@ -214,6 +244,7 @@ impl Server {
             args: Vec::new(),
             env: Vec::new(),
             url: None,
+            headers: Vec::new(),
             problem: None,
         };
         match &self.spec {
@@ -223,9 +254,10 @@ impl Server {
                 entry.args = spec.args.clone();
                 entry.env = spec.env.iter().map(|(k, _)| k.clone()).collect();
             }
-            ServerSpec::Url(url) => {
+            ServerSpec::Url { url, headers } => {
                 entry.kind = McpServerKind::Url;
                 entry.url = Some(url.clone());
+                entry.headers = headers.iter().map(|(k, _)| k.to_string()).collect();
             }
             ServerSpec::Invalid(why) => entry.problem = Some(why.clone()),
         }
@@ -245,7 +277,9 @@ mod tests {
           "args": ["-y", "@modelcontextprotocol/server-filesystem", "/Users/alice/Desktop"],
           "env": {"API_KEY": "sk-secret"}
         },
-        "remote": {"url": "http://localhost:8000/mcp"},
+        "remote": {"url": "http://localhost:8000/mcp", "headers": {"Authorization": "Bearer sk-remote"}},
+        "badheaders": {"url": "http://localhost:8000/mcp", "headers": {"X-Retries": 3}},
+        "badname": {"url": "http://localhost:8000/mcp", "headers": {"X Key": "1"}},
         "typo": {"comand": "uvx"},
         "badargs": {"command": "node", "args": "server.js"}
       }
@@ -259,7 +293,17 @@ mod tests {
     fn reads_commands_urls_and_explains_bad_entries() {
         let config = sample();
         let names: Vec<&str> = config.servers.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["badargs", "filesystem", "remote", "typo"]);
+        assert_eq!(
+            names,
+            [
+                "badargs",
+                "badheaders",
+                "badname",
+                "filesystem",
+                "remote",
+                "typo"
+            ]
+        );
         assert_eq!(
             config.server("filesystem").unwrap().spec,
             ServerSpec::Stdio(Spec {
@@ -274,7 +318,21 @@ mod tests {
         );
         assert_eq!(
             config.server("remote").unwrap().spec,
-            ServerSpec::Url("http://localhost:8000/mcp".into())
+            ServerSpec::Url {
+                url: "http://localhost:8000/mcp".into(),
+                headers: vec![(
+                    HeaderName::from_static("authorization"),
+                    HeaderValue::from_static("Bearer sk-remote")
+                )],
+            }
+        );
+        assert_eq!(
+            config.server("badheaders").unwrap().spec,
+            ServerSpec::Invalid("\"headers\" values must be strings".into())
+        );
+        assert_eq!(
+            config.server("badname").unwrap().spec,
+            ServerSpec::Invalid("\"headers\": \"X Key\" is not a valid header name".into())
         );
         assert_eq!(
             config.server("typo").unwrap().spec,
@@ -291,11 +349,14 @@ mod tests {
     }
 
     #[test]
-    fn listed_entries_never_carry_env_values() {
+    fn listed_entries_never_carry_env_or_header_values() {
         let entry = sample().server("filesystem").unwrap().entry();
         assert_eq!(entry.kind, McpServerKind::Stdio);
         assert_eq!(entry.env, ["API_KEY"]);
         assert!(!serde_json::to_string(&entry).unwrap().contains("sk-secret"));
+        let entry = sample().server("remote").unwrap().entry();
+        assert_eq!(entry.headers, ["authorization"]);
+        assert!(!serde_json::to_string(&entry).unwrap().contains("sk-remote"));
     }
 
     #[test]

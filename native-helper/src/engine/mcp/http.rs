@@ -13,7 +13,9 @@
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
-use axum::http::{HeaderMap, Method, Request, header};
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, header};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -48,6 +50,8 @@ pub struct Http {
     pub host: String,
     /// An `Origin` to send, to check the server as a browser page would reach it.
     pub origin: Option<String>,
+    /// Sent with every request, after ours (a configured server's token).
+    headers: Arc<[(HeaderName, HeaderValue)]>,
     /// For `https://`: how to wrap each connection.
     tls: Option<Tls>,
 }
@@ -78,6 +82,7 @@ impl Http {
             addr,
             host: authority(host, port, 80),
             origin,
+            headers: Arc::new([]),
             tls: None,
         }
     }
@@ -89,11 +94,18 @@ impl Http {
             addr,
             host: authority(host, port, 443),
             origin,
+            headers: Arc::new([]),
             tls: Some(Tls {
                 connector,
                 name: tls::server_name(host, addr),
             }),
         }
+    }
+
+    /// Adds headers to every request.
+    pub fn with_headers(mut self, headers: &[(HeaderName, HeaderValue)]) -> Self {
+        self.headers = headers.into();
+        self
     }
 
     pub fn scheme(&self) -> &'static str {
@@ -166,6 +178,9 @@ impl Http {
         }
         for (name, value) in headers {
             builder = builder.header(*name, *value);
+        }
+        for (name, value) in self.headers.iter() {
+            builder = builder.header(name, value);
         }
         let body = match body {
             Some(json) => {

@@ -61,6 +61,9 @@ pub struct McpOptions {
     pub timeout: Duration,
     /// An `Origin` header to send, as a browser-based client would.
     pub origin: Option<String>,
+    /// More headers for every request: a configured server's own, such as
+    /// its token.
+    pub headers: config::Headers,
 }
 
 impl Default for McpOptions {
@@ -69,6 +72,7 @@ impl Default for McpOptions {
             expect: false,
             timeout: DEFAULT_TIMEOUT,
             origin: None,
+            headers: Vec::new(),
         }
     }
 }
@@ -159,7 +163,8 @@ pub async fn check_http(
         Http::secure(addr, &target.host, target.port, origin)
     } else {
         Http::new(addr, &target.host, target.port, origin)
-    };
+    }
+    .with_headers(&options.headers);
     let asked = target.path.as_deref().map(|p| http.url(p));
     let timeout = if expected {
         options.timeout
