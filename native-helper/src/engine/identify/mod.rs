@@ -22,6 +22,8 @@ mod websocket;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use protocol::{Service, ServiceProtocol};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -33,6 +35,8 @@ pub use tls::TlsFacts;
 
 /// Most bytes read from one answer: enough for any banner or header block.
 const READ_CAP: usize = 8 * 1024;
+/// How long a probe has the service to itself before the next one starts.
+const STAGGER: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Clone)]
 pub struct IdentifyOptions {
@@ -152,61 +156,30 @@ fn silent() -> Identified {
     }
 }
 
-/// Runs the probes in order; the first confident one wins. An unrecognised
-/// answer is kept in case nothing better comes.
+/// Runs the probes in order, staggered like Happy Eyeballs: the next starts
+/// when the last one answered, or after [`STAGGER`] without an answer. The
+/// first confident answer wins. Most services answer the first probe within
+/// a millisecond, so they see no other; a service that ignores a probe (a
+/// Redis reading a TLS ClientHello as an unfinished command) costs a
+/// stagger, not a whole probe timeout. An unrecognised answer is kept in
+/// case nothing better comes.
 async fn run_probes(
     addr: SocketAddr,
     target: &Target,
     options: &IdentifyOptions,
 ) -> Option<Identified> {
+    let mut waiting = order(target).into_iter();
+    let mut running = FuturesUnordered::new();
     let mut fallback: Option<Identified> = None;
-    for probe in order(target) {
-        let answer = match probe {
-            Probe::Tls => tls::probe(addr, target, options.probe_timeout).await,
-            Probe::Http => {
-                exchange(
-                    addr,
-                    &http::request(target),
-                    options.probe_timeout,
-                    http::recognise,
-                )
-                .await
-            }
-            Probe::WebSocket => {
-                exchange(
-                    addr,
-                    &websocket::request(target),
-                    options.probe_timeout,
-                    websocket::recognise,
-                )
-                .await
-            }
-            Probe::Http2 => {
-                exchange(
-                    addr,
-                    http2::REQUEST,
-                    options.probe_timeout,
-                    http2::recognise,
-                )
-                .await
-            }
-            Probe::Redis => {
-                exchange(
-                    addr,
-                    redis::REQUEST,
-                    options.probe_timeout,
-                    redis::recognise,
-                )
-                .await
-            }
-            Probe::Postgres => {
-                exchange(
-                    addr,
-                    postgres::REQUEST,
-                    options.probe_timeout,
-                    postgres::recognise,
-                )
-                .await
+    loop {
+        if running.is_empty() {
+            running.push(run_probe(waiting.next()?, addr, target, options));
+        }
+        let answer = tokio::select! {
+            Some(answer) = running.next() => answer,
+            () = tokio::time::sleep(STAGGER), if waiting.len() > 0 => {
+                running.extend(waiting.next().map(|p| run_probe(p, addr, target, options)));
+                continue;
             }
         };
         match answer {
@@ -222,9 +195,32 @@ async fn run_probes(
             }
             Answer::Nothing => {}
         }
+        running.extend(waiting.next().map(|p| run_probe(p, addr, target, options)));
+        if running.is_empty() {
+            return fallback;
+        }
     }
-    fallback
 }
+
+async fn run_probe(
+    probe: Probe,
+    addr: SocketAddr,
+    target: &Target,
+    options: &IdentifyOptions,
+) -> Answer {
+    let (request, recognise): (Vec<u8>, Recogniser) = match probe {
+        Probe::Tls => return tls::probe(addr, target, options.probe_timeout).await,
+        Probe::Http => (http::request(target), http::recognise),
+        Probe::WebSocket => (websocket::request(target), websocket::recognise),
+        Probe::Http2 => (http2::REQUEST.to_vec(), http2::recognise),
+        Probe::Redis => (redis::REQUEST.to_vec(), redis::recognise),
+        Probe::Postgres => (postgres::REQUEST.to_vec(), postgres::recognise),
+    };
+    exchange(addr, &request, options.probe_timeout, recognise).await
+}
+
+/// Looks at all bytes so far, and whether more can come.
+type Recogniser = fn(&[u8], bool) -> Option<Identified>;
 
 /// What one probe got back.
 #[derive(Debug)]
@@ -245,7 +241,7 @@ async fn exchange(
     addr: SocketAddr,
     request: &[u8],
     deadline: Duration,
-    recognise: fn(&[u8], bool) -> Option<Identified>,
+    recognise: Recogniser,
 ) -> Answer {
     let work = async {
         let Ok(mut stream) = TcpStream::connect(addr).await else {
