@@ -1,7 +1,9 @@
 //! How fast identification names a known service, next to the tool a person
 //! would reach for, in the same run: `ssh-keyscan` for a server-first banner,
-//! `redis-cli ping` and `curl` for first-probe matches. The peers' figures
-//! include starting a process; ours is the library call.
+//! `redis-cli ping` and `curl` for first-probe matches, and nmap's service
+//! detection for a service known by its port number alone, where the probes
+//! fall through to the one that matches. The peers' figures include
+//! starting a process; ours is the library call.
 //!
 //! `cargo bench -p native-helper --bench identify`
 
@@ -18,6 +20,8 @@ use support::TempDir;
 use support::peers::{nginx, redis, sshd};
 
 const ROUNDS: usize = 50;
+/// nmap -sV takes seconds a run.
+const NMAP_ROUNDS: usize = 5;
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
@@ -41,8 +45,12 @@ fn ours(runtime: &tokio::runtime::Runtime, input: &str, addr: SocketAddr) -> (Du
 }
 
 fn peer(program: &str, args: &[&str]) -> Duration {
+    peer_rounds(ROUNDS, program, args)
+}
+
+fn peer_rounds(rounds: usize, program: &str, args: &[&str]) -> Duration {
     median(
-        (0..ROUNDS)
+        (0..rounds)
             .map(|_| {
                 let started = Instant::now();
                 let status = Command::new(program)
@@ -79,6 +87,22 @@ fn main() {
             ours(&runtime, &format!("redis://{}", redis.addr), redis.addr),
             "redis-cli ping",
             peer("redis-cli", &["-p", &redis.addr.port().to_string(), "ping"]),
+        ),
+        (
+            "Redis by port (third probe)",
+            ours(&runtime, &redis.addr.to_string(), redis.addr),
+            "nmap -sV",
+            peer_rounds(
+                NMAP_ROUNDS,
+                "nmap",
+                &[
+                    "-sV",
+                    "-Pn",
+                    "-p",
+                    &redis.addr.port().to_string(),
+                    "127.0.0.1",
+                ],
+            ),
         ),
         (
             "nginx HTTP (first probe)",
