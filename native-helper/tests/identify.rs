@@ -37,6 +37,13 @@ fn redis_is_named_with_its_version() {
     let (report, code) = check(&[&redis.addr.to_string(), "--expect", "postgres"]);
     assert_eq!(code, 1);
     assert_eq!(codes(&report), ["wrong-protocol"]);
+
+    // An http:// URL pointed at Redis: the scheme was the expectation.
+    let (report, code) = check(&[&format!("http://{}/", redis.addr)]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(codes(&report), ["wrong-protocol"]);
+    let summary = report["findings"][0]["summary"].as_str().unwrap();
+    assert!(summary.ends_with("as the http:// target says"), "{summary}");
 }
 
 #[test]

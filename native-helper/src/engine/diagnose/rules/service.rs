@@ -5,7 +5,7 @@
 //! |-----------------------|---------------------------------------------------|-----------------------------------------|
 //! | `tls_expected`        | `http://` (or plain) asked, TLS answers            | the port is the TLS one                 |
 //! | `plaintext_expected`  | `https://` asked, plain HTTP answers               | TLS not enabled, or the wrong port      |
-//! | `wrong_protocol`      | `--expect P`, something else answers               | another program on the port             |
+//! | `wrong_protocol`      | `--expect P` or the scheme's, another answers      | another program on the port             |
 //! | `silent_service`      | connected, no banner, no probe answered            | still starting, or an unknown protocol  |
 //! | `reset_on_accept`     | accepted, then reset before a word                 | allow-list, connection limit, crash     |
 //! | `untrusted_cert`      | `https://`, certificate not trusted here           | self-signed / private CA                |
@@ -113,14 +113,41 @@ pub(super) fn plaintext_expected(e: &Evidence) -> Option<Finding> {
     ))
 }
 
+/// What the user expects to answer, and how they said it: `--expect`, or
+/// the protocol the URL's scheme names (`http://` answered by Redis).
+fn expectation(e: &Evidence) -> Option<(ServiceProtocol, String)> {
+    if let Some(expected) = e.expect {
+        return Some((expected, "as expected".to_owned()));
+    }
+    let scheme = scheme(e)?;
+    let expected = match scheme {
+        "http" | "https" => ServiceProtocol::Http,
+        "ws" | "wss" => ServiceProtocol::Websocket,
+        "redis" | "rediss" => ServiceProtocol::Redis,
+        "postgres" | "postgresql" => ServiceProtocol::Postgres,
+        _ => return None,
+    };
+    Some((expected, format!("as the {scheme}:// target says")))
+}
+
 pub(super) fn wrong_protocol(e: &Evidence) -> Option<Finding> {
-    let expected = e.expect?;
+    let (expected, said) = expectation(e)?;
     let actual = protocol(e)?;
-    // MCP and WebSocket ride on HTTP; TLS may carry anything.
+    let web = |p| {
+        matches!(
+            p,
+            ServiceProtocol::Http | ServiceProtocol::Websocket | ServiceProtocol::Mcp
+        )
+    };
+    // MCP and WebSocket ride on HTTP; TLS may carry anything. A scheme only
+    // names a family: an http:// URL may well be a WebSocket endpoint.
     let compatible = actual == expected
         || (expected == ServiceProtocol::Http
             && matches!(actual, ServiceProtocol::Websocket | ServiceProtocol::Mcp))
         || (expected == ServiceProtocol::Mcp && actual == ServiceProtocol::Http)
+        || (e.expect.is_none() && web(expected) && web(actual))
+        || (actual == ServiceProtocol::Tls
+            && matches!(scheme(e), Some("https" | "wss" | "rediss")))
         || (expected == ServiceProtocol::Tls && identified(e)?.tls.is_some());
     // tls-expected / plaintext-expected say it better for that mix-up.
     let tls_mixup = matches!(
@@ -135,7 +162,7 @@ pub(super) fn wrong_protocol(e: &Evidence) -> Option<Finding> {
         Code::WrongProtocol,
         Severity::Error,
         format!(
-            "{} answers as {}, not {} as expected",
+            "{} answers as {}, not {} {said}",
             address(e),
             protocol_name(actual),
             protocol_name(expected)

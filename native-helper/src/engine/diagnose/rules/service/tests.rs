@@ -92,6 +92,39 @@ fn wrong_protocol_names_both() {
 }
 
 #[test]
+fn a_url_scheme_is_an_expectation_too() {
+    let e = open(
+        Some("http"),
+        None,
+        answered(ServiceProtocol::Redis, "Redis 7.0.15"),
+    );
+    let f = only(&e, Code::WrongProtocol);
+    assert_eq!(
+        f.summary,
+        "127.0.0.1:8443 answers as redis, not http as the http:// target says"
+    );
+    only(
+        &open(Some("redis"), None, http(200, "OK", "nginx")),
+        Code::WrongProtocol,
+    );
+    // A scheme names a family: a WebSocket endpoint at an http:// URL, an
+    // HTTP server at a ws:// one, TLS at a secure one are not wrong.
+    for (scheme, found) in [
+        ("http", answered(ServiceProtocol::Websocket, "WebSocket")),
+        ("ws", http(200, "OK", "uvicorn")),
+        ("rediss", tls(None)),
+        ("wss", tls(None)),
+    ] {
+        let e = open(Some(scheme), None, found);
+        assert!(
+            !codes(&e).contains(&(Code::WrongProtocol, Severity::Error)),
+            "{scheme}: {:?}",
+            codes(&e)
+        );
+    }
+}
+
+#[test]
 fn silent_service() {
     let silent = Identified {
         silent: true,
