@@ -343,4 +343,54 @@ mod tests {
         assert_eq!(show(b"hello\r\n"), "hello\\r\\n");
         assert_eq!(show(&[0x16, 0x03, b'a']), "\\x16\\x03a (hex 16 03 61)");
     }
+
+    /// Servers send anything: no recogniser may panic on it, whole or cut
+    /// short, and what it keeps for the report stays bounded.
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        const RECOGNISERS: [Recogniser; 5] = [
+            http::recognise,
+            websocket::recognise,
+            http2::recognise,
+            redis::recognise,
+            postgres::recognise,
+        ];
+
+        fn read_all(answer: &[u8]) {
+            let _ = banner::recognise(answer);
+            for recognise in RECOGNISERS {
+                for ended in [false, true] {
+                    if let Some(found) = recognise(answer, ended) {
+                        let banner = found.service.banner.unwrap_or_default();
+                        assert!(banner.len() <= 4 * READ_CAP, "{banner}");
+                    }
+                }
+            }
+            assert!(show(answer).len() <= 64 * 8);
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2048))]
+
+            #[test]
+            fn any_answer(answer in prop::collection::vec(any::<u8>(), 0..600)) {
+                read_all(&answer);
+            }
+
+            /// Answers that start like the real thing get further in.
+            #[test]
+            fn plausible_answers(
+                prefix in prop::sample::select(vec![
+                    &b"HTTP/1.1 "[..], b"HTTP/1.1 101 ", b"+PONG\r\n", b"-NOAUTH",
+                    b"SSH-2.0-", b"220 ", b"\x4a\x00\x00\x00\x0a", b"S", b"N",
+                    b"\x00\x00\x12\x04\x00",
+                ]),
+                rest in prop::collection::vec(any::<u8>(), 0..300),
+            ) {
+                read_all(&[prefix, &rest[..]].concat());
+            }
+        }
+    }
 }

@@ -281,6 +281,17 @@ mod tests {
         assert_eq!(tlv(&[0x30, 0x85, 1, 1, 1, 1, 1]), None, "absurd length");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// A certificate is the server's to write: any bytes, any lengths.
+        #[test]
+        fn any_certificate_bytes(der in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let _ = names(&der);
+            let _ = name(&der);
+        }
+    }
+
     #[test]
     fn names_of_a_name() {
         // SET { SEQ { OID 2.5.4.3, UTF8String "localhost" } }
