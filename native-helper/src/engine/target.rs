@@ -123,8 +123,21 @@ pub fn parse(input: &str) -> Result<RawTarget, TargetError> {
         .rsplit_once('@')
         .map_or(authority, |(_, host)| host);
 
-    if scheme.is_none() && path.is_none() && authority.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(raw("localhost", authority, None, None));
+    let bare_port = !authority.is_empty() && authority.bytes().all(|b| b.is_ascii_digit());
+    match (&scheme, &path) {
+        (None, None) if bare_port => return Ok(raw("localhost", authority, None, None)),
+        // `8000/mcp`: a path belongs to a URL.
+        (None, Some(path)) if bare_port => {
+            return Err(invalid(format!(
+                "a path needs a URL: write http://localhost:{authority}{path}"
+            )));
+        }
+        (Some(scheme), _) if authority.is_empty() => {
+            return Err(invalid(format!(
+                "no host in \"{text}\"; write e.g. {scheme}://localhost:8080/"
+            )));
+        }
+        _ => {}
     }
     let (host, port_text) = split_host_port(authority)?;
     validate_host(host)?;
@@ -434,6 +447,9 @@ mod tests {
             ("[nope]:80", "not an IPv6"),
             ("[::1]8080", "unexpected"),
             ("gopher://localhost:70", "unknown scheme"),
+            ("8000/mcp", "http://localhost:8000/mcp"),
+            ("http://", "http://localhost:8080/"),
+            ("https:///path", "no host"),
             ("local host:80", "contains ' '"),
             ("exa..mple:80", "empty"),
             ("<script>:80", "not a host name"),
