@@ -1,10 +1,11 @@
-//! `portdoctor check` and `portdoctor listeners` against real listeners:
-//! python's http.server on one address family or the other, a closed port,
-//! out-of-range and unparsable input, and the target policy.
+//! `portdoctor check`, `wait`, `listeners` and `bind-check` against real
+//! listeners: python's http.server on one address family or the other, a
+//! closed port, out-of-range and unparsable input, and the target policy.
 
 mod support;
 
 use std::net::TcpListener;
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 use support::*;
@@ -283,4 +284,47 @@ fn bind_check_names_the_holder_and_suggests_a_free_port() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("free"));
     assert_eq!(portdoctor(&["bind-check", "0"]).status.code(), Some(2));
+}
+
+#[test]
+fn wait_returns_the_report_once_the_service_is_up() {
+    let port = closed_port();
+    let target = format!("127.0.0.1:{port}");
+    let mut waiting = Command::new(BIN)
+        .args(["wait", &target, "--for", "60s", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run portdoctor wait");
+    // Nothing listens yet, so it cannot have finished.
+    assert!(waiting.try_wait().unwrap().is_none());
+    let _listener = TcpListener::bind(("127.0.0.1", port)).expect("bind the port");
+    let out = waiting.wait_with_output().unwrap();
+    let (report, code) = check_json(&out);
+    assert_eq!(code, 0, "{report:#}");
+    assert_contract(&report);
+    assert_eq!(report["addresses"][0]["outcome"], "open");
+    assert_eq!(report["listeners"][0]["pid"], std::process::id());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(&format!("{target}: up after ")), "{said}");
+}
+
+#[test]
+fn wait_gives_up_after_its_time_or_at_once_when_it_never_can() {
+    let target = format!("127.0.0.1:{}", closed_port());
+    let out = portdoctor(&["wait", &target, "--for", "500ms", "--json"]);
+    let (report, code) = check_json(&out);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&report), ["nothing-listening"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("waiting for") && said.contains("still not up"),
+        "{said}"
+    );
+
+    // An hour would be wasted on a port that cannot exist.
+    let out = portdoctor(&["wait", "localhost:619009", "--for", "60m", "--json"]);
+    let (report, code) = check_json(&out);
+    assert_eq!(code, 2);
+    assert_eq!(codes(&report), ["port-out-of-range"]);
 }

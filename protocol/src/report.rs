@@ -342,6 +342,22 @@ pub struct BindAttempt {
 }
 
 impl Report {
+    /// Something accepted a connection: what "up" means when waiting for a
+    /// service (`portdoctor wait`, the page's watch, the docs embed).
+    pub fn answered(&self) -> bool {
+        self.addresses.iter().any(|a| a.outcome == Outcome::Open)
+    }
+
+    /// Checking again cannot change the answer: the target cannot be read,
+    /// or the target policy refuses it. Waiting for it is pointless.
+    pub fn is_final(&self) -> bool {
+        self.verdict == Verdict::Invalid
+            || self
+                .findings
+                .iter()
+                .any(|f| f.code == Code::TargetNotAllowed)
+    }
+
     /// Exit status of `portdoctor check` (DESIGN.md): 0 reachable and
     /// healthy, 1 a problem was found, 2 invalid input or usage.
     pub fn exit_code(&self) -> i32 {

@@ -4,7 +4,7 @@
 //! The state and its rendering; the component runs the timer, sends the
 //! checks and raises the notification.
 
-use protocol::{Outcome, Report, Verdict};
+use protocol::Report;
 
 use crate::backoff::Backoff;
 use crate::node::{Element, el};
@@ -75,13 +75,13 @@ impl Watch {
             return None;
         }
         let last = match report {
-            Some(report) if report.addresses.iter().any(|a| a.outcome == Outcome::Open) => {
+            Some(report) if report.answered() => {
                 self.state = WatchState::Up {
                     after_ms: now_ms.saturating_sub(self.started_ms),
                 };
                 return None;
             }
-            Some(report) if report.verdict == Verdict::Invalid => {
+            Some(report) if report.is_final() => {
                 let why = report.findings.first().map_or_else(
                     || "This target cannot be checked.".to_owned(),
                     |f| f.summary.clone(),
@@ -149,6 +149,7 @@ pub fn seconds(ms: u64) -> String {
 mod tests {
     use super::*;
     use crate::testdata::sample_report;
+    use protocol::{Outcome, Verdict};
 
     fn refused() -> Report {
         let mut report = sample_report();

@@ -1,4 +1,5 @@
-//! The terminal front end: `portdoctor [serve]`, `check`, `mcp`, `listeners`.
+//! The terminal front end: `portdoctor [serve]`, `check`, `wait`, `mcp`,
+//! `listeners`, `bind-check`, `embed`.
 //!
 //! Thin by design: parse arguments, call the engine or the server, print.
 //! Exit codes follow DESIGN.md: 0 healthy, 1 a problem found, 2 bad usage.
@@ -10,12 +11,12 @@ use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use protocol::ServiceProtocol;
 
-use protocol::{McpConfigReport, McpServerCheck, Report};
+use protocol::{McpConfigReport, McpServerCheck, Report, Verdict};
 
 use crate::engine::mcp::McpOptions;
 use crate::engine::mcp::config::{self as mcp_config, Server};
@@ -42,6 +43,10 @@ enum Command {
     Serve(ServeArgs),
     /// Check one target: `8080`, `localhost:8080`, `[::1]:5432`, `http://localhost:8000/mcp`.
     Check(CheckArgs),
+    /// Wait until something answers on TARGET (a server starting, a
+    /// container coming up), then print its report. For scripts: exit 0 once
+    /// it is up, 1 if it was not within --for, 2 if it never can be.
+    Wait(WaitArgs),
     /// Check MCP servers: the one at TARGET, or every server in the desktop
     /// assistant's configuration (stdio servers are started for the check).
     Mcp(McpArgs),
@@ -136,6 +141,15 @@ struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
+struct WaitArgs {
+    #[command(flatten)]
+    check: CheckArgs,
+    /// How long to wait at most: `60s`, `2m`.
+    #[arg(long = "for", value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    wait: Duration,
+}
+
+#[derive(Debug, Args)]
 struct McpArgs {
     /// An MCP server's URL (`http://localhost:8000/mcp`) or host:port; without
     /// it, every server in the desktop assistant's configuration.
@@ -191,6 +205,7 @@ pub fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Check(args) => runtime.block_on(check(args)),
+        Command::Wait(args) => runtime.block_on(wait(args)),
         Command::Mcp(args) => runtime.block_on(mcp(args)),
         Command::Listeners(args) => runtime.block_on(listeners(args)),
         Command::BindCheck(args) => runtime.block_on(bind_check(args)),
@@ -198,20 +213,74 @@ pub fn main() -> ExitCode {
     }
 }
 
+impl CheckArgs {
+    fn options(&self) -> Result<CheckOptions, String> {
+        Ok(CheckOptions {
+            timeout: self.timeout.min(engine::MAX_TIMEOUT),
+            policy: self.policy.policy()?,
+            expect: self.expect,
+            ..CheckOptions::default()
+        })
+    }
+}
+
 async fn check(args: CheckArgs) -> ExitCode {
-    let policy = match args.policy.policy() {
-        Ok(p) => p,
+    let options = match args.options() {
+        Ok(options) => options,
         Err(e) => return fail(&e),
-    };
-    let options = CheckOptions {
-        timeout: args.timeout.min(engine::MAX_TIMEOUT),
-        policy,
-        expect: args.expect,
-        ..CheckOptions::default()
     };
     let report = engine::check(&args.target, &options, &|_| {}).await;
     emit(&report, args.json, render::report);
     ExitCode::from(report.exit_code() as u8)
+}
+
+/// Between attempts: quick at first, so a server that is nearly up is seen
+/// at once; then at most every two seconds.
+const WAIT_FIRST: Duration = Duration::from_millis(250);
+const WAIT_MAX: Duration = Duration::from_secs(2);
+
+async fn wait(args: WaitArgs) -> ExitCode {
+    let WaitArgs { check, wait } = args;
+    let options = match check.options() {
+        Ok(options) => options,
+        Err(e) => return fail(&e),
+    };
+    let started = Instant::now();
+    let mut delay = WAIT_FIRST;
+    let mut said = None;
+    let report = loop {
+        let report = engine::check(&check.target, &options, &|_| {}).await;
+        let left = wait.saturating_sub(started.elapsed());
+        if report.answered() || report.is_final() || left.is_zero() {
+            break report;
+        }
+        // Progress on stderr, once per new reason, so stdout stays the report.
+        let why = report.findings.first().map(|f| f.summary.clone());
+        if why != said {
+            eprintln!(
+                "waiting for {}: {}",
+                check.target,
+                why.as_deref().unwrap_or("not up yet")
+            );
+            said = why;
+        }
+        // The last attempt comes at the deadline.
+        tokio::time::sleep(delay.min(left)).await;
+        delay = (delay * 2).min(WAIT_MAX);
+    };
+    let took = started.elapsed().as_secs_f64();
+    let (code, outcome) = if report.answered() {
+        (0, format!("up after {took:.1} s"))
+    } else if report.verdict == Verdict::Invalid {
+        (2, "this target can never answer".to_owned())
+    } else if report.is_final() {
+        (1, "this target can never answer".to_owned())
+    } else {
+        (1, format!("still not up after {took:.1} s"))
+    };
+    eprintln!("{}: {outcome}", check.target);
+    emit(&report, check.json, render::report);
+    ExitCode::from(code)
 }
 
 async fn mcp(args: McpArgs) -> ExitCode {
@@ -219,12 +288,13 @@ async fn mcp(args: McpArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(&e),
     };
+    let timeout = args.timeout.min(engine::MAX_TIMEOUT);
     let options = CheckOptions {
-        timeout: args.timeout,
+        timeout,
         policy,
         mcp: McpOptions {
             expect: true,
-            timeout: args.timeout,
+            timeout,
             origin: args.origin,
             ..McpOptions::default()
         },
@@ -457,13 +527,16 @@ fn parse_protocol(text: &str) -> Result<ServiceProtocol, String> {
     })
 }
 
-/// `3s`, `500ms`, `1.5s`, or a bare number of seconds.
+/// `3s`, `500ms`, `1.5s`, `2m`, or a bare number of seconds. Each use caps
+/// it as it needs (a connect timeout at [`engine::MAX_TIMEOUT`]).
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
         (ms, 0.001)
     } else if let Some(s) = text.strip_suffix('s') {
         (s, 1.0)
+    } else if let Some(m) = text.strip_suffix('m') {
+        (m, 60.0)
     } else {
         (text, 1.0)
     };
@@ -472,8 +545,8 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         .parse::<f64>()
         .ok()
         .filter(|n| n.is_finite() && *n > 0.0)
-        .map(|n| Duration::from_secs_f64((n * scale).min(engine::MAX_TIMEOUT.as_secs_f64())))
-        .ok_or_else(|| format!("\"{text}\" is not a duration; use e.g. 3s or 500ms"))
+        .and_then(|n| Duration::try_from_secs_f64(n * scale).ok())
+        .ok_or_else(|| format!("\"{text}\" is not a duration; use e.g. 3s, 500ms or 2m"))
 }
 
 #[cfg(test)]
@@ -485,13 +558,14 @@ mod tests {
         assert_eq!(parse_duration("3s"), Ok(Duration::from_secs(3)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(
             parse_duration("1h"),
-            Err("\"1h\" is not a duration; use e.g. 3s or 500ms".into())
+            Err("\"1h\" is not a duration; use e.g. 3s, 500ms or 2m".into())
         );
         assert!(parse_duration("-1s").is_err());
         assert!(parse_duration("0").is_err());
-        assert_eq!(parse_duration("9999s"), Ok(engine::MAX_TIMEOUT));
+        assert!(parse_duration("1e300").is_err());
     }
 
     #[test]
