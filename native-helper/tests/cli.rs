@@ -194,7 +194,7 @@ fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let out = portdoctor(&["check", "8080", "--timeout", "soon"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("3s or 500ms"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("use e.g. 3s, 500ms or 2m"));
 }
 
 #[test]
