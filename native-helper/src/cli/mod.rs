@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 use protocol::ServiceProtocol;
 
-use protocol::{McpConfigReport, McpServerCheck, Report, Verdict};
+use protocol::{McpConfigReport, McpServerCheck, Report};
 
 use crate::engine::mcp::McpOptions;
 use crate::engine::mcp::config::{self as mcp_config, Server};
@@ -271,10 +271,12 @@ async fn wait(args: WaitArgs) -> ExitCode {
     let took = started.elapsed().as_secs_f64();
     let (code, outcome) = if report.answered() {
         (0, format!("up after {took:.1} s"))
-    } else if report.verdict == Verdict::Invalid {
-        (2, "this target can never answer".to_owned())
     } else if report.is_final() {
-        (1, "this target can never answer".to_owned())
+        // 2 for a target that cannot be read, as `check` says.
+        (
+            report.exit_code() as u8,
+            "this target can never answer".to_owned(),
+        )
     } else {
         (1, format!("still not up after {took:.1} s"))
     };
