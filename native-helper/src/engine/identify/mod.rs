@@ -168,17 +168,20 @@ async fn run_probes(
     target: &Target,
     options: &IdentifyOptions,
 ) -> Option<Identified> {
-    let mut waiting = order(target).into_iter();
+    let mut waiting = order(target)
+        .into_iter()
+        .map(|probe| run_probe(probe, addr, target, options));
     let mut running = FuturesUnordered::new();
     let mut fallback: Option<Identified> = None;
+    running.extend(waiting.next());
     loop {
         if running.is_empty() {
-            running.push(run_probe(waiting.next()?, addr, target, options));
+            return fallback;
         }
         let answer = tokio::select! {
             Some(answer) = running.next() => answer,
             () = tokio::time::sleep(STAGGER), if waiting.len() > 0 => {
-                running.extend(waiting.next().map(|p| run_probe(p, addr, target, options)));
+                running.extend(waiting.next());
                 continue;
             }
         };
@@ -195,10 +198,7 @@ async fn run_probes(
             }
             Answer::Nothing => {}
         }
-        running.extend(waiting.next().map(|p| run_probe(p, addr, target, options)));
-        if running.is_empty() {
-            return fallback;
-        }
+        running.extend(waiting.next());
     }
 }
 
