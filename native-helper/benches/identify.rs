@@ -14,8 +14,8 @@ use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use native_helper::engine::identify::{IdentifyOptions, identify};
-use native_helper::engine::target;
+use engine::identify::{IdentifyOptions, identify};
+use engine::target;
 use support::TempDir;
 use support::peers::{nginx, redis, sshd};
 

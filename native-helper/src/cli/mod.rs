@@ -18,11 +18,11 @@ use protocol::ServiceProtocol;
 
 use protocol::{McpConfigReport, McpServerCheck, Report};
 
-use crate::engine::mcp::McpOptions;
-use crate::engine::mcp::config::{self as mcp_config, Server};
-use crate::engine::policy::{Cidr, TargetPolicy};
-use crate::engine::{self, CheckOptions};
 use crate::server::{self, ServerConfig};
+use engine::mcp::McpOptions;
+use engine::mcp::config::{self as mcp_config, Server};
+use engine::policy::{Cidr, TargetPolicy};
+use engine::{self, CheckOptions};
 
 /// Finds out why a local connection fails, and says how to fix it.
 ///

@@ -1,7 +1,7 @@
 //! The local server: the page, its WebSocket, a health check. Same port.
 //!
 //! Nothing here knows about probes: a WebSocket session turns requests into
-//! calls of [`crate::engine`], and [`guard`] decides who may talk at all.
+//! calls of [`engine`], and [`guard`] decides who may talk at all.
 
 mod assets;
 pub mod guard;
@@ -23,7 +23,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::engine::CheckOptions;
+use engine::CheckOptions;
 use guard::Guard;
 
 /// Largest WebSocket message or frame we accept: requests are small JSON.

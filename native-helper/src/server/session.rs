@@ -25,8 +25,8 @@ use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use super::guard::Access;
-use crate::engine::mcp::config::{self, ConfigError, Server};
-use crate::engine::{self, CheckOptions};
+use engine::mcp::config::{self, ConfigError, Server};
+use engine::{self, CheckOptions};
 
 /// Requests one connection may have running at once.
 pub const MAX_IN_FLIGHT: usize = 16;

@@ -16,9 +16,9 @@
 use protocol::{Code, Finding, ServiceProtocol, Severity};
 
 use super::{finding, join};
-use crate::engine::diagnose::Evidence;
-use crate::engine::identify::Identified;
-use crate::engine::listeners::owner;
+use crate::diagnose::Evidence;
+use crate::identify::Identified;
+use crate::listeners::owner;
 
 fn identified(e: &Evidence) -> Option<&Identified> {
     e.service.as_ref()

@@ -19,8 +19,8 @@
 use protocol::{Code, Finding, McpReport, McpTransport, Severity};
 
 use super::{finding, join};
-use crate::engine::diagnose::Evidence;
-use crate::engine::mcp::{Failure, McpEvidence};
+use crate::diagnose::Evidence;
+use crate::mcp::{Failure, McpEvidence};
 
 fn mcp(e: &Evidence) -> Option<&McpEvidence> {
     e.mcp.as_ref()
@@ -40,7 +40,7 @@ fn subject<'a>(e: &'a Evidence, url: &'a str) -> &'a str {
     }
 }
 
-pub(in crate::engine::diagnose) fn bad_config(e: &Evidence) -> Option<Finding> {
+pub(in crate::diagnose) fn bad_config(e: &Evidence) -> Option<Finding> {
     let Failure::BadConfig(why) = failure(e)? else {
         return None;
     };
@@ -53,7 +53,7 @@ pub(in crate::engine::diagnose) fn bad_config(e: &Evidence) -> Option<Finding> {
     ))
 }
 
-pub(in crate::engine::diagnose) fn command_not_found(e: &Evidence) -> Option<Finding> {
+pub(in crate::diagnose) fn command_not_found(e: &Evidence) -> Option<Finding> {
     let Failure::CommandNotFound { command, path } = failure(e)? else {
         return None;
     };
@@ -74,7 +74,7 @@ pub(in crate::engine::diagnose) fn command_not_found(e: &Evidence) -> Option<Fin
     ))
 }
 
-pub(in crate::engine::diagnose) fn process_exited(e: &Evidence) -> Option<Finding> {
+pub(in crate::diagnose) fn process_exited(e: &Evidence) -> Option<Finding> {
     let Failure::Exited { step } = failure(e)? else {
         return None;
     };
@@ -97,7 +97,7 @@ pub(in crate::engine::diagnose) fn process_exited(e: &Evidence) -> Option<Findin
     ))
 }
 
-pub(in crate::engine::diagnose) fn rejected(e: &Evidence) -> Option<Finding> {
+pub(in crate::diagnose) fn rejected(e: &Evidence) -> Option<Finding> {
     let Failure::Rejected {
         url,
         refusal,
@@ -148,7 +148,7 @@ pub(in crate::engine::diagnose) fn rejected(e: &Evidence) -> Option<Finding> {
     ))
 }
 
-pub(in crate::engine::diagnose) fn not_acceptable(e: &Evidence) -> Option<Finding> {
+pub(in crate::diagnose) fn not_acceptable(e: &Evidence) -> Option<Finding> {
     let Failure::NotAcceptable { url, refusal } = failure(e)? else {
         return None;
     };
@@ -164,7 +164,7 @@ pub(in crate::engine::diagnose) fn not_acceptable(e: &Evidence) -> Option<Findin
     ))
 }
 
-pub(in crate::engine::diagnose) fn version_mismatch(e: &Evidence) -> Option<Finding> {
+pub(in crate::diagnose) fn version_mismatch(e: &Evidence) -> Option<Finding> {
     let Failure::VersionMismatch { url, theirs } = failure(e)? else {
         return None;
     };
@@ -188,7 +188,7 @@ pub(in crate::engine::diagnose) fn version_mismatch(e: &Evidence) -> Option<Find
     ))
 }
 
-pub(in crate::engine::diagnose) fn no_answer(e: &Evidence) -> Option<Finding> {
+pub(in crate::diagnose) fn no_answer(e: &Evidence) -> Option<Finding> {
     let Failure::NoAnswer { url, step, waited } = failure(e)? else {
         return None;
     };
@@ -207,7 +207,7 @@ pub(in crate::engine::diagnose) fn no_answer(e: &Evidence) -> Option<Finding> {
     ))
 }
 
-pub(in crate::engine::diagnose) fn wrong_path(e: &Evidence) -> Option<Finding> {
+pub(in crate::diagnose) fn wrong_path(e: &Evidence) -> Option<Finding> {
     let m = mcp(e)?;
     let (asked, found) = (m.asked.as_ref()?, m.found.as_ref()?);
     if *asked == found.url {
@@ -245,7 +245,7 @@ pub(in crate::engine::diagnose) fn wrong_path(e: &Evidence) -> Option<Finding> {
     ))
 }
 
-pub(in crate::engine::diagnose) fn not_mcp(e: &Evidence) -> Option<Finding> {
+pub(in crate::diagnose) fn not_mcp(e: &Evidence) -> Option<Finding> {
     let m = mcp(e)?;
     if !m.expected || !matches!(m.failure, Some(Failure::NotMcp)) {
         return None;
@@ -266,7 +266,7 @@ pub(in crate::engine::diagnose) fn not_mcp(e: &Evidence) -> Option<Finding> {
     ))
 }
 
-pub(in crate::engine::diagnose) fn error(e: &Evidence) -> Option<Finding> {
+pub(in crate::diagnose) fn error(e: &Evidence) -> Option<Finding> {
     let Failure::Error { url, step, error } = failure(e)? else {
         return None;
     };
@@ -286,7 +286,7 @@ pub(in crate::engine::diagnose) fn error(e: &Evidence) -> Option<Finding> {
     ))
 }
 
-pub(in crate::engine::diagnose) fn bad_output(e: &Evidence) -> Option<Finding> {
+pub(in crate::diagnose) fn bad_output(e: &Evidence) -> Option<Finding> {
     let m = mcp(e)?;
     let process = m.process.as_ref()?;
     let first = process.stray.first()?;
@@ -307,7 +307,7 @@ pub(in crate::engine::diagnose) fn bad_output(e: &Evidence) -> Option<Finding> {
 }
 
 /// Not a problem rule: applies only when none of them found one.
-pub(in crate::engine::diagnose) fn ok(e: &Evidence) -> Option<Finding> {
+pub(in crate::diagnose) fn ok(e: &Evidence) -> Option<Finding> {
     let m = mcp(e)?;
     let report = m.found.as_ref()?;
     if m.failure.is_some() {

@@ -3,7 +3,7 @@
 //! POST messages to. The POSTs are only acknowledged (202); the answers come
 //! back on the stream, after whatever notifications the server sends first.
 
-use axum::http::Method;
+use http::Method;
 use serde_json::Value;
 
 use super::http::{ACCEPT_BOTH, Events, Http};

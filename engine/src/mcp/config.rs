@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use axum::http::{HeaderName, HeaderValue};
+use http::{HeaderName, HeaderValue};
 use protocol::{McpServerEntry, McpServerKind};
 use serde_json::{Map, Value};
 

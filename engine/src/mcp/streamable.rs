@@ -9,7 +9,7 @@
 //!   stateless era on every request, with `Mcp-Method`. (`Mcp-Name` belongs
 //!   to calls that name a tool, prompt or resource; a check makes none.)
 
-use axum::http::Method;
+use http::Method;
 use serde_json::Value;
 
 use super::http::{ACCEPT_BOTH, Answer, Http};

@@ -17,7 +17,7 @@ use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio::net::TcpStream;
 
 use super::{Answer, Identified};
-use crate::engine::target::Target;
+use crate::target::Target;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsFacts {

@@ -5,7 +5,7 @@
 use protocol::ServiceProtocol;
 
 use super::Identified;
-use crate::engine::target::Target;
+use crate::target::Target;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpFacts {

@@ -8,8 +8,8 @@ use protocol::{
     Verdict,
 };
 
-use crate::engine::diagnose::{Attempt, Evidence, diagnose, verdict};
-use crate::engine::mcp::{Failure, HttpRefusal, McpEvidence, Probe, ProcessFacts};
+use crate::diagnose::{Attempt, Evidence, diagnose, verdict};
+use crate::mcp::{Failure, HttpRefusal, McpEvidence, Probe, ProcessFacts};
 
 const URL: &str = "http://127.0.0.1:8000/mcp";
 

@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::*;
-use crate::engine::mcp::jsonrpc::RpcError;
-use crate::engine::mcp::transport::HttpRefusal;
+use crate::mcp::jsonrpc::RpcError;
+use crate::mcp::transport::HttpRefusal;
 
 /// Answers in order; remembers the methods and envelopes it was sent.
 #[derive(Default)]

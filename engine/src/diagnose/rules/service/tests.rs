@@ -3,9 +3,9 @@
 
 use protocol::{Code, Outcome, Service, ServiceProtocol, Severity, Verdict};
 
-use crate::engine::diagnose::rules::tests::{codes, evidence, only};
-use crate::engine::diagnose::{Evidence, diagnose, verdict};
-use crate::engine::identify::{HttpFacts, Identified, TlsFacts};
+use crate::diagnose::rules::tests::{codes, evidence, only};
+use crate::diagnose::{Evidence, diagnose, verdict};
+use crate::identify::{HttpFacts, Identified, TlsFacts};
 
 fn answered(protocol: ServiceProtocol, detail: &str) -> Identified {
     Identified {

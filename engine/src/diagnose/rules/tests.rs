@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use protocol::{AddressResult, Code, Outcome, Severity, Verdict};
 use socket_table::{Listener, Process, Queue};
 
-use crate::engine::connect::family;
-use crate::engine::diagnose::{Attempt, Evidence, Problem, diagnose, verdict};
-use crate::engine::resolve::ResolveError;
-use crate::engine::target::{self, TargetError};
+use crate::connect::family;
+use crate::diagnose::{Attempt, Evidence, Problem, diagnose, verdict};
+use crate::resolve::ResolveError;
+use crate::target::{self, TargetError};
 
 pub(super) fn evidence(host: &str, port: u16) -> Evidence {
     Evidence {

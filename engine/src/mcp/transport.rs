@@ -92,7 +92,7 @@ pub struct HttpRefusal {
 
 impl std::fmt::Display for HttpRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let reason = axum::http::StatusCode::from_u16(self.status)
+        let reason = http::StatusCode::from_u16(self.status)
             .ok()
             .and_then(|s| s.canonical_reason())
             .unwrap_or("");

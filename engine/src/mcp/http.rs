@@ -15,8 +15,8 @@ use std::net::SocketAddr;
 
 use std::sync::Arc;
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, header};
 use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, header};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
@@ -27,7 +27,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use crate::engine::identify::tls;
+use crate::identify::tls;
 
 use super::event_stream::{Event, MAX_EVENT, Parser};
 use super::jsonrpc::{self, Found};

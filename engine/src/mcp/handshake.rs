@@ -17,7 +17,7 @@ use super::jsonrpc::{
     UNSUPPORTED_VERSION,
 };
 use super::transport::{CallError, Envelope, Transport};
-use crate::engine::connect::micros;
+use crate::connect::micros;
 
 /// Pages of a list we follow before counting what we have.
 const MAX_PAGES: usize = 10;

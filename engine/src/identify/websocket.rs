@@ -4,7 +4,7 @@
 use protocol::ServiceProtocol;
 
 use super::{Identified, http};
-use crate::engine::target::Target;
+use crate::target::Target;
 
 pub fn request(target: &Target) -> Vec<u8> {
     // A fixed key is fine: we only read the status line.

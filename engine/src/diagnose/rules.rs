@@ -29,8 +29,8 @@ mod mcp;
 mod service;
 
 use super::{Attempt, Evidence, Problem};
-use crate::engine::listeners::owner;
-use crate::engine::target::TargetError;
+use crate::listeners::owner;
+use crate::target::TargetError;
 
 type Rule = fn(&Evidence) -> Option<Finding>;
 
