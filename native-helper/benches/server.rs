@@ -3,9 +3,13 @@
 //! 1. what the security checks cost a request: the Host and Origin/token
 //!    decisions alone, next to a whole /api/health round trip on a keep-alive
 //!    loopback connection;
-//! 2. how fast /api/health answers while 1000 WebSocket sessions run checks.
+//! 2. how fast /api/health answers while 1000 WebSocket sessions run checks;
+//! 3. a `check` of a refused port over the WebSocket, 300 in a row, next to
+//!    the engine's own `elapsed_us` for the same checks: the difference is
+//!    what the server and the socket add.
 //!
-//! `cargo bench -p native-helper --bench server`
+//! `cargo bench -p native-helper --bench server` (append `-- ws-check` for
+//! the third part alone)
 
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -19,6 +23,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const SESSIONS: usize = 1000;
+const CHECKS: usize = 300;
 
 fn percentile(samples: &mut [Duration], p: usize) -> Duration {
     samples.sort();
@@ -124,14 +129,73 @@ async fn load(addr: String, target: String, stop: tokio::sync::watch::Receiver<b
     }
 }
 
+/// `CHECKS` checks of a closed port, one after another on one session, as
+/// the page sends them (the client sets TCP_NODELAY, as browsers do): the
+/// round trip of each, and the engine's own `elapsed_us` from its report.
+async fn check_trips(addr: &str) -> (Vec<Duration>, Vec<Duration>) {
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
+    let origin = format!("http://{addr}").parse().unwrap();
+    request.headers_mut().insert("Origin", origin);
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
+        .await
+        .unwrap();
+    let hello = r#"{"type":"hello","protocol":1}"#;
+    ws.send(Message::Text(hello.into())).await.unwrap();
+    ws.next().await.unwrap().unwrap();
+    let (mut trips, mut engine) = (Vec::new(), Vec::new());
+    for id in 0..CHECKS {
+        let check = format!(r#"{{"type":"check","id":{id},"target":"{target}"}}"#);
+        let started = Instant::now();
+        ws.send(Message::Text(check.into())).await.unwrap();
+        loop {
+            let Message::Text(text) = ws.next().await.unwrap().unwrap() else {
+                continue;
+            };
+            let event: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if event["type"] == "report" {
+                trips.push(started.elapsed());
+                let report = &event["report"];
+                assert_eq!(report["verdict"], "unreachable", "{report}");
+                let us = report["elapsed_us"].as_u64().unwrap();
+                engine.push(Duration::from_micros(us));
+                break;
+            }
+        }
+    }
+    (trips, engine)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
 fn main() {
-    let mut guard = guard_cost();
+    let only_checks = std::env::args().any(|a| a == "ws-check");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
     let helper = Helper::start();
+    let (mut trips, mut engine) = runtime.block_on(check_trips(&helper.1));
+    println!(
+        "check of a refused port over /ws ({CHECKS}): median {:>6.2} ms   p99 {:>6.2} ms",
+        ms(percentile(&mut trips, 50)),
+        ms(percentile(&mut trips, 99))
+    );
+    println!(
+        "  the engine's own elapsed_us:           median {:>6.2} ms   p99 {:>6.2} ms",
+        ms(percentile(&mut engine, 50)),
+        ms(percentile(&mut engine, 99))
+    );
+    if only_checks {
+        return;
+    }
+
+    let mut guard = guard_cost();
     let mut idle = health_trips(&helper.1, 2000);
 
     let target = TcpListener::bind("127.0.0.1:0").unwrap();
     let target = target.local_addr().unwrap().to_string();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let loader = runtime.spawn(load(helper.1.clone(), target, stop_rx));
     // Measure once every session is connected and checking.

@@ -130,6 +130,9 @@ impl Http {
         let stream = TcpStream::connect(self.addr)
             .await
             .map_err(|e| CallError::Broken(format!("cannot connect to {}: {e}", self.addr)))?;
+        // Requests are written in pieces (headers, body); without this, each
+        // piece after the first waits for the server's delayed ACK.
+        let _ = stream.set_nodelay(true);
         let mut sender = match &self.tls {
             None => handshake(stream).await?,
             Some(tls) => {
