@@ -12,12 +12,12 @@ use std::rc::{Rc, Weak};
 
 use protocol::{DEFAULT_PORT, ErrorKind, ServerMessage, ServiceProtocol};
 use wasm_bindgen::prelude::*;
-use web_sys::{Element, Event};
+use web_sys::Element;
 
 use crate::backoff::Backoff;
 use crate::connection::{Connection, User, UserKey};
-use crate::dom::{self, Handler, Timer, closest, listen, option, show};
-use crate::embed_view::{self, Spec, State};
+use crate::dom::{Region, Timer, option};
+use crate::embed_view::{self, Msg, Spec, State, Tree};
 use crate::link::Link;
 use crate::mounted::Mounted;
 
@@ -69,7 +69,10 @@ pub fn embed(root: Element, options: JsValue) -> Result<Mounted, JsValue> {
     root.append_child(&host)?;
     let connection = Connection::shared(&spec.ws_url());
     let embed = Rc::new_cyclic(|me: &Weak<Embed>| Embed {
-        host,
+        host: Region::new(host, {
+            let me = me.clone();
+            Rc::new(move |msg, _| me.upgrade().map_or(Ok(()), |embed| embed.on(msg)))
+        }),
         spec,
         expect,
         connection,
@@ -77,17 +80,15 @@ pub fn embed(root: Element, options: JsValue) -> Result<Mounted, JsValue> {
         state: RefCell::new(State::Link(Link::Connecting)),
         backoff: RefCell::new(RECHECK),
         recheck: Timer::new(me, Embed::check),
-        on_click: dom::handler(me, Embed::on_click),
     });
     let weak: Weak<dyn User> = Rc::downgrade(&embed) as Weak<Embed>;
     embed.key.set(embed.connection.join(weak));
-    listen(&embed.host, "click", &embed.on_click, true)?;
     embed.link(embed.connection.link());
     Ok(Mounted::keep(embed))
 }
 
 struct Embed {
-    host: Element,
+    host: Region<Tree>,
     spec: Spec,
     expect: Option<ServiceProtocol>,
     connection: Rc<Connection>,
@@ -95,7 +96,6 @@ struct Embed {
     state: RefCell<State>,
     backoff: RefCell<Backoff>,
     recheck: Timer,
-    on_click: Handler,
 }
 
 impl Embed {
@@ -109,20 +109,19 @@ impl Embed {
             .request(key, |id| crate::client::check(id, target, expect));
     }
 
-    fn on_click(&self, event: Event) -> Result<(), JsValue> {
-        if closest(&event, ".pd-embed-retry").is_some() {
-            if self.connection.link() == Link::Open {
+    fn on(&self, msg: Msg) -> Result<(), JsValue> {
+        match msg {
+            Msg::Retry if self.connection.link() == Link::Open => {
                 self.backoff.borrow_mut().reset();
                 self.check();
-            } else {
-                self.connection.retry();
             }
+            Msg::Retry => self.connection.retry(),
         }
         Ok(())
     }
 
     fn set(&self, state: State) {
-        let _ = show(&self.host, embed_view::view(&self.spec, &state));
+        let _ = self.host.show(embed_view::view(&self.spec, &state));
         self.state.replace(state);
     }
 }
@@ -160,7 +159,6 @@ impl User for Embed {
 impl Drop for Embed {
     fn drop(&mut self) {
         self.connection.leave(self.key.get());
-        let _ = listen(&self.host, "click", &self.on_click, false);
         self.host.remove();
     }
 }

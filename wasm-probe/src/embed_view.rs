@@ -10,7 +10,9 @@
 use protocol::{DEFAULT_PORT, Report, Verdict};
 
 use crate::link::{Link, PERMISSION_DENIED, PERMISSION_PROMPT};
-use crate::node::{Element, Node, el};
+use std::convert::Infallible;
+
+use crate::node::{Element, Node, Wiring, el};
 use crate::text::{ms, pieces, wire_name};
 
 /// What the docs author wrote on the element, and where it runs.
@@ -41,6 +43,24 @@ impl Spec {
     }
 }
 
+/// What an embed's elements send: its one button.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    /// Connect again, or check again.
+    Retry,
+}
+
+/// An embed's trees send [`Msg`] and need no hooks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tree {}
+
+impl Wiring for Tree {
+    type Msg = Msg;
+    type Hook = Infallible;
+}
+
+pub type Html = Element<Tree>;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum State {
     /// Not connected (yet): why.
@@ -59,44 +79,44 @@ impl State {
     }
 }
 
-pub fn view(spec: &Spec, state: &State) -> Element {
+pub fn view(spec: &Spec, state: &State) -> Html {
     let name = spec.label.as_deref().unwrap_or(&spec.target);
     let command = || el("code", "pd-cmd").text(spec.start_command());
-    let (data_state, text, extra, button): (&str, String, Option<Element>, Option<&str>) =
-        match state {
-            State::Link(Link::Connecting | Link::Open) => (
-                "connecting",
-                "Looking for portdoctor on this computer…".into(),
-                None,
-                None,
+    let (data_state, text, extra, button): (&str, String, Option<Html>, Option<&str>) = match state
+    {
+        State::Link(Link::Connecting | Link::Open) => (
+            "connecting",
+            "Looking for portdoctor on this computer…".into(),
+            None,
+            None,
+        ),
+        State::Link(Link::AwaitingPermission) => {
+            ("permission", PERMISSION_PROMPT.into(), None, None)
+        }
+        State::Link(Link::Closed) => (
+            "not-running",
+            format!(
+                "portdoctor is not running on this computer, so {name} cannot be checked. Start it:"
             ),
-            State::Link(Link::AwaitingPermission) => {
-                ("permission", PERMISSION_PROMPT.into(), None, None)
-            }
-            State::Link(Link::Closed) => (
-                "not-running",
-                format!(
-                    "portdoctor is not running on this computer, so {name} cannot be checked. Start it:"
-                ),
-                Some(command()),
-                Some("Retry"),
-            ),
-            State::Link(Link::NotAllowed) => (
-                "not-allowed",
-                "portdoctor is running but does not accept this site. Restart it with:".into(),
-                Some(command()),
-                Some("Retry"),
-            ),
-            State::Link(Link::PermissionDenied) => (
-                "permission-denied",
-                PERMISSION_DENIED.into(),
-                None,
-                Some("Retry"),
-            ),
-            State::Checking => ("checking", format!("Checking {name}…"), None, None),
-            State::Error(message) => ("error", message.clone(), None, Some("Check again")),
-            State::Done(report) => done(name, report),
-        };
+            Some(command()),
+            Some("Retry"),
+        ),
+        State::Link(Link::NotAllowed) => (
+            "not-allowed",
+            "portdoctor is running but does not accept this site. Restart it with:".into(),
+            Some(command()),
+            Some("Retry"),
+        ),
+        State::Link(Link::PermissionDenied) => (
+            "permission-denied",
+            PERMISSION_DENIED.into(),
+            None,
+            Some("Retry"),
+        ),
+        State::Checking => ("checking", format!("Checking {name}…"), None, None),
+        State::Error(message) => ("error", message.clone(), None, Some("Check again")),
+        State::Done(report) => done(name, report),
+    };
     el("div", "pd-embed")
         .attr("data-state", data_state)
         .attr("data-target", &spec.target)
@@ -108,16 +128,14 @@ pub fn view(spec: &Spec, state: &State) -> Element {
                 .children(button.map(|label| {
                     el("button", "pd-button pd-retry pd-embed-retry")
                         .attr("type", "button")
+                        .on_click(Msg::Retry)
                         .text(label)
                 })),
         )
 }
 
 /// Up, up with a problem, or down: with the top finding's summary and fix.
-fn done(
-    name: &str,
-    report: &Report,
-) -> (&'static str, String, Option<Element>, Option<&'static str>) {
+fn done(name: &str, report: &Report) -> (&'static str, String, Option<Html>, Option<&'static str>) {
     let top = report.findings.first();
     let fix = top.map(|f| {
         el("p", "pd-embed-fix")

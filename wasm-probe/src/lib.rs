@@ -11,18 +11,20 @@
 //!
 //! Pure, tested on the host:
 //! - `client`: request ids and who asked, for a shared socket.
-//! - `session`: which of the page's views a message belongs to.
+//! - `page`: one module per view, each with its panel, its typed messages
+//!   and hooks, and its rendering; `page::session` says which view a
+//!   message of the helper belongs to.
 //! - `link`: the connection's state and how each failure is explained.
-//! - `view`, `machine`, `watch`, `embed_view`, `export`: protocol types to
-//!   `node` trees and text (Markdown, JSON).
+//! - `node`: trees typed by the messages their elements send and the hooks
+//!   their components keep; `embed_view` renders the embed's states.
 //! - `backoff`: delays for reconnecting and re-checking.
 //!
 //! The helper builds the crate twice, with only the `page` feature and with
 //! only `embed`, so the docs embed carries no page code.
 //!
-//! Thin `web_sys` layers: `dom` (building trees, listeners, timers),
-//! `connection` (the shared, self-healing socket), `component` (the page),
-//! `embed`, `mounted`.
+//! Thin `web_sys` layers: `dom` (building trees with their listeners,
+//! timers), `connection` (the shared, self-healing socket), each page view's
+//! `…View` struct, `embed`, `mounted`.
 
 mod backoff;
 mod client;
@@ -40,20 +42,10 @@ mod testdata;
 mod text;
 
 #[cfg(feature = "page")]
-mod component;
-#[cfg(feature = "page")]
-mod export;
-#[cfg(feature = "page")]
-mod machine;
-#[cfg(feature = "page")]
-mod session;
-#[cfg(feature = "page")]
-mod view;
-#[cfg(feature = "page")]
-mod watch;
+mod page;
 
-#[cfg(feature = "page")]
-pub use component::mount;
 #[cfg(feature = "embed")]
 pub use embed::embed;
 pub use mounted::Mounted;
+#[cfg(feature = "page")]
+pub use page::mount;

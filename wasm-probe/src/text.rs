@@ -46,4 +46,14 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn elapsed_is_milliseconds_with_two_decimals() {
+        assert_eq!(ms(0), "0.00 ms");
+        assert_eq!(ms(57), "0.06 ms");
+        assert_eq!(ms(1234), "1.23 ms");
+        assert_eq!(ms(1235), "1.24 ms");
+        assert_eq!(ms(2_000_000), "2000.00 ms");
+        assert!(ms(u64::MAX).ends_with(" ms"));
+    }
 }

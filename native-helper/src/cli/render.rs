@@ -5,16 +5,15 @@ use std::fmt::Write;
 
 use protocol::{
     BindReport, Finding, Listener, McpConfigReport, McpEra, McpReport, McpServerKind, McpTransport,
-    Report, Severity, Verdict,
+    Report, Verdict,
 };
 
 pub fn report(report: &Report) -> String {
     let mut out = String::new();
+    // The page's words; shouted when something is wrong.
     let verdict = match report.verdict {
-        Verdict::Reachable => "reachable",
-        Verdict::Unreachable => "UNREACHABLE",
-        Verdict::Degraded => "DEGRADED",
-        Verdict::Invalid => "INVALID",
+        Verdict::Reachable => report.verdict.label().to_ascii_lowercase(),
+        _ => report.verdict.label().to_ascii_uppercase(),
     };
     let _ = writeln!(
         out,
@@ -131,12 +130,7 @@ pub fn bind(report: &BindReport) -> String {
 /// Each finding: severity and code, summary, fix, evidence.
 fn findings(out: &mut String, findings: &[Finding]) {
     for f in findings {
-        let mark = match f.severity {
-            Severity::Ok => "ok",
-            Severity::Info => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        };
+        let mark = f.severity.label().to_ascii_lowercase();
         let _ = writeln!(out, "\n{mark} [{}]: {}", f.code.as_str(), f.summary);
         let _ = writeln!(out, "  fix: {}", f.fix);
         for e in &f.evidence {

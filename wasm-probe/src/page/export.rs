@@ -1,9 +1,11 @@
 //! A report as text to paste elsewhere: Markdown for a bug report or a chat,
 //! JSON for a script (exactly the report contract, as `check --json` prints).
 
-use protocol::{Family, Report};
+use protocol::Report;
 
-use crate::view::{mcp_text, ms, outcome_label, owner, verdict_text, wire_name};
+use crate::text::{ms, wire_name};
+
+use super::describe::{mcp_text, owner};
 
 /// The report contract, pretty-printed like `portdoctor check --json`.
 pub fn json(report: &Report) -> String {
@@ -11,7 +13,7 @@ pub fn json(report: &Report) -> String {
 }
 
 pub fn markdown(report: &Report) -> String {
-    let (label, meaning) = verdict_text(report.verdict);
+    let (label, meaning) = (report.verdict.label(), report.verdict.meaning());
     let mut md = format!(
         "### portdoctor: `{}` is {}\n\n{meaning} Checked in {}.\n",
         report.target.input,
@@ -36,12 +38,8 @@ pub fn markdown(report: &Report) -> String {
     if !report.addresses.is_empty() {
         md.push_str("\n| Address | Family | Outcome | Time |\n|---|---|---|---|\n");
         for a in &report.addresses {
-            let family = if a.family == Family::Ipv4 {
-                "IPv4"
-            } else {
-                "IPv6"
-            };
-            let mut outcome = outcome_label(a);
+            let family = a.family.label();
+            let mut outcome = a.outcome.label().to_owned();
             if let Some(error) = &a.error {
                 outcome.push_str(&format!(" ({error})"));
             }
@@ -101,7 +99,7 @@ mod tests {
     fn markdown_reads_as_a_bug_report() {
         let md = markdown(&sample_report());
         assert!(
-            md.starts_with("### portdoctor: `localhost:8080` is reachable, with problems\n"),
+            md.starts_with("### portdoctor: `localhost:8080` is degraded\n"),
             "{md}"
         );
         assert!(md.contains("- **error** `listening-other-family`: Only IPv6 listens\n  - Fix: Bind to 127.0.0.1 as well\n  - 127.0.0.1:8080 refused\n"), "{md}");

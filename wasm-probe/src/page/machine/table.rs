@@ -1,10 +1,14 @@
-//! The machine view: every TCP listener, sortable and filterable, each row a
-//! way into a check. State and rendering only; the component polls the
+//! The machine view's table: every TCP listener, sortable and filterable,
+//! each row a way into a check. State and rendering only; the view polls the
 //! helper and feeds the answers in.
 
 use protocol::Listener;
 
-use crate::node::{Element, el};
+use crate::node::el;
+use crate::page::check;
+use crate::page::views::{self, Html};
+
+use super::{Hook, Msg};
 
 /// A column the table sorts by; its name is the header's `data-column`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,15 +27,6 @@ const COLUMNS: [(Column, &str, &str); 5] = [
     (Column::Port, "port", "Port"),
     (Column::Family, "family", "Family"),
 ];
-
-impl Column {
-    pub fn from_name(name: &str) -> Option<Self> {
-        COLUMNS
-            .iter()
-            .find(|(_, n, _)| *n == name)
-            .map(|(c, ..)| *c)
-    }
-}
 
 /// One listener, split into what the table shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +155,7 @@ impl Machine {
 
     /// The table: sortable headers (buttons, with `aria-sort`), one row per
     /// listener carrying its check target, and a count.
-    pub fn view(&self) -> Element {
+    pub fn view(&self) -> Html {
         let rows = self.rows();
         let count = match (rows.len(), self.rows.len()) {
             (1, 1) => "1 listener".to_owned(),
@@ -180,13 +175,18 @@ impl Machine {
                     el("button", "pd-sort")
                         .attr("type", "button")
                         .attr("data-column", *name)
+                        .hook(views::Hook::Machine(Hook::Sort(*column)))
+                        .on_click(views::Msg::Machine(Msg::Sort(*column)))
                         .text(*label),
                 )
         });
         let body = rows.iter().map(|row| {
             let target = row.target();
+            // A click anywhere on the row checks it; the button is there
+            // for the keyboard, and its click bubbles up to the row.
             el("tr", "pd-machine-row")
                 .attr("data-target", &target)
+                .on_click(views::Msg::Check(check::Msg::Run(target.clone())))
                 .attr("data-port", row.port.to_string())
                 .attr_opt("data-pid", row.pid.map(|pid| pid.to_string()))
                 .child(
@@ -325,6 +325,13 @@ mod tests {
         assert_eq!(button.get("aria-label"), Some("Check 127.0.0.1:8080"));
         assert_eq!(button.text_content(), "node");
         assert_eq!(view.find("pd-machine-count").text_content(), "4 listeners");
-        assert_eq!(Column::from_name("pid"), Some(Column::Pid));
+        assert_eq!(
+            rows[0].sends(crate::node::Event::Click),
+            Some(&views::Msg::Check(check::Msg::Run("127.0.0.1:8080".into())))
+        );
+        assert_eq!(
+            headers[1].find("pd-sort").sends(crate::node::Event::Click),
+            Some(&views::Msg::Machine(Msg::Sort(Column::Pid)))
+        );
     }
 }

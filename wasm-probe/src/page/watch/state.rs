@@ -1,13 +1,16 @@
 //! "Wait until it's up": check a target again and again, with back-off,
 //! until something answers; then say how long it took.
 //!
-//! The state and its rendering; the component runs the timer, sends the
-//! checks and raises the notification.
+//! The state and its rendering; the view runs the timer, sends the checks
+//! and raises the notification.
 
 use protocol::Report;
 
 use crate::backoff::Backoff;
-use crate::node::{Element, el};
+use crate::node::el;
+use crate::page::views::{self, Html};
+
+use super::Msg;
 
 /// First retry after half a second, then doubling to every five seconds:
 /// a dev server that takes a while to start is seen within seconds of it.
@@ -102,7 +105,7 @@ impl Watch {
         }
     }
 
-    pub fn view(&self, now_ms: u64) -> Element {
+    pub fn view(&self, now_ms: u64) -> Html {
         let target = &self.target;
         let (state, text) = match &self.state {
             WatchState::Waiting { last } => {
@@ -126,6 +129,7 @@ impl Watch {
         let stop = self.is_waiting().then(|| {
             el("button", "pd-button pd-watch-stop")
                 .attr("type", "button")
+                .on_click(views::Msg::Watch(Msg::Stop))
                 .text("Stop")
         });
         el("div", "pd-watch-body")
@@ -170,7 +174,10 @@ mod tests {
         assert_eq!(watch.answered(None, 1_700), Some(1_000));
         watch.attempt();
         let view = watch.view(2_000);
-        assert_eq!(view.find_all("pd-watch-stop").len(), 1);
+        assert_eq!(
+            view.find("pd-watch-stop").sends(crate::node::Event::Click),
+            Some(&views::Msg::Watch(Msg::Stop))
+        );
         let view = view.find("pd-watch-status");
         assert_eq!(view.get("data-state"), Some("waiting"));
         assert!(

@@ -1,0 +1,74 @@
+//! The words people read for the report's values, in one place: the CLI's
+//! text report, the page, and its Markdown copy all say the same thing.
+//!
+//! Wire names (`degraded`, `not-allowed`) are the contract scripts match;
+//! these are for people, and may be reworded without breaking anyone.
+
+use crate::report::{Family, McpTransport, Outcome, Severity, Verdict};
+
+impl Verdict {
+    /// The verdict's one word, as the CLI prints it (upper case when
+    /// something is wrong) and the page shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Reachable => "Reachable",
+            Self::Degraded => "Degraded",
+            Self::Unreachable => "Unreachable",
+            Self::Invalid => "Invalid",
+        }
+    }
+
+    /// What the verdict means, in a sentence.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Self::Reachable => "Something accepted the connection and nothing looks wrong.",
+            Self::Degraded => "Something accepted the connection, but see the findings.",
+            Self::Unreachable => "Nothing accepted a connection.",
+            Self::Invalid => "This target could not be checked.",
+        }
+    }
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ok => "OK",
+            Self::Info => "Note",
+            Self::Warning => "Warning",
+            Self::Error => "Error",
+        }
+    }
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Refused => "refused",
+            Self::Timeout => "timeout",
+            Self::Unreachable => "unreachable",
+            Self::Reset => "reset",
+            Self::Error => "error",
+            Self::NotAllowed => "not allowed",
+        }
+    }
+}
+
+impl Family {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ipv4 => "IPv4",
+            Self::Ipv6 => "IPv6",
+        }
+    }
+}
+
+impl McpTransport {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::StreamableHttp => "Streamable HTTP",
+            Self::Sse => "legacy HTTP+SSE",
+            Self::Stdio => "stdio",
+        }
+    }
+}

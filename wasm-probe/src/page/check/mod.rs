@@ -1,0 +1,307 @@
+//! The check view: type a target, see the check's progress, then the
+//! report; recent targets and the desktop assistant's MCP servers are one
+//! click each.
+//!
+//! The panel and the recent list are pure trees; [`CheckView`] keeps the
+//! handles it updates and handles this view's [`Msg`]s.
+
+pub mod mcp;
+pub mod report;
+
+use std::cell::RefCell;
+
+use protocol::{ErrorKind, Report};
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlInputElement;
+
+use crate::dom::{Field, Hooks, Region, Sink};
+use crate::node::el;
+
+use super::Page;
+use super::session::{Change, ReportState};
+use super::views::{self, Html, Tree, View};
+use super::widgets::{self, note};
+
+/// What the check view's elements send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    /// The form was submitted: check what it holds.
+    Submit,
+    /// Check this target (a recent one, a machine row).
+    Run(String),
+    /// Check the configured MCP server with this name.
+    McpCheck(String),
+}
+
+/// The check view's elements its handlers update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hook {
+    Input,
+    Recent,
+    Report,
+    Progress,
+    Result,
+    McpList,
+}
+
+/// How many recent targets the page remembers.
+pub const RECENT: usize = 8;
+
+pub const TARGET_HINT: &str = "localhost:8080";
+
+fn hook(hook: Hook) -> views::Hook {
+    views::Hook::Check(hook)
+}
+
+/// The check panel, its box prefilled with `target`.
+pub fn panel(target: &str) -> Html {
+    el("div", "pd-view-body")
+        .child(widgets::form(
+            "pd-form",
+            widgets::Field {
+                name: "target",
+                label: "Target",
+                placeholder: TARGET_HINT,
+                hook: Some(hook(Hook::Input)),
+            },
+            target,
+            "Check",
+            views::Msg::Check(Msg::Submit),
+        ))
+        .child(
+            el("div", "pd-recent")
+                .attr("aria-label", "Recent targets")
+                .hook(hook(Hook::Recent)),
+        )
+        .child(
+            el("section", "pd-report")
+                .attr("data-state", ReportState::Idle.as_str())
+                .attr("aria-live", "polite")
+                .attr("aria-label", "Check result")
+                .hook(hook(Hook::Report))
+                .child(el("ol", "pd-progress").hook(hook(Hook::Progress)))
+                .child(el("div", "pd-result").hook(hook(Hook::Result))),
+        )
+        .child(
+            el("section", "pd-mcp-config")
+                .attr("aria-label", "Configured MCP servers")
+                .child(el("h2", "pd-heading").text("The desktop assistant's MCP servers"))
+                .child(
+                    el("div", "pd-mcp-list")
+                        .hook(hook(Hook::McpList))
+                        .child(note(
+                            "Asking the helper for the servers in claude_desktop_config.json…",
+                        )),
+                ),
+        )
+}
+
+/// The recently checked targets, newest first, each a button that checks it.
+pub fn recent_view(recent: &[String]) -> Html {
+    let list = el("p", "pd-recent-list");
+    if recent.is_empty() {
+        return list;
+    }
+    list.child(el("span", "pd-note").text("Recent: "))
+        .children(recent.iter().map(|target| {
+            el("button", "pd-chip pd-recent-item")
+                .attr("type", "button")
+                .attr("data-target", target)
+                .on_click(views::Msg::Check(Msg::Run(target.clone())))
+                .text(target)
+        }))
+}
+
+/// `target` first, then the others without it, at most [`RECENT`].
+pub fn remember(recent: &[String], target: &str) -> Vec<String> {
+    let target = target.trim();
+    if target.is_empty() {
+        return recent.to_vec();
+    }
+    std::iter::once(target.to_owned())
+        .chain(recent.iter().filter(|t| *t != target).cloned())
+        .take(RECENT)
+        .collect()
+}
+
+/// Where the recent targets are kept, one per line.
+const RECENT_KEY: &str = "portdoctor.recent";
+
+/// The check view's elements and its recent targets.
+pub struct CheckView {
+    input: HtmlInputElement,
+    recent_region: Region<Tree>,
+    report: web_sys::Element,
+    progress: Region<Tree>,
+    result: Region<Tree>,
+    mcp_list: Region<Tree>,
+    recent: RefCell<Vec<String>>,
+}
+
+impl CheckView {
+    pub fn new(hooks: &mut Hooks<Tree>, sink: &Sink<views::Msg>) -> Result<Self, JsValue> {
+        let mut region = |h| -> Result<Region<Tree>, JsValue> {
+            Ok(Region::new(hooks.take(hook(h))?, sink.clone()))
+        };
+        let view = Self {
+            recent_region: region(Hook::Recent)?,
+            progress: region(Hook::Progress)?,
+            result: region(Hook::Result)?,
+            mcp_list: region(Hook::McpList)?,
+            input: hooks.take(hook(Hook::Input))?,
+            report: hooks.take(hook(Hook::Report))?,
+            recent: RefCell::new(load_recent()),
+        };
+        view.show_recent()?;
+        Ok(view)
+    }
+
+    pub fn handle(&self, page: &Page, msg: Msg, field: Field) -> Result<(), JsValue> {
+        match msg {
+            Msg::Submit => self.run(page, &field.text),
+            Msg::Run(target) => self.run(page, &target),
+            Msg::McpCheck(name) => {
+                page.select(View::Check)?;
+                self.start_report();
+                page.request(|session, id| session.mcp_check(id, &name))?;
+                self.show_state(page)
+            }
+        }
+    }
+
+    /// Checks `target` in this view, remembers it, and puts it in the
+    /// address bar so the page's URL runs it again.
+    pub fn run(&self, page: &Page, target: &str) -> Result<(), JsValue> {
+        let target = target.trim();
+        self.input.set_value(target);
+        page.select(View::Check)?;
+        page.set_query(&super::check_query(target));
+        self.remember(target)?;
+        self.start_report();
+        page.request(|session, id| session.check(id, target))?;
+        self.show_state(page)
+    }
+
+    fn start_report(&self) {
+        self.progress.clear();
+        self.result.clear();
+    }
+
+    fn remember(&self, target: &str) -> Result<(), JsValue> {
+        let recent = remember(&self.recent.borrow(), target);
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            // Storage can be full or disabled; the list then lasts this visit.
+            let _ = storage.set_item(RECENT_KEY, &recent.join("\n"));
+        }
+        self.recent.replace(recent);
+        self.show_recent()
+    }
+
+    fn show_recent(&self) -> Result<(), JsValue> {
+        self.recent_region
+            .show(recent_view(&self.recent.borrow()))
+            .map(drop)
+    }
+
+    /// What an answer of the session changes in this view.
+    pub fn apply(&self, page: &Page, change: Change) -> Result<(), JsValue> {
+        match change {
+            Change::McpServers { config, servers } => {
+                self.mcp_list.show(mcp::servers(&config, &servers))?;
+            }
+            Change::McpServersUnavailable(message) => {
+                self.mcp_list.show(note(&message))?;
+            }
+            Change::Step(progress) => {
+                self.progress.append(report::progress_item(&progress))?;
+            }
+            Change::Finished(report) => self.finished(page, &report)?,
+            Change::Failed { kind, message } => self.failed(kind, &message)?,
+            _ => {}
+        }
+        self.show_state(page)
+    }
+
+    fn finished(&self, page: &Page, report: &Report) -> Result<(), JsValue> {
+        let share = format!(
+            "{}/{}",
+            page.origin(),
+            super::check_query(&report.target.input)
+        );
+        self.result
+            .show(report::report_view(report, &share))
+            .map(drop)
+    }
+
+    fn failed(&self, kind: Option<ErrorKind>, message: &str) -> Result<(), JsValue> {
+        self.result
+            .show(report::error_view(kind, message))
+            .map(drop)
+    }
+
+    pub fn show_state(&self, page: &Page) -> Result<(), JsValue> {
+        let state = page.session().state();
+        self.report.set_attribute("data-state", state.as_str())
+    }
+}
+
+fn load_recent() -> Vec<String> {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(RECENT_KEY).ok().flatten())
+        .map(|text| {
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .take(RECENT)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::Event;
+
+    #[test]
+    fn the_panel_has_the_form_hooks_and_the_prefill() {
+        let panel = panel("localhost:3000");
+        let form = panel.find("pd-form");
+        assert_eq!(
+            form.sends(Event::Submit),
+            Some(&views::Msg::Check(Msg::Submit))
+        );
+        let input = panel.find_hook(hook(Hook::Input));
+        assert_eq!(input.get("name"), Some("target"));
+        assert_eq!(input.get("value"), Some("localhost:3000"));
+        assert_eq!(form.find_tag("button")[0].get("type"), Some("submit"));
+        assert_eq!(form.find_tag("label")[0].text_content(), "Target");
+        let report = panel.find_hook(hook(Hook::Report));
+        assert_eq!(report.get("data-state"), Some("idle"));
+        assert_eq!(report.get("aria-live"), Some("polite"));
+        for h in [Hook::Recent, Hook::Progress, Hook::Result, Hook::McpList] {
+            panel.find_hook(hook(h));
+        }
+    }
+
+    #[test]
+    fn recent_targets_are_newest_first_without_repeats() {
+        let recent = remember(&[], "8080");
+        let recent = remember(&recent, " 5432 ");
+        let recent = remember(&recent, "8080");
+        assert_eq!(recent, ["8080", "5432"]);
+        assert_eq!(remember(&recent, "  "), recent);
+        let many = (0..20).fold(Vec::new(), |list, n| remember(&list, &n.to_string()));
+        assert_eq!(many.len(), RECENT);
+        assert_eq!(many[0], "19");
+        let view = recent_view(&recent);
+        let buttons = view.find_all("pd-recent-item");
+        assert_eq!(buttons[1].get("data-target"), Some("5432"));
+        assert_eq!(
+            buttons[1].sends(Event::Click),
+            Some(&views::Msg::Check(Msg::Run("5432".into())))
+        );
+        assert!(recent_view(&[]).children.is_empty());
+    }
+}

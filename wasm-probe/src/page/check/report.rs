@@ -1,0 +1,446 @@
+//! A check's report as the page shows it: the verdict, what to do (the
+//! findings, each with its fix and the commands to copy), then the evidence
+//! (addresses, listeners, the service, MCP). Pure functions from protocol
+//! types to trees.
+
+use protocol::{AddressResult, ErrorKind, Finding, Listener, Progress, Report, Severity};
+
+use crate::node::el;
+use crate::text::{ms, pieces, wire_name};
+
+use super::mcp::mcp_view;
+use crate::page::describe::{mcp_text, owner};
+use crate::page::export;
+use crate::page::views::Html;
+use crate::page::widgets::{cell, copy_button, facts, section, table};
+
+/// One line of progress per finished stage.
+pub fn progress_item(progress: &Progress) -> Html {
+    el("li", "pd-step").text(progress_text(progress))
+}
+
+fn progress_text(progress: &Progress) -> String {
+    match progress {
+        Progress::Parsed { target } => match (&target.host, target.port) {
+            (Some(host), Some(port)) => match &target.path {
+                Some(path) => format!("Target: host {host}, port {port}, path {path}"),
+                None => format!("Target: host {host}, port {port}"),
+            },
+            _ => format!("Could not read a host and port from \"{}\"", target.input),
+        },
+        Progress::Resolved { addresses } if addresses.is_empty() => {
+            "The name resolved to no address".to_owned()
+        }
+        Progress::Resolved { addresses } => format!("Resolved to {}", addresses.join(", ")),
+        Progress::Connected { address } => {
+            format!("{}: {}", address.addr, outcome_text(address))
+        }
+        Progress::Listeners { listeners } if listeners.is_empty() => {
+            "No process listens on this port, as far as the socket table shows".to_owned()
+        }
+        Progress::Listeners { listeners } => {
+            let each: Vec<String> = listeners
+                .iter()
+                .map(|l| format!("{} on {}", owner(l), l.local_addr))
+                .collect();
+            format!("Listening: {}", each.join("; "))
+        }
+        Progress::Identified { service } => match (&service.protocol, &service.detail) {
+            (Some(protocol), Some(detail)) => format!("Speaks {}: {detail}", wire_name(protocol)),
+            (Some(protocol), None) => format!("Speaks {}", wire_name(protocol)),
+            _ => "Connected, but nothing answered any probe".to_owned(),
+        },
+        Progress::Mcp { mcp: Some(mcp) } => format!("MCP: {}", mcp_text(mcp)),
+        Progress::Mcp { mcp: None } => "No MCP server answered".to_owned(),
+    }
+}
+
+/// `refused in 0.05 ms (Connection refused)`.
+fn outcome_text(address: &AddressResult) -> String {
+    let mut text = format!("{} in {}", address.outcome.label(), ms(address.elapsed_us));
+    if let Some(error) = &address.error {
+        text.push_str(&format!(" ({error})"));
+    }
+    text
+}
+
+/// A typed error for the shown request, or one that belongs to no request.
+pub fn error_view(kind: Option<ErrorKind>, message: &str) -> Html {
+    el("p", "pd-error")
+        .attr_opt("data-kind", kind.map(|kind| wire_name(&kind)))
+        .text(message)
+}
+
+/// The whole report: verdict, ways to share it, then what to do
+/// (findings), then the evidence. `share_url` is the page's address that
+/// runs this check again.
+pub fn report_view(report: &Report, share_url: &str) -> Html {
+    el("div", "pd-report-body")
+        .child(verdict(report))
+        .child(
+            el("div", "pd-actions")
+                .child(
+                    copy_button(
+                        "Copy as Markdown",
+                        "Copy the report as Markdown".into(),
+                        &export::markdown(report),
+                    )
+                    .attr("data-format", "markdown"),
+                )
+                .child(
+                    copy_button(
+                        "Copy as JSON",
+                        "Copy the report as JSON".into(),
+                        &export::json(report),
+                    )
+                    .attr("data-format", "json"),
+                )
+                .child(
+                    copy_button(
+                        "Copy link",
+                        "Copy a link that runs this check".into(),
+                        share_url,
+                    )
+                    .attr("data-format", "link"),
+                ),
+        )
+        .children((!report.findings.is_empty()).then(|| findings(&report.findings)))
+        .children((!report.addresses.is_empty()).then(|| addresses(&report.addresses)))
+        .children(
+            // With no address tried there is no port to look up listeners for.
+            (!report.addresses.is_empty() || !report.listeners.is_empty())
+                .then(|| listeners(&report.listeners)),
+        )
+        .children(service(report))
+        .children(report.mcp.as_ref().map(mcp_view))
+}
+
+fn verdict(report: &Report) -> Html {
+    let (label, meaning) = (report.verdict.label(), report.verdict.meaning());
+    el("div", "pd-verdict")
+        .attr("data-verdict", wire_name(&report.verdict))
+        .child(el("strong", "pd-verdict-label").text(label))
+        .child(el("span", "pd-verdict-meaning").text(meaning))
+        .child(el("span", "pd-verdict-target").text(format!(
+            "{}, checked in {}",
+            report.target.input,
+            ms(report.elapsed_us)
+        )))
+}
+
+pub fn findings(findings: &[Finding]) -> Html {
+    // In the helper's order: the first finding is what to do first.
+    section("Findings", "pd-section pd-findings").children(findings.iter().map(|f| {
+        el("article", "pd-finding")
+            .attr("data-code", wire_name(&f.code))
+            .attr("data-severity", wire_name(&f.severity))
+            .child(
+                el("p", "pd-finding-head")
+                    .child(el("span", "pd-severity").text(f.severity.label()))
+                    .child(el("code", "pd-code").text(wire_name(&f.code))),
+            )
+            .child(el("p", "pd-summary").text(&f.summary))
+            .child(fix(f))
+            .child(
+                el("ul", "pd-evidence")
+                    .attr("aria-label", "Evidence")
+                    .children(f.evidence.iter().map(|e| el("li", "").text(e))),
+            )
+    }))
+}
+
+/// The fix, with each `command` in it as code with its own copy button; a
+/// fix without one gets a button for the whole text, unless there is
+/// nothing to do.
+fn fix(finding: &Finding) -> Html {
+    let mut paragraph = el("p", "pd-fix").child(el("strong", "pd-fix-label").text("Fix: "));
+    let mut commands = 0;
+    for (command, piece) in pieces(&finding.fix) {
+        paragraph = if command {
+            commands += 1;
+            paragraph
+                .child(el("code", "pd-cmd").text(piece))
+                .child(copy_button(
+                    "Copy",
+                    format!("Copy the command {piece}"),
+                    piece,
+                ))
+        } else {
+            paragraph.text(piece)
+        };
+    }
+    if commands == 0 && finding.severity != Severity::Ok {
+        paragraph = paragraph.child(copy_button("Copy", "Copy the fix".into(), &finding.fix));
+    }
+    paragraph
+}
+
+fn addresses(addresses: &[AddressResult]) -> Html {
+    section("Addresses", "pd-section").child(table(
+        &["Address", "Family", "Outcome", "Time"],
+        addresses.iter().map(|a| {
+            el("tr", "pd-address")
+                .attr("data-outcome", wire_name(&a.outcome))
+                .child(el("td", "pd-addr").text(&a.addr))
+                .child(cell(a.family.label()))
+                .child(
+                    el("td", "pd-outcome-cell")
+                        .text(a.outcome.label())
+                        .children(a.error.as_ref().map(|e| el("span", "pd-os-error").text(e))),
+                )
+                .child(el("td", "pd-num").text(ms(a.elapsed_us)))
+        }),
+    ))
+}
+
+pub fn listeners(listeners: &[Listener]) -> Html {
+    let title = section("Listeners", "pd-section");
+    if listeners.is_empty() {
+        return title.child(
+            el("p", "pd-note")
+                .text("No process listens on this port, as far as the socket table shows."),
+        );
+    }
+    const UNKNOWN: &str = "—";
+    title.child(table(
+        &["PID", "Process", "User", "Bound to", "Queue"],
+        listeners.iter().map(|l| {
+            let pid = l.pid.map(|p| p.to_string());
+            let queue = l.queue.map(|q| format!("{} / {}", q.current, q.max));
+            el("tr", "pd-listener")
+                .attr_opt("data-pid", pid.as_deref())
+                .child(el("td", "pd-num").text(pid.as_deref().unwrap_or(UNKNOWN)))
+                .child(cell(l.process.as_deref().unwrap_or(UNKNOWN)))
+                .child(cell(l.user.as_deref().unwrap_or(UNKNOWN)))
+                .child(el("td", "pd-addr").text(&l.local_addr))
+                .child(el("td", "pd-num").text(queue.as_deref().unwrap_or(UNKNOWN)))
+        }),
+    ))
+}
+
+/// What answers on the port; `None` when identification did not run.
+fn service(report: &Report) -> Option<Html> {
+    let service = &report.service;
+    let mut rows: Vec<(&str, &'static str, String)> = Vec::new();
+    if let Some(protocol) = &service.protocol {
+        let mut text = wire_name(protocol);
+        if let Some(detail) = &service.detail {
+            text.push_str(&format!(": {detail}"));
+        }
+        rows.push(("Protocol", "", text));
+    }
+    if let Some(banner) = &service.banner {
+        rows.push(("Banner", "", banner.clone()));
+    }
+    (!rows.is_empty()).then(|| {
+        section("Service", "pd-section pd-service")
+            .attr_opt("data-protocol", service.protocol.as_ref().map(wire_name))
+            .child(facts(rows))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata::sample_report;
+    use protocol::{Outcome, Target, Verdict};
+
+    const SHARE: &str = "http://127.0.0.1:61900/?check=localhost%3A8080";
+
+    #[test]
+    fn a_report_can_be_copied_three_ways() {
+        let view = report_view(&sample_report(), SHARE);
+        let actions = view.find("pd-actions").find_all("pd-copy");
+        let formats: Vec<_> = actions
+            .iter()
+            .map(|a| a.get("data-format").unwrap())
+            .collect();
+        assert_eq!(formats, ["markdown", "json", "link"]);
+        assert_eq!(
+            actions[1].get("data-copy"),
+            Some(export::json(&sample_report()).as_str())
+        );
+        assert_eq!(actions[2].get("data-copy"), Some(SHARE));
+    }
+
+    #[test]
+    fn commands_in_a_fix_get_their_own_copy_button() {
+        let finding = |severity, text: &str| Finding {
+            code: protocol::Code::NothingListening,
+            severity,
+            summary: String::new(),
+            fix: text.into(),
+            evidence: vec![],
+        };
+        let with = fix(&finding(
+            Severity::Error,
+            "Start it (`portdoctor listeners` shows ports) or `npm start`.",
+        ));
+        let copies: Vec<_> = with
+            .find_all("pd-copy")
+            .iter()
+            .map(|b| b.get("data-copy").unwrap())
+            .collect();
+        assert_eq!(copies, ["portdoctor listeners", "npm start"]);
+        assert_eq!(with.find("pd-cmd").text_content(), "portdoctor listeners");
+        assert_eq!(
+            with.text_content(),
+            "Fix: Start it (portdoctor listenersCopy shows ports) or npm startCopy."
+        );
+        let without = fix(&finding(Severity::Warning, "Bind to 127.0.0.1."));
+        assert_eq!(
+            without.find("pd-copy").get("data-copy"),
+            Some("Bind to 127.0.0.1.")
+        );
+        let nothing_to_do = fix(&finding(Severity::Ok, "Nothing to fix."));
+        assert!(nothing_to_do.find_all("pd-copy").is_empty());
+    }
+
+    #[test]
+    fn report_carries_every_hook() {
+        let report = sample_report();
+        let view = report_view(&report, SHARE);
+        assert_eq!(
+            view.find("pd-verdict").get("data-verdict"),
+            Some("degraded")
+        );
+
+        let rows = view.find_all("pd-address");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].get("data-outcome"), Some("refused"));
+        assert!(rows[0].text_content().contains("127.0.0.1:8080"));
+        assert_eq!(
+            rows[0].find("pd-os-error").text_content(),
+            "Connection refused (os error 111)"
+        );
+        assert!(rows[1].text_content().contains("0.06 ms"));
+
+        let listener = view.find("pd-listener");
+        assert_eq!(listener.get("data-pid"), Some("4242"));
+        let text = listener.text_content();
+        assert!(text.contains("node") && text.contains("[::1]:8080") && text.contains("0 / 511"));
+    }
+
+    #[test]
+    fn findings_keep_the_helpers_order_and_their_parts() {
+        let view = report_view(&sample_report(), SHARE);
+        let cards = view.find_all("pd-finding");
+        let codes: Vec<_> = cards.iter().map(|c| c.get("data-code").unwrap()).collect();
+        assert_eq!(codes, ["listening-other-family", "exposed-to-network"]);
+        assert_eq!(cards[0].get("data-severity"), Some("error"));
+        assert_eq!(
+            cards[0].find("pd-summary").text_content(),
+            "Only IPv6 listens"
+        );
+        assert!(
+            cards[0]
+                .find("pd-fix")
+                .text_content()
+                .contains("Bind to 127.0.0.1")
+        );
+        assert_eq!(cards[0].find("pd-evidence").find_tag("li").len(), 2);
+    }
+
+    #[test]
+    fn a_listener_with_no_visible_owner_has_no_pid_hook() {
+        let mut report = sample_report();
+        report.listeners[0].pid = None;
+        report.listeners[0].process = None;
+        let view = report_view(&report, SHARE);
+        assert_eq!(view.find("pd-listener").get("data-pid"), None);
+    }
+
+    #[test]
+    fn an_invalid_target_shows_no_empty_tables() {
+        let mut report = sample_report();
+        report.verdict = Verdict::Invalid;
+        report.addresses.clear();
+        report.listeners.clear();
+        report.mcp = None;
+        let view = report_view(&report, SHARE);
+        assert!(view.find_all("pd-address").is_empty());
+        assert!(view.find_tag("table").is_empty());
+        assert_eq!(view.find("pd-verdict").get("data-verdict"), Some("invalid"));
+    }
+
+    #[test]
+    fn no_mcp_section_without_an_mcp_server() {
+        let mut report = sample_report();
+        report.mcp = None;
+        assert!(report_view(&report, SHARE).find_all("pd-mcp").is_empty());
+    }
+
+    #[test]
+    fn the_service_is_described() {
+        let view = report_view(&sample_report(), SHARE);
+        let facts = view.find("pd-facts").text_content();
+        assert!(facts.contains("http: nginx"), "{facts}");
+    }
+
+    #[test]
+    fn progress_lines_say_what_finished() {
+        let report = sample_report();
+        let lines: Vec<String> = [
+            Progress::Parsed {
+                target: report.target.clone(),
+            },
+            Progress::Parsed {
+                target: Target {
+                    path: Some("/mcp".into()),
+                    ..report.target.clone()
+                },
+            },
+            Progress::Parsed {
+                target: Target {
+                    input: "nope:".into(),
+                    ..Target::default()
+                },
+            },
+            Progress::Resolved {
+                addresses: vec!["127.0.0.1:8080".into(), "[::1]:8080".into()],
+            },
+            Progress::Connected {
+                address: report.addresses[0].clone(),
+            },
+            Progress::Listeners {
+                listeners: report.listeners.clone(),
+            },
+            Progress::Listeners { listeners: vec![] },
+            Progress::Mcp {
+                mcp: report.mcp.clone().map(Box::new),
+            },
+            Progress::Mcp { mcp: None },
+        ]
+        .iter()
+        .map(|p| progress_item(p).text_content())
+        .collect();
+        assert_eq!(
+            lines,
+            [
+                "Target: host localhost, port 8080",
+                "Target: host localhost, port 8080, path /mcp",
+                "Could not read a host and port from \"nope:\"",
+                "Resolved to 127.0.0.1:8080, [::1]:8080",
+                "127.0.0.1:8080: refused in 0.04 ms (Connection refused (os error 111))",
+                "Listening: node (pid 4242) on [::1]:8080",
+                "No process listens on this port, as far as the socket table shows",
+                "MCP: demo 1.2 over Streamable HTTP, protocol 2025-06-18, 3 tools",
+                "No MCP server answered",
+            ]
+        );
+    }
+
+    #[test]
+    fn outcome_labels_read_as_words() {
+        assert_eq!(Outcome::NotAllowed.label(), "not allowed");
+    }
+
+    #[test]
+    fn errors_carry_their_kind() {
+        let view = error_view(Some(ErrorKind::DuplicateId), "id 4 is running");
+        assert_eq!(view.get("class"), Some("pd-error"));
+        assert_eq!(view.get("data-kind"), Some("duplicate-id"));
+        assert_eq!(view.text_content(), "id 4 is running");
+        assert_eq!(error_view(None, "lost").get("data-kind"), None);
+    }
+}

@@ -1,0 +1,130 @@
+//! "Can my server use this port?": the port typed, and the helper's answer
+//! as the machine view shows it.
+
+use protocol::BindReport;
+
+use crate::node::el;
+
+use crate::page::check::report::{findings, listeners};
+use crate::page::views::Html;
+use crate::page::widgets::{cell, section, table};
+
+/// The port typed into the bind check, or what is wrong with it. Port 0
+/// would ask the OS for any free port, which answers nothing.
+pub fn bind_port(text: &str) -> Result<u16, String> {
+    let text = text.trim();
+    match text.parse::<u64>() {
+        Ok(port @ 1..=65535) => Ok(port as u16),
+        Ok(_) => Err(format!(
+            "{text} is not a TCP port: ports go from 1 to 65535."
+        )),
+        Err(_) => Err(format!(
+            "\"{text}\" is not a port: type the number your server will listen on, such as 8080."
+        )),
+    }
+}
+
+/// Whether a server could listen on the port: the answer in one line, what
+/// to do, then each address tried and who holds the port.
+pub fn bind_view(report: &BindReport) -> Html {
+    let answer = if report.available {
+        format!("Port {} is free.", report.port)
+    } else {
+        format!("Port {} is taken.", report.port)
+    };
+    el("div", "pd-bind-body")
+        .attr(
+            "data-state",
+            if report.available { "free" } else { "in-use" },
+        )
+        .child(el("p", "pd-bind-answer").text(answer))
+        .child(findings(&report.findings))
+        .child(section("Addresses tried", "pd-section").child(table(
+            &["Address", "Result"],
+            report.attempts.iter().map(|a| {
+                el("tr", "pd-bind-attempt")
+                    .attr("data-ok", if a.ok { "true" } else { "false" })
+                    .child(el("td", "pd-addr").text(&a.addr))
+                    .child(cell(match &a.error {
+                        None => "could bind".to_owned(),
+                        Some(error) => error.clone(),
+                    }))
+            }),
+        )))
+        .children((!report.available).then(|| listeners(&report.holders)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::{Finding, Listener, Severity};
+
+    #[test]
+    fn a_bind_port_is_a_number_from_1_to_65535() {
+        assert_eq!(bind_port(" 8080 "), Ok(8080));
+        assert_eq!(bind_port("65535"), Ok(65535));
+        assert!(bind_port("0").unwrap_err().contains("1 to 65535"));
+        assert!(bind_port("619009").unwrap_err().contains("1 to 65535"));
+        assert!(
+            bind_port("localhost:80")
+                .unwrap_err()
+                .contains("such as 8080")
+        );
+    }
+
+    #[test]
+    fn a_taken_port_names_its_holder_and_the_failed_binds() {
+        let report = BindReport {
+            port: 8080,
+            available: false,
+            attempts: vec![
+                protocol::BindAttempt {
+                    addr: "127.0.0.1:8080".into(),
+                    ok: false,
+                    error: Some("Address in use".into()),
+                },
+                protocol::BindAttempt {
+                    addr: "[::]:8080".into(),
+                    ok: true,
+                    error: None,
+                },
+            ],
+            holders: vec![Listener {
+                local_addr: "127.0.0.1:8080".into(),
+                pid: Some(42),
+                process: Some("node".into()),
+                user: None,
+                queue: None,
+            }],
+            findings: vec![Finding {
+                code: protocol::Code::PortInUse,
+                severity: Severity::Error,
+                summary: "Port 8080 is already in use by node (pid 42)".into(),
+                fix: "Stop that process (`kill 42`)".into(),
+                evidence: vec![],
+            }],
+        };
+        let view = bind_view(&report);
+        assert_eq!(view.get("data-state"), Some("in-use"));
+        assert_eq!(
+            view.find("pd-bind-answer").text_content(),
+            "Port 8080 is taken."
+        );
+        assert_eq!(
+            view.find("pd-finding").get("data-code"),
+            Some("port-in-use")
+        );
+        let attempts = view.find_all("pd-bind-attempt");
+        assert_eq!(attempts[0].get("data-ok"), Some("false"));
+        assert_eq!(attempts[0].text_content(), "127.0.0.1:8080Address in use");
+        assert_eq!(view.find("pd-listener").get("data-pid"), Some("42"));
+
+        let free = bind_view(&BindReport {
+            available: true,
+            holders: vec![],
+            ..report
+        });
+        assert_eq!(free.get("data-state"), Some("free"));
+        assert!(free.find_all("pd-listener").is_empty());
+    }
+}
