@@ -55,10 +55,9 @@ async fn pages_of_other_origins_cannot_use_the_helper() {
         );
         browser.client.goto(&url).await.unwrap();
         browser.wait_for("#out[data-ws=refused]").await;
-        let out = browser.wait_for("#out[data-fetch]").await;
         assert_eq!(
-            out.attr("data-fetch").await.unwrap().as_deref(),
-            Some("blocked"),
+            browser.attr("#out[data-fetch]", "data-fetch").await,
+            "blocked",
             "{url}: the page read the helper's API"
         );
     }

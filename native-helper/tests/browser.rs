@@ -4,7 +4,6 @@
 
 mod support;
 
-use fantoccini::Locator;
 use support::browser::Browser;
 use support::*;
 
@@ -19,63 +18,40 @@ async fn page_checks_an_open_port_and_a_refused_one() {
     // An open port: the outcome per address and who listens.
     browser.check(&server.addr.to_string()).await;
     browser.wait_for(".pd-report[data-state=done]").await;
-    let verdict = browser.wait_for(".pd-verdict").await;
     assert_eq!(
-        verdict.attr("data-verdict").await.unwrap().as_deref(),
-        Some("reachable")
+        browser.attr(".pd-verdict", "data-verdict").await,
+        "reachable"
     );
-    let address = browser.wait_for(".pd-address[data-outcome=open]").await;
-    assert!(
-        address
-            .text()
-            .await
-            .unwrap()
-            .contains(&server.addr.to_string())
-    );
-    let listener = browser
-        .wait_for(&format!(".pd-listener[data-pid=\"{}\"]", server.pid()))
+    let address = browser.text(".pd-address[data-outcome=open]").await;
+    assert!(address.contains(&server.addr.to_string()), "{address}");
+    let text = browser
+        .text(&format!(".pd-listener[data-pid=\"{}\"]", server.pid()))
         .await;
-    let text = listener.text().await.unwrap();
     assert!(text.contains("python"), "{text}");
     assert!(text.contains(&server.addr.to_string()), "{text}");
-    let progress = browser
-        .client
-        .find_all(Locator::Css(".pd-progress li"))
-        .await
-        .unwrap();
-    assert!(
-        progress.len() >= 3,
-        "progress streamed: {} items",
-        progress.len()
-    );
+    let progress = browser.count(".pd-progress li").await;
+    assert!(progress >= 3, "progress streamed: {progress} items");
     browser.screenshot("browser-reachable.png").await;
 
     // A refused port: its finding, with cause and fix.
     browser.check(&format!("127.0.0.1:{closed}")).await;
-    let finding = browser
-        .wait_for(".pd-finding[data-code=nothing-listening]")
-        .await;
+    let finding = ".pd-finding[data-code=nothing-listening]";
+    assert_eq!(browser.attr(finding, "data-severity").await, "error");
+    let fix = browser.text(&format!("{finding} .pd-fix")).await;
+    assert!(fix.contains("Start the server"), "{fix}");
     assert_eq!(
-        finding.attr("data-severity").await.unwrap().as_deref(),
-        Some("error")
-    );
-    let fix = finding.find(Locator::Css(".pd-fix")).await.unwrap();
-    assert!(fix.text().await.unwrap().contains("Start the server"));
-    let verdict = browser.wait_for(".pd-verdict").await;
-    assert_eq!(
-        verdict.attr("data-verdict").await.unwrap().as_deref(),
-        Some("unreachable")
+        browser.attr(".pd-verdict", "data-verdict").await,
+        "unreachable"
     );
     browser.wait_for(".pd-address[data-outcome=refused]").await;
     browser.screenshot("browser-refused.png").await;
 
     // Garbage input is explained, not a crash.
     browser.check("localhost:619009").await;
-    let finding = browser
-        .wait_for(".pd-finding[data-code=port-out-of-range]")
+    let summary = browser
+        .text(".pd-finding[data-code=port-out-of-range] .pd-summary")
         .await;
-    let summary = finding.find(Locator::Css(".pd-summary")).await.unwrap();
-    assert!(summary.text().await.unwrap().contains("65535"));
+    assert!(summary.contains("65535"), "{summary}");
     browser.screenshot("browser-out-of-range.png").await;
 
     browser.client.close().await.unwrap();
@@ -93,51 +69,26 @@ async fn page_renders_an_mcp_report_and_checks_a_configured_server() {
 
     // An MCP URL: the report has an MCP section with who, what and how.
     browser.check(&url).await;
-    let mcp = browser
-        .wait_for(".pd-mcp[data-transport=streamable-http]")
-        .await;
-    assert_eq!(
-        mcp.attr("data-era").await.unwrap().as_deref(),
-        Some("stateless")
-    );
-    let text = |css: &'static str| {
-        let mcp = mcp.clone();
-        async move {
-            mcp.find(Locator::Css(css))
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
+    let mcp = ".pd-mcp[data-transport=streamable-http]";
+    assert_eq!(browser.attr(mcp, "data-era").await, "stateless");
+    let text = async |part: &str| browser.text(&format!("{mcp} {part}")).await;
     assert_eq!(text(".pd-mcp-server").await, "portdoctor-demo 1.4.2");
     assert_eq!(text(".pd-mcp-protocol").await, "2026-07-28");
     assert_eq!(text(".pd-mcp-tool-count").await, "2 tools");
-    let tools = mcp
-        .find_all(Locator::Css(".pd-mcp-tools li"))
-        .await
-        .unwrap();
-    let mut names = Vec::new();
-    for tool in tools {
-        names.push(tool.text().await.unwrap());
-    }
+    let names = browser.texts(&format!("{mcp} .pd-mcp-tools li")).await;
     assert_eq!(names, ["add", "echo"]);
     browser.wait_for(".pd-finding[data-code=mcp-ok]").await;
-    browser.scroll_to(&mcp).await;
+    browser.scroll_to(mcp).await;
     browser.screenshot("browser-mcp.png").await;
 
     // The configured servers, each with a Check button that names it.
     browser
-        .wait_for(".pd-mcp-entry[data-name=demo] .pd-mcp-check")
-        .await
-        .click()
-        .await
-        .unwrap();
-    let stdio = browser.wait_for(".pd-mcp[data-transport=stdio]").await;
-    let server = stdio.find(Locator::Css(".pd-mcp-server")).await.unwrap();
-    assert_eq!(server.text().await.unwrap(), "portdoctor-demo 1.4.2");
-    browser.scroll_to(&stdio).await;
+        .click(".pd-mcp-entry[data-name=demo] .pd-mcp-check")
+        .await;
+    let stdio = ".pd-mcp[data-transport=stdio]";
+    let server = browser.text(&format!("{stdio} .pd-mcp-server")).await;
+    assert_eq!(server, "portdoctor-demo 1.4.2");
+    browser.scroll_to(stdio).await;
     browser.screenshot("browser-mcp-stdio.png").await;
 
     browser.client.close().await.unwrap();
@@ -153,21 +104,15 @@ async fn page_names_the_service_and_explains_tls_expected() {
     browser.open(helper.addr).await;
 
     browser.check(&redis.addr.to_string()).await;
-    let card = browser.wait_for(".pd-service[data-protocol=redis]").await;
-    assert!(card.text().await.unwrap().contains("Redis"));
+    let card = browser.text(".pd-service[data-protocol=redis]").await;
+    assert!(card.contains("Redis"), "{card}");
     browser.screenshot("browser-redis.png").await;
 
     browser.check(&format!("http://{}/", nginx.addr)).await;
-    let finding = browser
-        .wait_for(".pd-finding[data-code=tls-expected]")
+    let fix = browser
+        .text(".pd-finding[data-code=tls-expected] .pd-fix")
         .await;
-    let fix = finding.find(Locator::Css(".pd-fix")).await.unwrap();
-    assert!(
-        fix.text()
-            .await
-            .unwrap()
-            .contains(&format!("https://{}/", nginx.addr))
-    );
+    assert!(fix.contains(&format!("https://{}/", nginx.addr)), "{fix}");
     browser.screenshot("browser-tls-expected.png").await;
     browser.client.close().await.unwrap();
 }
@@ -237,8 +182,9 @@ async fn a_share_link_runs_its_check_and_the_json_copy_is_the_report_contract() 
     browser.set_permission("clipboard-read", "granted").await;
     browser.set_permission("clipboard-write", "granted").await;
     browser.click(".pd-copy[data-format=json]").await;
-    let status = browser.text(".pd-copy-status").await;
-    assert_eq!(status, "Copied to the clipboard.");
+    browser
+        .text_when(".pd-copy-status", |s| s == "Copied to the clipboard.")
+        .await;
     let clipboard = browser
         .run("navigator.clipboard.readText().then(arguments[0], e => arguments[0](String(e)))")
         .await;
@@ -283,10 +229,12 @@ async fn the_machine_view_lists_a_listener_the_test_opened_and_checks_it() {
     );
 
     // Filtering by port leaves that listener alone; sorting keeps it.
-    let filter = browser.wait_for(".pd-machine-filter").await;
-    filter.send_keys(&port.to_string()).await.unwrap();
-    let count = browser.text(".pd-machine-count").await;
-    assert!(count.starts_with("1 of "), "{count}");
+    browser
+        .type_into(".pd-machine-filter", &port.to_string())
+        .await;
+    browser
+        .text_when(".pd-machine-count", |c| c.starts_with("1 of "))
+        .await;
     browser.click(".pd-sort[data-column=process]").await;
     browser
         .wait_for("th[aria-sort=ascending] .pd-sort[data-column=process]")
@@ -299,8 +247,9 @@ async fn the_machine_view_lists_a_listener_the_test_opened_and_checks_it() {
     browser.screenshot("page-machine.png").await;
 
     // Can a server use that port? No: the bind check names the same holder.
-    let bind = browser.wait_for(".pd-bind-form input").await;
-    bind.send_keys(&format!("{port}\n")).await.unwrap();
+    browser
+        .type_into(".pd-bind-form input", &format!("{port}\n"))
+        .await;
     let holder = browser
         .text(&format!(
             ".pd-bind-body[data-state=in-use] .pd-listener[data-pid=\"{}\"]",
@@ -316,10 +265,9 @@ async fn the_machine_view_lists_a_listener_the_test_opened_and_checks_it() {
         .wait_for(".pd-tab[data-view=check][aria-selected=true]")
         .await;
     browser.wait_for(".pd-report[data-state=done]").await;
-    let input = browser.wait_for(".pd-form input[name=target]").await;
     assert_eq!(
-        input.prop("value").await.unwrap(),
-        Some(server.addr.to_string())
+        browser.prop(".pd-form input[name=target]", "value").await,
+        server.addr.to_string()
     );
     browser.client.close().await.unwrap();
 }
@@ -327,23 +275,22 @@ async fn the_machine_view_lists_a_listener_the_test_opened_and_checks_it() {
 #[tokio::test]
 async fn the_watch_turns_green_once_the_service_starts() {
     let helper = helper(&[]);
-    let port = closed_port();
+    let closed = closed_port();
+    let target = format!("127.0.0.1:{closed}");
     let browser = page(&helper, "/").await;
     browser.click(".pd-tab[data-view=watch]").await;
-    let input = browser.wait_for(".pd-watch-form input").await;
-    input
-        .send_keys(&format!("127.0.0.1:{port}\n"))
-        .await
-        .unwrap();
+    browser
+        .type_into(".pd-watch-form input", &format!("{target}\n"))
+        .await;
     browser
         .wait_for(".pd-watch-status[data-state=waiting]")
         .await;
     browser.screenshot("page-watch-waiting.png").await;
 
-    let _listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind the port");
+    let _listener = closed.listen();
     let up = browser.text(".pd-watch-status[data-state=up]").await;
     assert!(
-        up.starts_with(&format!("127.0.0.1:{port} is up: it answered after ")),
+        up.starts_with(&format!("{target} is up: it answered after ")),
         "{up}"
     );
     browser.screenshot("page-watch-up.png").await;

@@ -147,7 +147,7 @@ fn bare_port_means_localhost() {
     let port = closed_port();
     let (report, _) = check_json(&portdoctor(&["check", &port.to_string(), "--json"]));
     assert_eq!(report["target"]["host"], "localhost");
-    assert_eq!(report["target"]["port"], port);
+    assert_eq!(report["target"]["port"], port.port);
     assert!(!report["addresses"].as_array().unwrap().is_empty());
 }
 
@@ -279,7 +279,7 @@ fn bind_check_names_the_holder_and_suggests_a_free_port() {
             .contains("is free")
     );
 
-    let free = closed_port().to_string();
+    let free = free_port().to_string();
     let out = portdoctor(&["bind-check", &free]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("free"));
@@ -288,8 +288,8 @@ fn bind_check_names_the_holder_and_suggests_a_free_port() {
 
 #[test]
 fn wait_returns_the_report_once_the_service_is_up() {
-    let port = closed_port();
-    let target = format!("127.0.0.1:{port}");
+    let closed = closed_port();
+    let target = format!("127.0.0.1:{closed}");
     let mut waiting = Command::new(BIN)
         .args(["wait", &target, "--for", "60s", "--json"])
         .stdout(Stdio::piped())
@@ -298,7 +298,7 @@ fn wait_returns_the_report_once_the_service_is_up() {
         .expect("run portdoctor wait");
     // Nothing listens yet, so it cannot have finished.
     assert!(waiting.try_wait().unwrap().is_none());
-    let _listener = TcpListener::bind(("127.0.0.1", port)).expect("bind the port");
+    let _listener = closed.listen();
     let out = waiting.wait_with_output().unwrap();
     let (report, code) = check_json(&out);
     assert_eq!(code, 0, "{report:#}");
@@ -311,7 +311,8 @@ fn wait_returns_the_report_once_the_service_is_up() {
 
 #[test]
 fn wait_gives_up_after_its_time_or_at_once_when_it_never_can() {
-    let target = format!("127.0.0.1:{}", closed_port());
+    let closed = closed_port();
+    let target = format!("127.0.0.1:{closed}");
     let out = portdoctor(&["wait", &target, "--for", "500ms", "--json"]);
     let (report, code) = check_json(&out);
     assert_eq!(code, 1);

@@ -41,7 +41,7 @@ fn rss_kib(pid: u32) -> u64 {
 
 /// Polls until the helper is back to `baseline` descriptors (bounded).
 fn assert_fds_return(pid: u32, baseline: usize) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + DEADLINE;
     while fds(pid) > baseline && Instant::now() < deadline {
         std::thread::yield_now();
     }
@@ -187,7 +187,7 @@ fn slowloris_clients_are_cut_off_and_do_not_starve_others() {
     assert!(latency < Duration::from_secs(2), "health took {latency:?}");
     // The helper hangs up on each of them once the header timeout passes.
     for s in &mut slow {
-        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.set_read_timeout(Some(DEADLINE)).unwrap();
         let mut buf = [0u8; 512];
         let n = s
             .read(&mut buf)

@@ -14,8 +14,14 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_portdoctor");
+
+/// How long any wait in a test may take before it fails: only a hang gets
+/// near it, so it is generous for a busy machine, and waits end as soon as
+/// their condition holds.
+pub const DEADLINE: Duration = Duration::from_secs(30);
 
 /// A child process killed on drop.
 pub struct Running {
@@ -252,10 +258,53 @@ pub fn mcp_config(dir: &TempDir, http_url: &str) -> PathBuf {
     path
 }
 
-/// A loopback port with nothing listening on it.
-pub fn closed_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
+/// A loopback port that refuses connections for as long as this lives: a
+/// socket bound to it that never listens. The kernel answers a connect with
+/// a reset and lists no listener, like a free port, but gives the port to
+/// no other process (a port that was merely free a moment ago can be taken
+/// by anything on the machine that binds port 0).
+pub struct ClosedPort {
+    socket: socket2::Socket,
+    pub port: u16,
+}
+
+impl ClosedPort {
+    /// Starts listening on the held port: a service that comes up exactly
+    /// there, with no moment in which another process could take it.
+    pub fn listen(self) -> TcpListener {
+        self.socket.listen(128).expect("listen on the held port");
+        self.socket.into()
+    }
+}
+
+impl std::fmt::Display for ClosedPort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.port.fmt(f)
+    }
+}
+
+pub fn closed_port() -> ClosedPort {
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("a socket");
+    let any: SocketAddr = ([127, 0, 0, 1], 0).into();
+    socket.bind(&any.into()).expect("bind a loopback port");
+    let port = socket
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_socket())
+        .expect("a bound address")
+        .port();
+    ClosedPort { socket, port }
+}
+
+/// A port nothing holds right now, for a server that must be told its port.
+/// Another process may take it before the server binds it: start servers
+/// through `peers::spawn_listening`, which notices and tries another.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 /// Runs `portdoctor ARGS` to completion.

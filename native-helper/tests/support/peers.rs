@@ -1,6 +1,6 @@
 //! Real servers for the identification tests: redis-server, nginx (plain and
 //! TLS with a certificate made here), sshd, and raw listeners that misbehave
-//! on purpose. Each runs on a port the OS chose and dies with the test.
+//! on purpose. Each runs on a free port and dies with the test.
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -8,90 +8,121 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{Running, TempDir};
+use super::{DEADLINE, Running, TempDir, free_port};
 
-/// A port nothing listens on right now (the OS's choice).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+/// Starts the server `command(port)` makes, in its own process group
+/// (servers fork: workers, `runuser`'s child), on a free port, and waits
+/// (bounded) until the kernel lists a listener there owned by that group:
+/// for servers that do not announce their port. A port is only free until
+/// someone binds it, and anything on this machine may; when our server
+/// exits (it could not bind) the next free port is tried, and a listener
+/// of another process on the port is never mistaken for ours.
+pub fn spawn_listening(mut command: impl FnMut(u16) -> Command) -> Running {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let port = free_port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let mut command = command(port);
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        let mut running = Running::leader(child, addr);
+        loop {
+            // Connecting is cheap; reading the socket table only once
+            // something answers.
+            if TcpStream::connect(addr).is_ok() && listens_in_group(addr, running.pid()) {
+                return running;
+            }
+            if let Ok(Some(status)) = running.child.try_wait() {
+                assert!(
+                    Instant::now() < deadline,
+                    "{command:?} exited with {status} before listening on {addr}"
+                );
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{command:?} never listened on {addr}"
+            );
+            std::thread::yield_now();
+        }
+    }
 }
 
-/// Starts `command` in its own process group (servers fork: workers,
-/// `runuser`'s child) and waits (bounded) until `addr` accepts connections:
-/// for servers that do not announce their port.
-pub fn spawn_listening(mut command: Command, addr: SocketAddr) -> Running {
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    let child = command
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
-    let mut running = Running::leader(child, addr);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(addr).is_err() {
-        if let Ok(Some(status)) = running.child.try_wait() {
-            panic!("{command:?} exited with {status} before listening on {addr}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{command:?} never listened on {addr}"
-        );
-        std::thread::yield_now();
-    }
-    running
+/// Whether a process of process group `group` listens on `addr`.
+fn listens_in_group(addr: SocketAddr, group: u32) -> bool {
+    let listeners = socket_table::tcp_listeners_on(addr.port()).unwrap_or_default();
+    listeners
+        .iter()
+        .filter(|l| l.local == addr)
+        .flat_map(|l| &l.processes)
+        .any(|p| process_group(p.pid) == Some(group))
+}
+
+/// The process group of `pid`: the fifth field of /proc/PID/stat, counted
+/// after the command name, which may itself hold spaces and parentheses.
+fn process_group(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(2)?.parse().ok()
 }
 
 pub fn redis() -> Running {
-    let port = free_port();
-    let mut command = Command::new("redis-server");
-    command.args([
-        "--port",
-        &port.to_string(),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-    ]);
-    spawn_listening(command, SocketAddr::from(([127, 0, 0, 1], port)))
+    spawn_listening(|port| {
+        let mut command = Command::new("redis-server");
+        command.args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]);
+        command
+    })
 }
 
 /// nginx serving a tiny site on 127.0.0.1, with TLS (a self-signed
-/// certificate for `localhost`) or without.
+/// certificate for `localhost`) or without. `/down` proxies to a Unix
+/// socket that does not exist: an upstream that is down, for certain.
 pub fn nginx(tls: bool, scratch: &TempDir) -> Running {
-    let port = free_port();
     let dir = &scratch.0;
     std::fs::create_dir_all(dir.join("html")).unwrap();
     std::fs::write(dir.join("html/index.html"), "hello from nginx\n").unwrap();
-    let listen = if tls {
+    if tls {
         self_signed(dir);
-        format!(
-            "listen 127.0.0.1:{port} ssl; ssl_certificate {0}/cert.pem; ssl_certificate_key {0}/key.pem;",
-            dir.display()
-        )
-    } else {
-        format!("listen 127.0.0.1:{port};")
-    };
-    let conf = format!(
-        "daemon off; master_process off; pid {0}/nginx.pid; error_log {0}/error.log; user root;
+    }
+    spawn_listening(|port| {
+        let listen = if tls {
+            format!(
+                "listen 127.0.0.1:{port} ssl; ssl_certificate {0}/cert.pem; ssl_certificate_key {0}/key.pem;",
+                dir.display()
+            )
+        } else {
+            format!("listen 127.0.0.1:{port};")
+        };
+        let conf = format!(
+            "daemon off; master_process off; pid {0}/nginx.pid; error_log {0}/error.log; user root;
 events {{ worker_connections 64; }}
 http {{ access_log off; client_body_temp_path {0}; proxy_temp_path {0}; fastcgi_temp_path {0}; uwsgi_temp_path {0}; scgi_temp_path {0};
-  server {{ {listen} root {0}/html; location /down {{ proxy_pass http://127.0.0.1:{1}; }} }} }}",
-        dir.display(),
-        free_port(),
-    );
-    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let mut command = Command::new("nginx");
-    command.args([
-        "-p",
-        &dir.display().to_string(),
-        "-c",
-        &dir.join("nginx.conf").display().to_string(),
-    ]);
-    spawn_listening(command, SocketAddr::from(([127, 0, 0, 1], port)))
+  server {{ {listen} root {0}/html; location /down {{ proxy_pass http://unix:{0}/no-upstream.sock; }} }} }}",
+            dir.display(),
+        );
+        std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+        let mut command = Command::new("nginx");
+        command.args([
+            "-p",
+            &dir.display().to_string(),
+            "-c",
+            &dir.join("nginx.conf").display().to_string(),
+        ]);
+        command
+    })
 }
 
 /// `cert.pem` and `key.pem` for CN=localhost, signed by themselves.
@@ -121,7 +152,6 @@ pub fn self_signed(dir: &Path) {
 
 /// sshd on a free port with a host key made here.
 pub fn sshd(scratch: &TempDir) -> Running {
-    let port = free_port();
     let key = scratch.path("host_ed25519");
     let status = Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-f"])
@@ -131,18 +161,20 @@ pub fn sshd(scratch: &TempDir) -> Running {
     assert!(status.success());
     let _ = std::fs::create_dir_all("/run/sshd");
     let config = scratch.path("sshd_config");
-    std::fs::write(
-        &config,
-        format!(
-            "ListenAddress 127.0.0.1\nPort {port}\nHostKey {}\nPidFile {}\nUsePAM no\n",
-            key.display(),
-            scratch.path("sshd.pid").display()
-        ),
-    )
-    .unwrap();
-    let mut command = Command::new("/usr/sbin/sshd");
-    command.arg("-D").arg("-f").arg(&config);
-    spawn_listening(command, SocketAddr::from(([127, 0, 0, 1], port)))
+    spawn_listening(|port| {
+        std::fs::write(
+            &config,
+            format!(
+                "ListenAddress 127.0.0.1\nPort {port}\nHostKey {}\nPidFile {}\nUsePAM no\n",
+                key.display(),
+                scratch.path("sshd.pid").display()
+            ),
+        )
+        .unwrap();
+        let mut command = Command::new("/usr/sbin/sshd");
+        command.arg("-D").arg("-f").arg(&config);
+        command
+    })
 }
 
 /// PostgreSQL from Debian's package: `initdb` into the scratch dir, then
@@ -169,22 +201,23 @@ pub fn postgres(scratch: &TempDir) -> Running {
         .status()
         .expect("initdb");
     assert!(status.success(), "initdb failed");
-    let port = free_port();
-    let mut command = Command::new("runuser");
-    command
-        .args(["-u", "postgres", "--"])
-        .arg(bin.join("postgres"))
-        .arg("-D")
-        .arg(&data)
-        .args([
-            "-p",
-            &port.to_string(),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-k",
-        ])
-        .arg(&scratch.0);
-    spawn_listening(command, SocketAddr::from(([127, 0, 0, 1], port)))
+    spawn_listening(|port| {
+        let mut command = Command::new("runuser");
+        command
+            .args(["-u", "postgres", "--"])
+            .arg(bin.join("postgres"))
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-p",
+                &port.to_string(),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-k",
+            ])
+            .arg(&scratch.0);
+        command
+    })
 }
 
 /// A listener whose accept loop treats every client with `serve`, on a

@@ -2,12 +2,13 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+use super::DEADLINE;
 
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -62,7 +63,7 @@ pub async fn send(ws: &mut Ws, value: Value) {
 /// The next JSON event; a generous deadline so a hung helper fails the test.
 pub async fn next(ws: &mut Ws) -> Value {
     loop {
-        let frame = tokio::time::timeout(Duration::from_secs(20), ws.next())
+        let frame = tokio::time::timeout(DEADLINE, ws.next())
             .await
             .expect("helper answered in time")
             .expect("stream open")
@@ -89,6 +90,7 @@ pub async fn until_done(ws: &mut Ws, id: u64) -> Vec<Value> {
 /// A raw HTTP/1.1 request with the given Host header; returns the status code.
 pub fn status_with_host(helper: SocketAddr, path: &str, host: &str) -> u16 {
     let mut stream = TcpStream::connect(helper).unwrap();
+    stream.set_read_timeout(Some(DEADLINE)).unwrap();
     write!(
         stream,
         "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
