@@ -1,8 +1,9 @@
 //! Project automation, in Rust so it runs the same everywhere (`cargo xtask`).
 //!
+//! - `cargo xtask setup`: install what the tests need (Debian, Ubuntu).
 //! - `cargo xtask test`: everything CI checks — formatting, clippy (host and
 //!   wasm32), every test including the headless-browser ones, and the docs
-//!   embed's size budget.
+//!   embed's size budget; first, whether `setup` has run.
 //! - `cargo xtask lint`: formatting and clippy only.
 //! - `cargo xtask embed [DIR]`: write the docs embed to DIR (default
 //!   `target/embed`) and check its size.
@@ -11,10 +12,16 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <test|lint|embed [DIR]>
+mod setup;
 
-  test          cargo fmt --check, clippy -D warnings (host + wasm32 page and embed),
-                cargo test --workspace, and the embed size budget
+const USAGE: &str = "usage: cargo xtask <setup|test|lint|embed [DIR]>
+
+  setup         install what the tests need: Debian packages (chromium, redis, nginx,
+                sshd, postgres, ...), the wasm32 target, rustfmt and clippy, and
+                the MCP SDK's virtualenv (Debian and Ubuntu; apt-get)
+  test          check that setup has run, then cargo fmt --check, clippy -D warnings
+                (host + wasm32 page and embed), cargo test --workspace, and the embed
+                size budget
   lint          the first two only
   embed [DIR]   write the docs embed to DIR (default target/embed), check its size";
 
@@ -25,7 +32,9 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let task = args.next();
     let result = match task.as_deref() {
-        Some("test") => lint()
+        Some("setup") => setup::setup(),
+        Some("test") => prerequisites()
+            .and_then(|()| lint())
             .and_then(|()| test())
             .and_then(|()| embed(Path::new("target/embed"))),
         Some("lint") => lint(),
@@ -45,6 +54,18 @@ fn main() -> ExitCode {
             eprintln!("xtask: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Fails at once, naming what is missing and the command that installs it,
+/// instead of somewhere inside a test minutes later.
+fn prerequisites() -> Result<(), String> {
+    match setup::missing().as_slice() {
+        [] => Ok(()),
+        missing => Err(format!(
+            "the tests need what this machine lacks:\n  {}\ninstall it with: cargo xtask setup",
+            missing.join("\n  ")
+        )),
     }
 }
 
@@ -120,15 +141,23 @@ fn gzip_len(bytes: &[u8]) -> Result<usize, String> {
 }
 
 fn cargo(args: &[&str]) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    eprintln!("$ cargo {}", args.join(" "));
-    let status = Command::new(&cargo)
-        .args(args)
+    run(Command::new(setup::cargo_program()).args(args))
+}
+
+/// Runs `command`, showing it first; an error says which one failed.
+fn run(command: &mut Command) -> Result<(), String> {
+    let shown = std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ");
+    eprintln!("$ {shown}");
+    let status = command
         .status()
-        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+        .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+        Err(format!("`{shown}` failed ({status})"))
     }
 }

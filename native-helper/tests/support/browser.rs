@@ -53,7 +53,7 @@ impl Browser {
         for path in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 std::path::Path::new(path).exists(),
-                "{path} is missing: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
+                "{path} is missing: run `cargo xtask setup` (Debian's chromium and chromium-driver)"
             );
         }
         let mut command = Command::new(CHROMEDRIVER);

@@ -182,21 +182,16 @@ fn python_http_in(bind: &str, dir: &std::path::Path) -> Running {
 }
 
 /// The Python with the official MCP SDK: `$PORTDOCTOR_MCP_PYTHON`, or the
-/// virtualenv `.ci/run` makes in the temporary directory.
+/// virtualenv `cargo xtask setup` makes in the temporary directory.
 pub fn mcp_python() -> PathBuf {
     let python = std::env::var_os("PORTDOCTOR_MCP_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("mcp-venv/bin/python"));
     assert!(
         python.exists(),
-        "{} is missing: create it with `python3 -m venv {venv} && {venv}/bin/pip install mcp`, \
+        "{} is missing: run `cargo xtask setup`, \
          or point PORTDOCTOR_MCP_PYTHON at a Python that has the mcp package",
         python.display(),
-        venv = python
-            .parent()
-            .and_then(|p| p.parent())
-            .unwrap_or(&python)
-            .display(),
     );
     python
 }

@@ -1,0 +1,189 @@
+//! What the tests need on this machine, in one table: `cargo xtask setup`
+//! installs it (Debian and Ubuntu), `cargo xtask test` checks it first and
+//! names what is missing instead of failing somewhere inside a test.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::run;
+
+/// The official MCP Python SDK the MCP tests run servers from, pinned so the
+/// versions they assert stay put.
+const MCP_SDK_VERSION: &str = "2.3.0";
+
+/// A Debian package the tests use and a file that shows it is installed.
+struct Package {
+    name: &'static str,
+    /// A program on the PATH, an absolute path, or a path with one `*`
+    /// directory (versioned installs); `None`: only setup needs it.
+    proof: Option<&'static str>,
+}
+
+const fn package(name: &'static str, proof: &'static str) -> Package {
+    Package {
+        name,
+        proof: Some(proof),
+    }
+}
+
+const PACKAGES: &[Package] = &[
+    // Headless browser tests, through chromedriver.
+    package("chromium", "/usr/bin/chromium"),
+    package("chromium-driver", "/usr/bin/chromedriver"),
+    // http.server peers; the venv for the MCP SDK.
+    package("python3", "python3"),
+    Package {
+        name: "python3-venv",
+        proof: None,
+    },
+    // Network namespaces and `ss`.
+    package("iproute2", "ip"),
+    // Real peers for identification (and the benchmarks' peer tools).
+    package("redis-server", "redis-server"),
+    package("redis-tools", "redis-cli"),
+    package("nginx", "nginx"),
+    package("openssh-server", "/usr/sbin/sshd"),
+    package("openssh-client", "ssh-keygen"),
+    package("postgresql", "/usr/lib/postgresql/*/bin/postgres"),
+    // A firewall drop inside a network namespace.
+    package("nftables", "nft"),
+    // Test certificates.
+    package("openssl", "openssl"),
+    package("curl", "curl"),
+];
+
+/// What `cargo xtask test` needs that is not there, each in a few words.
+pub fn missing() -> Vec<String> {
+    let mut missing: Vec<String> = PACKAGES
+        .iter()
+        .filter_map(|p| {
+            let proof = p.proof?;
+            (!installed(proof)).then(|| format!("{proof} (Debian package {})", p.name))
+        })
+        .collect();
+    if !sysroot().is_some_and(|root| root.join("lib/rustlib/wasm32-unknown-unknown").is_dir()) {
+        missing.push("the Rust target wasm32-unknown-unknown".to_owned());
+    }
+    for tool in ["fmt", "clippy"] {
+        if !succeeds(Command::new(cargo_program()).args([tool, "--version"])) {
+            missing.push(format!("cargo {tool}"));
+        }
+    }
+    if !has_mcp_sdk(&mcp_python()) {
+        missing.push(format!(
+            "{} with the MCP SDK mcp=={MCP_SDK_VERSION}",
+            mcp_python().display()
+        ));
+    }
+    missing
+}
+
+/// Installs everything `missing` can report: Debian packages, the Rust
+/// target and components, the MCP SDK's virtualenv.
+pub fn setup() -> Result<(), String> {
+    let need: Vec<&str> = PACKAGES
+        .iter()
+        .map(|p| p.name)
+        .filter(|name| !succeeds(Command::new("dpkg").args(["-s", name])))
+        .collect();
+    if !need.is_empty() {
+        if !Path::new("/usr/bin/apt-get").exists() {
+            return Err(format!(
+                "`cargo xtask setup` installs with apt-get (Debian, Ubuntu); install these with your package manager: {}",
+                need.join(" ")
+            ));
+        }
+        apt(&["update", "-q"])?;
+        apt(&[&["install", "-y", "-q"], need.as_slice()].concat())?;
+    }
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    run(Command::new("rustup").args(["component", "add", "rustfmt", "clippy"]))?;
+    let python = mcp_python();
+    if !has_mcp_sdk(&python) {
+        // The tests look for $PORTDOCTOR_MCP_PYTHON, else this virtualenv.
+        let venv = python
+            .parent()
+            .and_then(Path::parent)
+            .ok_or("PORTDOCTOR_MCP_PYTHON should be VENV/bin/python")?;
+        run(Command::new("python3").arg("-m").arg("venv").arg(venv))?;
+        run(Command::new(venv.join("bin/pip")).args([
+            "install",
+            "--quiet",
+            &format!("mcp=={MCP_SDK_VERSION}"),
+        ]))?;
+    }
+    match missing().as_slice() {
+        [] => Ok(()),
+        still => Err(format!("still missing after setup: {}", still.join(", "))),
+    }
+}
+
+/// apt-get, through sudo unless we are root.
+fn apt(args: &[&str]) -> Result<(), String> {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let mut command = if root {
+        Command::new("apt-get")
+    } else {
+        let mut sudo = Command::new("sudo");
+        sudo.arg("apt-get");
+        sudo
+    };
+    command.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+    run(&mut command)
+}
+
+/// The Python the MCP tests use: `$PORTDOCTOR_MCP_PYTHON`, or the
+/// virtualenv in the temporary directory.
+fn mcp_python() -> PathBuf {
+    std::env::var_os("PORTDOCTOR_MCP_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("mcp-venv/bin/python"))
+}
+
+fn has_mcp_sdk(python: &Path) -> bool {
+    let script = format!(
+        "import importlib.metadata as m, sys; sys.exit(m.version('mcp') != '{MCP_SDK_VERSION}')"
+    );
+    succeeds(Command::new(python).args(["-c", &script]))
+}
+
+/// Whether `proof` (see `Package::proof`) names an existing file.
+fn installed(proof: &str) -> bool {
+    if let Some((parent, rest)) = proof.split_once("/*/") {
+        return std::fs::read_dir(parent)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|entry| entry.path().join(rest).exists());
+    }
+    if proof.starts_with('/') {
+        return Path::new(proof).exists();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(proof).is_file()))
+}
+
+fn sysroot() -> Option<PathBuf> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+    let out = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
+    let root = String::from_utf8(out.stdout).ok()?;
+    Some(PathBuf::from(root.trim_end()))
+}
+
+fn succeeds(command: &mut Command) -> bool {
+    command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+pub fn cargo_program() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
