@@ -490,3 +490,209 @@ async fn the_embed_explains_a_denied_local_network_access_prompt() {
     browser.screenshot("embed-permission-denied.png").await;
     browser.client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_check_asked_while_the_helper_is_gone_runs_once_it_is_back() {
+    let first = helper(&[]);
+    let port = first.addr.port();
+    let closed = closed_port();
+    let browser = page(&first, "/").await;
+    drop(first);
+    browser.wait_for(".pd-status[data-state=closed]").await;
+
+    // The machine view says the helper is gone rather than "asking".
+    browser.click(".pd-tab[data-view=machine]").await;
+    let note = browser.text(".pd-machine .pd-note").await;
+    assert!(note.contains("helper is not reachable"), "{note}");
+
+    // A check asked now never started, and says so.
+    browser.click(".pd-tab[data-view=check]").await;
+    browser.check(&format!("127.0.0.1:{closed}")).await;
+    let error = browser
+        .text(".pd-report[data-state=error] .pd-result .pd-error")
+        .await;
+    assert!(error.contains("has not started"), "{error}");
+    browser.screenshot("page-check-while-gone.png").await;
+
+    // Back: the page reconnects by itself, runs the check, and the red box goes.
+    let _second = helper_on(port, &[]);
+    browser.wait_for(".pd-status[data-state=open]").await;
+    browser
+        .wait_for(".pd-report[data-state=done] .pd-verdict[data-verdict=unreachable]")
+        .await;
+    let errors = browser
+        .client
+        .find_all(Locator::Css(".pd-result .pd-error"))
+        .await
+        .unwrap();
+    assert!(errors.is_empty(), "the red box cleared");
+    browser.click(".pd-tab[data-view=machine]").await;
+    browser.wait_for(".pd-machine-row").await;
+    browser.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_page_uses_the_clis_words_and_copies_whole_commands() {
+    let helper = helper(&[]);
+    let server = python_http("127.0.0.1");
+    let closed = format!("127.0.0.1:{}", closed_port());
+    let browser = page(&helper, "/").await;
+
+    for target in [closed.as_str(), "localhost:619009"] {
+        browser.check(target).await;
+        browser.wait_for(".pd-report[data-state=done]").await;
+        let (cli, _) = check_json(&portdoctor(&["check", target, "--json"]));
+        let text = String::from_utf8(portdoctor(&["check", target]).stdout).unwrap();
+        let label = browser.text(".pd-verdict-label").await;
+        let cli_word = text.split(": ").nth(1).unwrap().split(' ').next().unwrap();
+        assert_eq!(label.to_uppercase(), cli_word, "{text}");
+        assert_eq!(
+            browser.attr(".pd-verdict", "data-verdict").await,
+            cli["verdict"]
+        );
+        // The banner has the colour of the top finding.
+        assert_eq!(
+            browser.attr(".pd-verdict", "data-severity").await,
+            browser.attr(".pd-finding", "data-severity").await
+        );
+    }
+    // Not checked, so no time.
+    let line = browser.text(".pd-verdict-target").await;
+    assert_eq!(line, "localhost:619009");
+
+    // Commands are copied whole, from buttons outside the sentence.
+    browser.check(&closed).await;
+    let card = ".pd-finding[data-code=nothing-listening]";
+    let command = browser.text(&format!("{card} .pd-fix .pd-cmd")).await;
+    assert_eq!(command, "portdoctor listeners");
+    assert_eq!(
+        browser
+            .attr(&format!("{card} .pd-fix-copies .pd-copy"), "data-copy")
+            .await,
+        command
+    );
+    let inside = browser
+        .client
+        .find_all(Locator::Css(".pd-fix .pd-copy"))
+        .await
+        .unwrap();
+    assert!(inside.is_empty(), "no Copy button inside a sentence");
+
+    // An ok card has nothing to fix.
+    browser.check(&server.addr.to_string()).await;
+    browser
+        .wait_for(".pd-finding[data-code=reachable][data-severity=ok]")
+        .await;
+    let fixes = browser
+        .client
+        .find_all(Locator::Css(".pd-finding[data-severity=ok] .pd-fix"))
+        .await
+        .unwrap();
+    assert!(fixes.is_empty(), "no \"Fix: Nothing to fix\" on an ok card");
+    assert_eq!(browser.attr(".pd-verdict", "data-severity").await, "ok");
+    browser.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_long_target_stays_short_and_invalid_targets_stay_out_of_recent() {
+    let helper = helper(&[]);
+    let closed = format!("127.0.0.1:{}", closed_port());
+    let browser = page(&helper, "/").await;
+
+    // 5,000 characters, typed in at once.
+    browser
+        .run(
+            "const input = document.querySelector('.pd-form input[name=target]');
+             input.value = 'a'.repeat(5000);
+             input.form.requestSubmit();
+             arguments[0](null)",
+        )
+        .await;
+    browser
+        .wait_for(".pd-report[data-state=done] .pd-verdict[data-verdict=invalid]")
+        .await;
+    let line = browser.text(".pd-verdict-target").await;
+    assert!(line.ends_with('…') && line.chars().count() <= 64, "{line}");
+    let measured = browser
+        .run(
+            "const text = document.body.innerText;
+             const runs = text.match(/a+/g) || [];
+             const longest = Math.max(...runs.map(r => r.length));
+             const top = (css) => document.querySelector(css).getBoundingClientRect().top;
+             arguments[0]([longest, top('.pd-finding') - top('.pd-report'),
+                           document.documentElement.scrollWidth, window.innerWidth])",
+        )
+        .await;
+    let [longest, below, width, viewport] = [0, 1, 2, 3].map(|i| measured[i].as_f64().unwrap());
+    assert!(longest <= 240.0, "a run of {longest} characters is shown");
+    assert!(
+        below < 600.0,
+        "the findings start {below} px below the report"
+    );
+    assert!(
+        width <= viewport,
+        "the page is {width} px wide in {viewport}"
+    );
+    browser.screenshot("page-long-target.png").await;
+
+    // Invalid targets are not remembered; a checked one is.
+    browser.check("localhost:619009").await;
+    browser.wait_for(".pd-verdict[data-verdict=invalid]").await;
+    browser.check(&closed).await;
+    browser
+        .wait_for(".pd-verdict[data-verdict=unreachable]")
+        .await;
+    browser
+        .client
+        .goto(&format!("http://{}/", helper.addr))
+        .await
+        .unwrap();
+    browser.wait_for(".pd-recent-item").await;
+    let recent = browser
+        .run(
+            "arguments[0](Array.from(document.querySelectorAll('.pd-recent-item'), b => b.dataset.target))",
+        )
+        .await;
+    assert_eq!(recent, serde_json::json!([closed]));
+    browser.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_view_is_in_the_address_and_the_tabs_fit_a_phone() {
+    let helper = helper(&[]);
+    let browser = page(&helper, "/?view=machine").await;
+    browser
+        .wait_for(".pd-tab[data-view=machine][aria-selected=true]")
+        .await;
+    browser
+        .wait_for(".pd-view[data-view=machine]:not([hidden]) .pd-machine-row")
+        .await;
+
+    // Another tab goes into the address, and a reload comes back to it.
+    browser.click(".pd-tab[data-view=watch]").await;
+    let search = browser.run("arguments[0](location.search)").await;
+    assert_eq!(search, "?view=watch");
+    browser.client.refresh().await.unwrap();
+    browser
+        .wait_for(".pd-tab[data-view=watch][aria-selected=true]")
+        .await;
+    browser
+        .wait_for(".pd-view[data-view=watch]:not([hidden])")
+        .await;
+
+    // At 390 px every tab is on one row, none cut off.
+    browser.client.set_window_size(390, 800).await.unwrap();
+    let fit = browser
+        .run(
+            "const tabs = Array.from(document.querySelectorAll('.pd-tab'));
+             const list = document.querySelector('.pd-tabs');
+             const rows = new Set(tabs.map(t => Math.round(t.getBoundingClientRect().top)));
+             arguments[0]([rows.size, list.scrollWidth - list.clientWidth, window.innerWidth])",
+        )
+        .await;
+    assert_eq!(fit[2], 390, "the viewport is 390 px wide");
+    assert_eq!(fit[0], 1, "tabs on {} rows", fit[0]);
+    assert_eq!(fit[1], 0, "tabs overflow by {} px", fit[1]);
+    browser.screenshot("page-390px-tabs.png").await;
+    browser.client.close().await.unwrap();
+}

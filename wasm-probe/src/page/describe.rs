@@ -35,3 +35,37 @@ pub fn mcp_text(mcp: &McpReport) -> String {
     }
     parts.join(", ")
 }
+
+/// The most of a target the page shows; the input box keeps all of it.
+pub const TARGET_CHARS: usize = 64;
+/// The most of any one line (a summary, a piece of evidence) the page shows.
+pub const LINE_CHARS: usize = 240;
+
+/// `text` cut to at most `max` characters, an ellipsis saying it was: a
+/// 5,000-character target must not push the findings off the screen.
+pub fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some(_) => {
+            let cut = text.char_indices().nth(max - 1).map_or(0, |(i, _)| i);
+            format!("{}…", &text[..cut])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_is_cut_with_an_ellipsis() {
+        assert_eq!(shorten("localhost:8080", 64), "localhost:8080");
+        assert_eq!(shorten("abcdef", 6), "abcdef");
+        assert_eq!(shorten("abcdefg", 6), "abcde…");
+        assert_eq!(shorten("ééééééé", 6).chars().count(), 6);
+        assert_eq!(
+            shorten(&"a".repeat(5000), TARGET_CHARS).chars().count(),
+            TARGET_CHARS
+        );
+    }
+}

@@ -189,8 +189,11 @@ impl Page {
             tab.set_attribute("aria-selected", views::selected_attr(*each == view))?;
             panel.set_hidden(*each != view);
         }
-        if changed && view != View::Check {
-            self.set_query(&format!("?view={}", view.name()));
+        if changed {
+            self.set_query(&match view {
+                View::Check => self.check.query(),
+                _ => format!("?view={}", view.name()),
+            });
         }
         if view == View::Machine {
             self.machine.tick(self);
@@ -275,6 +278,12 @@ impl User for Page {
             let changes = self.session.borrow_mut().connection_lost();
             for change in changes {
                 let _ = self.apply(change);
+            }
+        }
+        if link == Link::Open {
+            let again = self.session.borrow_mut().online();
+            if let Some(shown) = again {
+                let _ = self.check.again(self, shown);
             }
         }
     }

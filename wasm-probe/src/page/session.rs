@@ -65,10 +65,35 @@ pub enum Change {
     Watched(Option<Box<Report>>),
 }
 
+/// The request on screen, as it can be sent again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    Check(String),
+    McpCheck(String),
+}
+
+/// The helper is gone: what the views say meanwhile.
+pub const NOT_STARTED: &str = "The helper is not reachable, so this check has not started. \
+     It runs as soon as the page reconnects (by itself, or press Retry).";
+pub const NOT_FINISHED: &str = "The helper went away, so this check could not finish. \
+     It runs again as soon as the page reconnects.";
+pub const NO_LISTENERS: &str = "The helper is not reachable, so the listeners cannot be listed. \
+     They appear here as soon as the page reconnects.";
+pub const NO_MCP_SERVERS: &str = "The helper is not reachable, so the configured MCP servers \
+     cannot be listed. They appear here as soon as the page reconnects.";
+
 #[derive(Debug, Default)]
 pub struct Session {
     /// The check on screen.
     shown: Option<RequestId>,
+    /// What it asked, and whether it went out on an open connection (a
+    /// request made while the helper is gone waits for the next one).
+    asked: Option<(Shown, bool)>,
+    /// Asked again once the helper is back: the connection was lost before
+    /// the shown check answered.
+    again: Option<Shown>,
+    /// Whether the connection is open now.
+    online: bool,
     mcp: Option<RequestId>,
     machine: Option<RequestId>,
     bind: Option<RequestId>,
@@ -84,14 +109,14 @@ impl Session {
     /// Shows the check `id` from now on. The target goes as typed (trimmed):
     /// the helper owns parsing, so an odd target gets its explanation.
     pub fn check(&mut self, id: RequestId, target: &str) -> ClientMessage {
-        self.show(id);
+        self.show(id, Shown::Check(target.trim().to_owned()));
         check(id, target, None)
     }
 
     /// Checks a configured MCP server, named by its key in the
     /// configuration, and shows it from now on.
     pub fn mcp_check(&mut self, id: RequestId, name: &str) -> ClientMessage {
-        self.show(id);
+        self.show(id, Shown::McpCheck(name.to_owned()));
         ClientMessage::McpCheck {
             id,
             name: name.to_owned(),
@@ -131,9 +156,18 @@ impl Session {
         self.watch = None;
     }
 
-    fn show(&mut self, id: RequestId) {
+    fn show(&mut self, id: RequestId, asked: Shown) {
         self.shown = Some(id);
+        self.asked = Some((asked, self.online));
+        self.again = None;
         self.state = ReportState::Running;
+    }
+
+    /// The connection opened: returns the check to run again, if the last
+    /// connection was lost before it answered.
+    pub fn online(&mut self) -> Option<Shown> {
+        self.online = true;
+        self.again.take()
     }
 
     pub fn receive(&mut self, message: ServerMessage) -> Option<Change> {
@@ -217,18 +251,18 @@ impl Session {
     }
 
     /// The connection closed, or never opened: every request on it is gone.
-    /// A check on screen can no longer finish; a watch tries again.
+    /// A check on screen can no longer finish (or never started) and runs
+    /// again once the helper is back; a watch tries again; the machine's
+    /// listeners and the MCP servers cannot be asked for.
     pub fn connection_lost(&mut self) -> Vec<Change> {
+        self.online = false;
         let mut changes = Vec::new();
-        if self.state == ReportState::Running {
-            changes.push(
-                self.fail(
-                    None,
-                    "The helper went away, so the check could not finish. \
-                 This page reconnects by itself; check again once it is back."
-                        .to_owned(),
-                ),
-            );
+        if self.state == ReportState::Running
+            && let Some((asked, sent)) = self.asked.clone()
+        {
+            self.again = Some(asked);
+            let message = if sent { NOT_FINISHED } else { NOT_STARTED };
+            changes.push(self.fail(None, message.to_owned()));
         }
         if self.watch.take().is_some() {
             changes.push(Change::Watched(None));
@@ -239,7 +273,10 @@ impl Session {
             )));
         }
         self.machine = None;
-        self.mcp = None;
+        changes.push(Change::Machine(Err(NO_LISTENERS.to_owned())));
+        if self.mcp.take().is_some() {
+            changes.push(Change::McpServersUnavailable(NO_MCP_SERVERS.to_owned()));
+        }
         changes
     }
 
@@ -398,17 +435,57 @@ mod tests {
     #[test]
     fn losing_the_connection_fails_the_check_and_retries_the_watch() {
         let mut session = Session::default();
-        assert_eq!(session.connection_lost(), []);
+        assert_eq!(
+            session.connection_lost(),
+            [Change::Machine(Err(NO_LISTENERS.into()))]
+        );
+        session.online();
         session.check(1, "x");
         session.watch(2, "y");
         session.machine(3);
         session.bind_check(4, 80);
+        session.mcp_servers(5);
         let changes = session.connection_lost();
-        assert!(matches!(changes[0], Change::Failed { kind: None, .. }));
+        assert_eq!(
+            changes[0],
+            Change::Failed {
+                kind: None,
+                message: NOT_FINISHED.into()
+            }
+        );
         assert_eq!(changes[1], Change::Watched(None));
         assert!(matches!(changes[2], Change::Bound(Err(_))));
+        assert_eq!(changes[3], Change::Machine(Err(NO_LISTENERS.into())));
+        assert_eq!(
+            changes[4],
+            Change::McpServersUnavailable(NO_MCP_SERVERS.into())
+        );
         assert!(!session.machine_pending());
         assert_eq!(session.state(), ReportState::Error);
-        assert_eq!(session.connection_lost(), []);
+        assert_eq!(session.connection_lost().len(), 1);
+        // Back: the check runs again, once.
+        assert_eq!(session.online(), Some(Shown::Check("x".into())));
+        assert_eq!(session.online(), None);
+    }
+
+    #[test]
+    fn a_check_asked_while_the_helper_is_gone_never_started_and_runs_once_it_is_back() {
+        let mut session = Session::default();
+        session.connection_lost();
+        session.mcp_check(1, "files");
+        let changes = session.connection_lost();
+        assert_eq!(
+            changes[0],
+            Change::Failed {
+                kind: None,
+                message: NOT_STARTED.into()
+            }
+        );
+        assert_eq!(session.online(), Some(Shown::McpCheck("files".into())));
+        // A check that answered is not run again.
+        session.check(2, "8080");
+        session.receive(report(2));
+        session.connection_lost();
+        assert_eq!(session.online(), None);
     }
 }

@@ -10,7 +10,7 @@ pub mod report;
 
 use std::cell::RefCell;
 
-use protocol::{ErrorKind, Report};
+use protocol::{ErrorKind, Report, Verdict};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlInputElement;
 
@@ -18,7 +18,7 @@ use crate::dom::{Field, Hooks, Region, Sink};
 use crate::node::el;
 
 use super::Page;
-use super::session::{Change, ReportState};
+use super::session::{Change, ReportState, Shown};
 use super::views::{self, Html, Tree, View};
 use super::widgets::{self, note};
 
@@ -124,6 +124,13 @@ pub fn remember(recent: &[String], target: &str) -> Vec<String> {
         .collect()
 }
 
+/// `recent` without `target`: a target that cannot be checked is not worth
+/// a click.
+pub fn forget(recent: &[String], target: &str) -> Vec<String> {
+    let target = target.trim();
+    recent.iter().filter(|t| *t != target).cloned().collect()
+}
+
 /// Where the recent targets are kept, one per line.
 const RECENT_KEY: &str = "portdoctor.recent";
 
@@ -136,6 +143,8 @@ pub struct CheckView {
     result: Region<Tree>,
     mcp_list: Region<Tree>,
     recent: RefCell<Vec<String>>,
+    /// The target of the check on its way, remembered once it answers.
+    asked: RefCell<Option<String>>,
 }
 
 impl CheckView {
@@ -151,6 +160,7 @@ impl CheckView {
             input: hooks.take(hook(Hook::Input))?,
             report: hooks.take(hook(Hook::Report))?,
             recent: RefCell::new(load_recent()),
+            asked: RefCell::default(),
         };
         view.show_recent()?;
         Ok(view)
@@ -162,11 +172,23 @@ impl CheckView {
             Msg::Run(target) => self.run(page, &target),
             Msg::McpCheck(name) => {
                 page.select(View::Check)?;
-                self.start_report();
-                page.request(|session, id| session.mcp_check(id, &name))?;
-                self.show_state(page)
+                self.again(page, Shown::McpCheck(name))
             }
         }
+    }
+
+    /// Sends `shown` and shows its progress, staying on whatever view the
+    /// user is on (a check run again once the helper is back).
+    pub fn again(&self, page: &Page, shown: Shown) -> Result<(), JsValue> {
+        self.start_report();
+        page.request(|session, id| match &shown {
+            Shown::Check(target) => {
+                self.asked.replace(Some(target.clone()));
+                session.check(id, target)
+            }
+            Shown::McpCheck(name) => session.mcp_check(id, name),
+        })?;
+        self.show_state(page)
     }
 
     /// Checks `target` in this view, remembers it, and puts it in the
@@ -175,11 +197,17 @@ impl CheckView {
         let target = target.trim();
         self.input.set_value(target);
         page.select(View::Check)?;
-        page.set_query(&super::check_query(target));
-        self.remember(target)?;
-        self.start_report();
-        page.request(|session, id| session.check(id, target))?;
-        self.show_state(page)
+        page.set_query(&self.query());
+        self.again(page, Shown::Check(target.to_owned()))
+    }
+
+    /// The address bar's query for this view: the check shown, if any.
+    pub fn query(&self) -> String {
+        let target = self.input.value();
+        match target.trim() {
+            "" => "?view=check".to_owned(),
+            target => super::check_query(target),
+        }
     }
 
     fn start_report(&self) {
@@ -187,8 +215,13 @@ impl CheckView {
         self.result.clear();
     }
 
-    fn remember(&self, target: &str) -> Result<(), JsValue> {
-        let recent = remember(&self.recent.borrow(), target);
+    /// Keeps `target` in the recent list, first, when it could be checked;
+    /// takes it out when it could not.
+    fn remember(&self, target: &str, valid: bool) -> Result<(), JsValue> {
+        let recent = match valid {
+            true => remember(&self.recent.borrow(), target),
+            false => forget(&self.recent.borrow(), target),
+        };
         if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
             // Storage can be full or disabled; the list then lasts this visit.
             let _ = storage.set_item(RECENT_KEY, &recent.join("\n"));
@@ -223,6 +256,9 @@ impl CheckView {
     }
 
     fn finished(&self, page: &Page, report: &Report) -> Result<(), JsValue> {
+        if let Some(target) = self.asked.take() {
+            self.remember(&target, report.verdict != Verdict::Invalid)?;
+        }
         let share = format!(
             "{}/{}",
             page.origin(),
@@ -303,5 +339,6 @@ mod tests {
             Some(&views::Msg::Check(Msg::Run("5432".into())))
         );
         assert!(recent_view(&[]).children.is_empty());
+        assert_eq!(forget(&recent, " 8080 "), ["5432"]);
     }
 }

@@ -3,13 +3,13 @@
 //! (addresses, listeners, the service, MCP). Pure functions from protocol
 //! types to trees.
 
-use protocol::{AddressResult, ErrorKind, Finding, Listener, Progress, Report, Severity};
+use protocol::{AddressResult, ErrorKind, Finding, Listener, Progress, Report, Severity, Verdict};
 
-use crate::node::el;
+use crate::node::{Node, el};
 use crate::text::{ms, pieces, wire_name};
 
 use super::mcp::mcp_view;
-use crate::page::describe::{mcp_text, owner};
+use crate::page::describe::{LINE_CHARS, TARGET_CHARS, mcp_text, owner, shorten};
 use crate::page::export;
 use crate::page::views::Html;
 use crate::page::widgets::{cell, copy_button, facts, section, table};
@@ -26,7 +26,10 @@ fn progress_text(progress: &Progress) -> String {
                 Some(path) => format!("Target: host {host}, port {port}, path {path}"),
                 None => format!("Target: host {host}, port {port}"),
             },
-            _ => format!("Could not read a host and port from \"{}\"", target.input),
+            _ => format!(
+                "Could not read a host and port from \"{}\"",
+                shorten(&target.input, TARGET_CHARS)
+            ),
         },
         Progress::Resolved { addresses } if addresses.is_empty() => {
             "The name resolved to no address".to_owned()
@@ -115,17 +118,31 @@ pub fn report_view(report: &Report, share_url: &str) -> Html {
         .children(report.mcp.as_ref().map(mcp_view))
 }
 
+/// How the verdict's banner is coloured: as the top finding (the first is
+/// what to do first), or by the verdict when nothing was found.
+pub fn tone(report: &Report) -> Severity {
+    match (report.findings.first(), report.verdict) {
+        (Some(top), _) => top.severity,
+        (None, Verdict::Reachable) => Severity::Ok,
+        (None, Verdict::Degraded) => Severity::Warning,
+        (None, Verdict::Unreachable | Verdict::Invalid) => Severity::Error,
+    }
+}
+
 fn verdict(report: &Report) -> Html {
     let (label, meaning) = (report.verdict.label(), report.verdict.meaning());
+    let target = shorten(&report.target.input, TARGET_CHARS);
+    // An invalid target was not checked: no time to report.
+    let line = match report.verdict {
+        Verdict::Invalid => target,
+        _ => format!("{target}, checked in {}", ms(report.elapsed_us)),
+    };
     el("div", "pd-verdict")
         .attr("data-verdict", wire_name(&report.verdict))
+        .attr("data-severity", wire_name(&tone(report)))
         .child(el("strong", "pd-verdict-label").text(label))
         .child(el("span", "pd-verdict-meaning").text(meaning))
-        .child(el("span", "pd-verdict-target").text(format!(
-            "{}, checked in {}",
-            report.target.input,
-            ms(report.elapsed_us)
-        )))
+        .child(el("span", "pd-verdict-target").text(line))
 }
 
 pub fn findings(findings: &[Finding]) -> Html {
@@ -139,40 +156,45 @@ pub fn findings(findings: &[Finding]) -> Html {
                     .child(el("span", "pd-severity").text(f.severity.label()))
                     .child(el("code", "pd-code").text(wire_name(&f.code))),
             )
-            .child(el("p", "pd-summary").text(&f.summary))
-            .child(fix(f))
+            .child(el("p", "pd-summary").text(shorten(&f.summary, LINE_CHARS)))
+            .children(fix(f))
             .child(
                 el("ul", "pd-evidence")
                     .attr("aria-label", "Evidence")
-                    .children(f.evidence.iter().map(|e| el("li", "").text(e))),
+                    .children(
+                        f.evidence
+                            .iter()
+                            .map(|e| el("li", "").text(shorten(e, LINE_CHARS))),
+                    ),
             )
     }))
 }
 
-/// The fix, with each `command` in it as code with its own copy button; a
-/// fix without one gets a button for the whole text, unless there is
-/// nothing to do.
-fn fix(finding: &Finding) -> Html {
-    let mut paragraph = el("p", "pd-fix").child(el("strong", "pd-fix-label").text("Fix: "));
-    let mut commands = 0;
-    for (command, piece) in pieces(&finding.fix) {
-        paragraph = if command {
-            commands += 1;
-            paragraph
-                .child(el("code", "pd-cmd").text(piece))
-                .child(copy_button(
-                    "Copy",
-                    format!("Copy the command {piece}"),
-                    piece,
-                ))
-        } else {
-            paragraph.text(piece)
-        };
+/// The fix, with each `command` in it as code, then a copy button per
+/// command below the sentence; `None` when there is nothing to do (an ok
+/// finding). Only commands are copied: prose is not something to paste.
+fn fix(finding: &Finding) -> Option<Html> {
+    if finding.severity == Severity::Ok {
+        return None;
     }
-    if commands == 0 && finding.severity != Severity::Ok {
-        paragraph = paragraph.child(copy_button("Copy", "Copy the fix".into(), &finding.fix));
-    }
-    paragraph
+    let paragraph = el("p", "pd-fix")
+        .child(el("strong", "pd-fix-label").text("Fix: "))
+        .children(pieces(&finding.fix).map(|(command, piece)| match command {
+            true => el("code", "pd-cmd").text(piece).into(),
+            false => Node::Text(piece.to_owned()),
+        }));
+    let commands: Vec<Html> = pieces(&finding.fix)
+        .filter(|(command, _)| *command)
+        .map(|(_, command)| {
+            copy_button("Copy", format!("Copy the command {command}"), command)
+                .child(el("code", "").text(command))
+        })
+        .collect();
+    Some(
+        el("div", "pd-fix-block")
+            .child(paragraph)
+            .children((!commands.is_empty()).then(|| el("p", "pd-fix-copies").children(commands))),
+    )
 }
 
 fn addresses(addresses: &[AddressResult]) -> Html {
@@ -264,7 +286,7 @@ mod tests {
     }
 
     #[test]
-    fn commands_in_a_fix_get_their_own_copy_button() {
+    fn commands_in_a_fix_are_copied_whole_from_outside_the_sentence() {
         let finding = |severity, text: &str| Finding {
             code: protocol::Code::NothingListening,
             severity,
@@ -275,25 +297,54 @@ mod tests {
         let with = fix(&finding(
             Severity::Error,
             "Start it (`portdoctor listeners` shows ports) or `npm start`.",
-        ));
+        ))
+        .unwrap();
         let copies: Vec<_> = with
             .find_all("pd-copy")
             .iter()
             .map(|b| b.get("data-copy").unwrap())
             .collect();
         assert_eq!(copies, ["portdoctor listeners", "npm start"]);
-        assert_eq!(with.find("pd-cmd").text_content(), "portdoctor listeners");
         assert_eq!(
-            with.text_content(),
-            "Fix: Start it (portdoctor listenersCopy shows ports) or npm startCopy."
+            with.find("pd-copy").sends(crate::node::Event::Click),
+            Some(&crate::page::views::Msg::Copy(
+                "portdoctor listeners".into()
+            ))
         );
-        let without = fix(&finding(Severity::Warning, "Bind to 127.0.0.1."));
+        let sentence = with.find("pd-fix");
+        assert!(
+            sentence.find_all("pd-copy").is_empty(),
+            "no button in the sentence"
+        );
         assert_eq!(
-            without.find("pd-copy").get("data-copy"),
-            Some("Bind to 127.0.0.1.")
+            sentence.find("pd-cmd").text_content(),
+            "portdoctor listeners"
         );
-        let nothing_to_do = fix(&finding(Severity::Ok, "Nothing to fix."));
-        assert!(nothing_to_do.find_all("pd-copy").is_empty());
+        assert_eq!(
+            sentence.text_content(),
+            "Fix: Start it (portdoctor listeners shows ports) or npm start."
+        );
+        let prose = fix(&finding(Severity::Warning, "Bind to 127.0.0.1.")).unwrap();
+        assert!(prose.find_all("pd-copy").is_empty(), "prose is not copied");
+        assert_eq!(fix(&finding(Severity::Ok, "Nothing to fix.")), None);
+    }
+
+    #[test]
+    fn the_banner_takes_the_top_findings_colour_and_an_invalid_target_no_time() {
+        let mut report = sample_report();
+        assert_eq!(report.verdict, Verdict::Degraded);
+        let view = report_view(&report, SHARE);
+        let banner = view.find("pd-verdict");
+        assert_eq!(banner.get("data-severity"), Some("error"));
+        assert_eq!(banner.find("pd-verdict-label").text_content(), "Degraded");
+        report.findings.clear();
+        assert_eq!(tone(&report), Severity::Warning);
+        report.verdict = Verdict::Invalid;
+        report.target.input = "x".repeat(5000);
+        let view = report_view(&report, SHARE);
+        let line = view.find("pd-verdict-target").text_content();
+        assert!(!line.contains("checked in"), "{line}");
+        assert!(line.ends_with('…') && line.chars().count() == 64, "{line}");
     }
 
     #[test]

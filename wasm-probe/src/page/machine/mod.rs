@@ -177,7 +177,10 @@ impl MachineView {
             Change::Machine(Ok(listeners)) if self.machine.borrow_mut().update(&listeners) => {
                 self.show()?
             }
-            Change::Machine(Err(message)) => drop(self.table.show(note(&message))?),
+            Change::Machine(Err(message)) => {
+                self.machine.borrow_mut().hide();
+                self.table.show(note(&message))?;
+            }
             Change::Bound(Ok(report)) => drop(self.bind.show(bind::bind_view(&report))?),
             Change::Bound(Err(message)) => drop(self.bind.show(error_view(None, &message))?),
             _ => {}

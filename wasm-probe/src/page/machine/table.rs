@@ -90,6 +90,9 @@ pub struct Machine {
     sort: Column,
     descending: bool,
     filter: String,
+    /// The table is not on screen (a note took its place): the next listing
+    /// shows, even when unchanged.
+    hidden: bool,
 }
 
 impl Default for Machine {
@@ -99,6 +102,7 @@ impl Default for Machine {
             sort: Column::Port,
             descending: false,
             filter: String::new(),
+            hidden: true,
         }
     }
 }
@@ -108,9 +112,15 @@ impl Machine {
     /// unchanged table is left alone (and keeps the keyboard focus).
     pub fn update(&mut self, listeners: &[Listener]) -> bool {
         let rows: Vec<Row> = listeners.iter().map(Row::new).collect();
-        let changed = rows != self.rows;
+        let changed = rows != self.rows || self.hidden;
         self.rows = rows;
+        self.hidden = false;
         changed
+    }
+
+    /// A note replaced the table (the helper is gone, or could not list).
+    pub fn hide(&mut self) {
+        self.hidden = true;
     }
 
     /// Sorts by `column`; the same column again flips the order.
@@ -306,6 +316,9 @@ mod tests {
             listener("[::1]:8080", 30, "node"),
         ]));
         assert!(machine.update(&[]));
+        assert!(!machine.update(&[]));
+        machine.hide();
+        assert!(machine.update(&[]), "shown again after a note");
     }
 
     #[test]
