@@ -520,12 +520,8 @@ async fn a_check_asked_while_the_helper_is_gone_runs_once_it_is_back() {
     browser
         .wait_for(".pd-report[data-state=done] .pd-verdict[data-verdict=unreachable]")
         .await;
-    let errors = browser
-        .client
-        .find_all(Locator::Css(".pd-result .pd-error"))
-        .await
-        .unwrap();
-    assert!(errors.is_empty(), "the red box cleared");
+    let errors = browser.count(".pd-result .pd-error").await;
+    assert_eq!(errors, 0, "the red box cleared");
     browser.click(".pd-tab[data-view=machine]").await;
     browser.wait_for(".pd-machine-row").await;
     browser.client.close().await.unwrap();
@@ -535,7 +531,8 @@ async fn a_check_asked_while_the_helper_is_gone_runs_once_it_is_back() {
 async fn the_page_uses_the_clis_words_and_copies_whole_commands() {
     let helper = helper(&[]);
     let server = python_http("127.0.0.1");
-    let closed = format!("127.0.0.1:{}", closed_port());
+    let closed_port = closed_port();
+    let closed = format!("127.0.0.1:{closed_port}");
     let browser = page(&helper, "/").await;
 
     for target in [closed.as_str(), "localhost:619009"] {
@@ -571,24 +568,16 @@ async fn the_page_uses_the_clis_words_and_copies_whole_commands() {
             .await,
         command
     );
-    let inside = browser
-        .client
-        .find_all(Locator::Css(".pd-fix .pd-copy"))
-        .await
-        .unwrap();
-    assert!(inside.is_empty(), "no Copy button inside a sentence");
+    let inside = browser.count(".pd-fix .pd-copy").await;
+    assert_eq!(inside, 0, "no Copy button inside a sentence");
 
     // An ok card has nothing to fix.
     browser.check(&server.addr.to_string()).await;
     browser
         .wait_for(".pd-finding[data-code=reachable][data-severity=ok]")
         .await;
-    let fixes = browser
-        .client
-        .find_all(Locator::Css(".pd-finding[data-severity=ok] .pd-fix"))
-        .await
-        .unwrap();
-    assert!(fixes.is_empty(), "no \"Fix: Nothing to fix\" on an ok card");
+    let fixes = browser.count(".pd-finding[data-severity=ok] .pd-fix").await;
+    assert_eq!(fixes, 0, "no \"Fix: Nothing to fix\" on an ok card");
     assert_eq!(browser.attr(".pd-verdict", "data-severity").await, "ok");
     browser.client.close().await.unwrap();
 }
@@ -596,7 +585,8 @@ async fn the_page_uses_the_clis_words_and_copies_whole_commands() {
 #[tokio::test]
 async fn a_long_target_stays_short_and_invalid_targets_stay_out_of_recent() {
     let helper = helper(&[]);
-    let closed = format!("127.0.0.1:{}", closed_port());
+    let closed_port = closed_port();
+    let closed = format!("127.0.0.1:{closed_port}");
     let browser = page(&helper, "/").await;
 
     // 5,000 characters, typed in at once.
