@@ -8,12 +8,11 @@
 use std::net::IpAddr;
 use std::str::FromStr;
 
+use ipnet::IpNet;
+
 /// An address range the user allowed with `--allow-target`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cidr {
-    network: IpAddr,
-    prefix: u8,
-}
+pub struct Cidr(IpNet);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("\"{0}\" is not an address or range; use e.g. 192.168.1.20, 10.0.0.0/8 or fd00::/8")]
@@ -22,50 +21,27 @@ pub struct CidrError(String);
 impl FromStr for Cidr {
     type Err = CidrError;
 
+    /// A range (`10.0.0.0/8`, host bits allowed) or one address.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || CidrError(s.to_owned());
-        let (ip, prefix) = match s.split_once('/') {
-            Some((ip, prefix)) => (ip, Some(prefix)),
-            None => (s, None),
-        };
-        let network: IpAddr = ip.parse().map_err(|_| err())?;
-        let max = if network.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(err)?,
-            None => max,
-        };
-        Ok(Self { network, prefix })
+        s.parse::<IpNet>()
+            .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+            .map(Self)
+            .map_err(|_| CidrError(s.to_owned()))
     }
 }
 
 impl From<IpAddr> for Cidr {
     fn from(ip: IpAddr) -> Self {
-        let prefix = if ip.is_ipv4() { 32 } else { 128 };
-        Self {
-            network: ip,
-            prefix,
-        }
+        Self(IpNet::from(ip))
     }
 }
 
 impl Cidr {
+    /// An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) reaches the IPv4
+    /// host, so it is in an IPv4 range as well as in IPv6 ones.
     fn contains(&self, ip: IpAddr) -> bool {
-        match (self.network, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                prefix_matches(&net.octets(), &ip.octets(), self.prefix)
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                prefix_matches(&net.octets(), &ip.octets(), self.prefix)
-            }
-            _ => false,
-        }
+        self.0.contains(&ip) || self.0.contains(&ip.to_canonical())
     }
-}
-
-fn prefix_matches(net: &[u8], ip: &[u8], prefix: u8) -> bool {
-    let full = usize::from(prefix / 8);
-    let rest = prefix % 8;
-    net[..full] == ip[..full] && (rest == 0 || (net[full] ^ ip[full]) & (0xffu8 << (8 - rest)) == 0)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -126,8 +102,45 @@ mod tests {
     }
 
     #[test]
+    fn range_edges() {
+        let allows = |range: &str, addr: &str| {
+            TargetPolicy::new(vec![range.parse().unwrap()]).allows(ip(addr))
+        };
+        // The first and last address of a range are in it; their neighbours not.
+        assert!(allows("10.1.0.0/16", "10.1.0.0"));
+        assert!(allows("10.1.0.0/16", "10.1.255.255"));
+        assert!(!allows("10.1.0.0/16", "10.0.255.255"));
+        assert!(!allows("10.1.0.0/16", "10.2.0.0"));
+        // Host bits in the range mean its network, as `ip route` reads them.
+        assert!(allows("10.1.2.3/16", "10.1.200.1"));
+        // A prefix that does not end on a byte boundary.
+        assert!(allows("172.16.0.0/12", "172.31.255.255"));
+        assert!(!allows("172.16.0.0/12", "172.32.0.0"));
+        // /0 is everything of its family, and only of its family.
+        assert!(allows("0.0.0.0/0", "203.0.113.9"));
+        assert!(!allows("0.0.0.0/0", "2001:db8::1"));
+        assert!(allows("::/0", "2001:db8::1"));
+        // An IPv4-mapped IPv6 address is the IPv4 host it maps.
+        assert!(allows("10.0.0.0/8", "::ffff:10.9.8.7"));
+        assert!(!allows("10.0.0.0/8", "::ffff:11.0.0.1"));
+        assert!(allows("fe80::/10", "fe80::1"));
+        assert!(!allows("fe80::/10", "fec0::1"));
+    }
+
+    #[test]
     fn bad_ranges_are_refused() {
-        for bad in ["", "10.0.0.0/33", "::/129", "example.com", "10.0.0.0/x"] {
+        for bad in [
+            "",
+            "10.0.0.0/33",
+            "::/129",
+            "example.com",
+            "10.0.0.0/x",
+            "10.0.0.0/",
+            "/8",
+            "10.0.0/8",
+            "10.0.0.0/8/8",
+            " 10.0.0.0/8",
+        ] {
             assert!(bad.parse::<Cidr>().is_err(), "{bad}");
         }
         assert!("0.0.0.0/0".parse::<Cidr>().is_ok());
