@@ -11,6 +11,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use subtle::ConstantTimeEq as _;
+
 /// The names our own page can be loaded under.
 const LOOPBACK_NAMES: [&str; 3] = ["127.0.0.1", "localhost", "[::1]"];
 
@@ -76,9 +78,9 @@ impl Token {
     }
 
     /// Compares in constant time, so response timing does not leak a prefix.
+    /// The length is no secret: every token has 48 characters.
     fn matches(&self, candidate: &str) -> bool {
-        let (a, b) = (self.0.as_bytes(), candidate.as_bytes());
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        self.0.as_bytes().ct_eq(candidate.as_bytes()).into()
     }
 }
 
@@ -243,6 +245,18 @@ mod tests {
             g.check_websocket(None, Some(token.as_str())),
             Ok(Access::Full)
         );
+        // Only the whole token: not a prefix, not more, not another of its length.
+        let whole = token.as_str();
+        let mut other = whole.to_owned().into_bytes();
+        other[47] = if other[47] == b'0' { b'1' } else { b'0' };
+        for wrong in [
+            "",
+            &whole[..47],
+            &format!("{whole}0"),
+            std::str::from_utf8(&other).unwrap(),
+        ] {
+            assert!(!token.matches(wrong), "{wrong:?}");
+        }
         // A token does not let a foreign page in.
         assert!(
             g.check_websocket(Some("http://evil.example"), Some(token.as_str()))
