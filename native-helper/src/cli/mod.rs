@@ -529,26 +529,22 @@ fn parse_protocol(text: &str) -> Result<ServiceProtocol, String> {
     })
 }
 
-/// `3s`, `500ms`, `1.5s`, `2m`, or a bare number of seconds. Each use caps
-/// it as it needs (a connect timeout at [`engine::MAX_TIMEOUT`]).
+/// `3s`, `500ms`, `1.5s`, `2m`, `1h 30m` (humantime's units), or a bare
+/// number of seconds. Each use caps it as it needs (a connect timeout at
+/// [`engine::MAX_TIMEOUT`]).
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
-        (ms, 0.001)
-    } else if let Some(s) = text.strip_suffix('s') {
-        (s, 1.0)
-    } else if let Some(m) = text.strip_suffix('m') {
-        (m, 60.0)
+    let bare = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let parsed = if bare {
+        humantime::parse_duration(&format!("{text}s"))
     } else {
-        (text, 1.0)
+        humantime::parse_duration(text)
     };
-    number
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|n| n.is_finite() && *n > 0.0)
-        .and_then(|n| Duration::try_from_secs_f64(n * scale).ok())
-        .ok_or_else(|| format!("\"{text}\" is not a duration; use e.g. 3s, 500ms or 2m"))
+    match parsed {
+        Ok(duration) if !duration.is_zero() => Ok(duration),
+        Ok(_) => Err(format!("\"{text}\" is no time at all; use e.g. 3s, 500ms or 2m")),
+        Err(e) => Err(format!("\"{text}\" is not a duration ({e}); use e.g. 3s, 500ms or 2m")),
+    }
 }
 
 #[cfg(test)]
@@ -559,15 +555,20 @@ mod tests {
     fn durations() {
         assert_eq!(parse_duration("3s"), Ok(Duration::from_secs(3)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("0.25"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(
-            parse_duration("1h"),
-            Err("\"1h\" is not a duration; use e.g. 3s, 500ms or 2m".into())
+            parse_duration("0s"),
+            Err("\"0s\" is no time at all; use e.g. 3s, 500ms or 2m".into())
         );
-        assert!(parse_duration("-1s").is_err());
-        assert!(parse_duration("0").is_err());
-        assert!(parse_duration("1e300").is_err());
+        for bad in ["", "-1s", "0", "1e300", "3 parsecs", "soon", "1.2.3s", "."] {
+            let error = parse_duration(bad).unwrap_err();
+            assert!(error.ends_with("use e.g. 3s, 500ms or 2m"), "{bad}: {error}");
+        }
+        assert!(parse_duration("3 parsecs").unwrap_err().contains("parsecs"));
     }
 
     #[test]
