@@ -1,4 +1,4 @@
-//! `portdoctor check`, `wait`, `listeners` and `bind-check` against real
+//! `portdoctor check`, `wait`, `listeners`, `bind-check` and `serve` against real
 //! listeners: python's http.server on one address family or the other, a
 //! closed port, out-of-range and unparsable input, and the target policy.
 
@@ -328,4 +328,39 @@ fn wait_gives_up_after_its_time_or_at_once_when_it_never_can() {
     let (report, code) = check_json(&out);
     assert_eq!(code, 2);
     assert_eq!(codes(&report), ["port-out-of-range"]);
+}
+
+#[test]
+fn serve_opens_its_page_in_the_users_browser() {
+    // $BROWSER names the user's browser; this one writes the URL it was
+    // given into a FIFO, whose reader waits for exactly that write.
+    let dir = TempDir::new("browser");
+    let fifo = dir.path("opened");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let browser = dir.path("browser");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", fifo.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &browser,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let (opened, read) = std::sync::mpsc::channel();
+    std::thread::spawn(move || opened.send(std::fs::read_to_string(fifo)));
+
+    let mut command = Command::new(BIN);
+    command.args(["--port", "0"]).env("BROWSER", &browser);
+    let helper = spawn_announcing(command, false, |line| {
+        let url = line.strip_prefix("portdoctor is running at http://")?;
+        url.trim_end_matches('/').parse().ok()
+    });
+    let url = read
+        .recv_timeout(DEADLINE)
+        .expect("the browser was started")
+        .unwrap();
+    assert_eq!(url, format!("http://{}/", helper.addr));
 }

@@ -489,23 +489,16 @@ fn emit<T: serde::Serialize>(value: &T, json: bool, text: impl FnOnce(&T) -> Str
     print!("{out}");
 }
 
-/// Best effort: the URL is printed either way.
+/// Best effort: the URL is printed either way. On a thread, because a text
+/// browser in `$BROWSER` (lynx) runs until it quits, and the server must not
+/// wait for that.
 fn open_browser(url: &str) {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else if cfg!(windows) {
-        "explorer"
-    } else {
-        "xdg-open"
-    };
-    if let Err(e) = std::process::Command::new(opener)
-        .arg(url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-    {
-        tracing::info!("could not open a browser ({opener}: {e}); open {url} yourself");
-    }
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        if let Err(e) = webbrowser::open(&url) {
+            tracing::info!("could not open a browser ({e}); open {url} yourself");
+        }
+    });
 }
 
 fn init_logging() {
@@ -542,8 +535,12 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     };
     match parsed {
         Ok(duration) if !duration.is_zero() => Ok(duration),
-        Ok(_) => Err(format!("\"{text}\" is no time at all; use e.g. 3s, 500ms or 2m")),
-        Err(e) => Err(format!("\"{text}\" is not a duration ({e}); use e.g. 3s, 500ms or 2m")),
+        Ok(_) => Err(format!(
+            "\"{text}\" is no time at all; use e.g. 3s, 500ms or 2m"
+        )),
+        Err(e) => Err(format!(
+            "\"{text}\" is not a duration ({e}); use e.g. 3s, 500ms or 2m"
+        )),
     }
 }
 
@@ -566,7 +563,10 @@ mod tests {
         );
         for bad in ["", "-1s", "0", "1e300", "3 parsecs", "soon", "1.2.3s", "."] {
             let error = parse_duration(bad).unwrap_err();
-            assert!(error.ends_with("use e.g. 3s, 500ms or 2m"), "{bad}: {error}");
+            assert!(
+                error.ends_with("use e.g. 3s, 500ms or 2m"),
+                "{bad}: {error}"
+            );
         }
         assert!(parse_duration("3 parsecs").unwrap_err().contains("parsecs"));
     }
