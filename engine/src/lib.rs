@@ -15,6 +15,7 @@ pub mod bind;
 pub mod connect;
 pub mod diagnose;
 pub mod identify;
+pub mod interfaces;
 pub mod listeners;
 pub mod mcp;
 pub mod policy;
@@ -81,8 +82,13 @@ pub async fn check(
         evidence.host = raw.host.clone();
     }
     match raw.and_then(target::validate) {
+        Err(e @ target::TargetError::PortOutOfRange { .. }) => {
+            evidence.problem = Some(Problem::Target(e.ranked_by(&listening_ports().await)));
+        }
         Err(e) => evidence.problem = Some(Problem::Target(e)),
         Ok(target) => {
+            evidence.host = target.host.clone();
+            evidence.wildcard = target.wildcard;
             evidence.port = Some(target.port);
             evidence.scheme = target.scheme.clone();
             evidence.path = target.path.clone();
@@ -96,6 +102,15 @@ pub async fn check(
         }
     }
     report(target_report, evidence, started)
+}
+
+/// Every port something listens on now, for ranking "did you mean" ports;
+/// none when the socket table cannot be read.
+async fn listening_ports() -> Vec<u16> {
+    listeners::all()
+        .await
+        .map(|all| all.iter().map(|l| l.local.port()).collect())
+        .unwrap_or_default()
 }
 
 /// Checks one MCP server of the desktop assistant's configuration: a URL
@@ -273,4 +288,5 @@ async fn probe(
         });
     }
     evidence.listeners = Some(table);
+    evidence.interfaces = Some(interfaces::all());
 }

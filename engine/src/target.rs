@@ -25,6 +25,9 @@ pub struct Target {
     pub port: u16,
     pub path: Option<String>,
     pub scheme: Option<String>,
+    /// The wildcard address typed (`0.0.0.0`, `::`), when `host` is the
+    /// loopback address it stands for here.
+    pub wildcard: Option<IpAddr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,12 +36,39 @@ pub enum TargetError {
     Empty,
     #[error("{reason}")]
     Invalid { reason: String },
-    #[error("{}", port_out_of_range_message(*.port, .text, .suggestions))]
+    #[error("{}", port_out_of_range_message(*.port, .text, .suggestions, .listening))]
     PortOutOfRange {
         port: Option<u64>,
         text: String,
         suggestions: Vec<u16>,
+        /// The suggestions something listens on now (see [`TargetError::ranked_by`]).
+        listening: Vec<u16>,
     },
+}
+
+impl TargetError {
+    /// Ranks an out-of-range port's suggestions with the ports something
+    /// listens on now first: with a server on 61909, `619009` most likely
+    /// meant that one, not the familiar 61900.
+    pub fn ranked_by(self, listening: &[u16]) -> Self {
+        match self {
+            Self::PortOutOfRange { port, text, .. } => {
+                let suggestions = suggest_ports(&text, listening);
+                let listening = suggestions
+                    .iter()
+                    .copied()
+                    .filter(|p| listening.contains(p))
+                    .collect();
+                Self::PortOutOfRange {
+                    port,
+                    text,
+                    suggestions,
+                    listening,
+                }
+            }
+            other => other,
+        }
+    }
 }
 
 /// Default ports of the URL schemes people paste, so `https://localhost`
@@ -157,17 +187,36 @@ pub fn parse(input: &str) -> Result<RawTarget, TargetError> {
 /// Stage 2: the port must be a TCP port, 1 to 65535.
 pub fn validate(raw: RawTarget) -> Result<Target, TargetError> {
     match raw.port {
-        Some(port @ 1..=65535) => Ok(Target {
-            host: raw.host,
-            port: port as u16,
-            path: raw.path,
-            scheme: raw.scheme,
-        }),
+        Some(port @ 1..=65535) => {
+            let (host, wildcard) = match raw.host.parse::<IpAddr>() {
+                Ok(ip) if ip.is_unspecified() => (loopback_of(ip).to_string(), Some(ip)),
+                _ => (raw.host, None),
+            };
+            Ok(Target {
+                host,
+                port: port as u16,
+                path: raw.path,
+                scheme: raw.scheme,
+                wildcard,
+            })
+        }
         port => Err(TargetError::PortOutOfRange {
             port,
-            suggestions: suggest_ports(&raw.port_text),
+            suggestions: suggest_ports(&raw.port_text, &[]),
             text: raw.port_text,
+            listening: Vec::new(),
         }),
+    }
+}
+
+/// `0.0.0.0:8080` is what a server prints when it binds every address; as
+/// a destination it means this machine (Linux and macOS connect it to
+/// loopback, Windows refuses it). Checked as the loopback address of the
+/// same family: what a client here should use.
+fn loopback_of(wildcard: IpAddr) -> IpAddr {
+    match wildcard {
+        IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
     }
 }
 
@@ -286,12 +335,13 @@ fn display_host(host: &str) -> String {
 }
 
 /// Ports the user probably meant: one digit too many is the usual slip
-/// (`619009` for `61900`). Ranked: familiar ports first, then a doubled
-/// keystroke removed, then the last digit dropped.
-pub fn suggest_ports(digits: &str) -> Vec<u16> {
+/// (`619009` for `61900`). Ranked: ports in `listening` first, then
+/// familiar ports, then a doubled keystroke removed, then the last digit
+/// dropped.
+pub fn suggest_ports(digits: &str, listening: &[u16]) -> Vec<u16> {
     let digits = digits.trim_start_matches('0');
     let bytes = digits.as_bytes();
-    let mut candidates: Vec<((bool, bool, bool), u16)> = Vec::new();
+    let mut candidates: Vec<((bool, bool, bool, bool), u16)> = Vec::new();
     for i in 0..bytes.len() {
         let mut s = String::with_capacity(bytes.len());
         s.push_str(&digits[..i]);
@@ -305,7 +355,12 @@ pub fn suggest_ports(digits: &str) -> Vec<u16> {
         let port = port as u16;
         let doubled = (i > 0 && bytes[i - 1] == bytes[i]) || bytes.get(i + 1) == Some(&bytes[i]);
         let last = i == bytes.len() - 1;
-        let rank = (!FAMILIAR_PORTS.contains(&port), !doubled, !last);
+        let rank = (
+            !listening.contains(&port),
+            !FAMILIAR_PORTS.contains(&port),
+            !doubled,
+            !last,
+        );
         if !candidates.iter().any(|&(_, p)| p == port) {
             candidates.push((rank, port));
         }
@@ -314,7 +369,12 @@ pub fn suggest_ports(digits: &str) -> Vec<u16> {
     candidates.into_iter().map(|(_, p)| p).take(4).collect()
 }
 
-fn port_out_of_range_message(port: Option<u64>, text: &str, suggestions: &[u16]) -> String {
+fn port_out_of_range_message(
+    port: Option<u64>,
+    text: &str,
+    suggestions: &[u16],
+    listening: &[u16],
+) -> String {
     let what = match port {
         Some(0) => {
             return "port 0 cannot be connected to: it only means \"any free port\" when a server binds; TCP ports to connect to are 1 to 65535".to_owned();
@@ -322,13 +382,20 @@ fn port_out_of_range_message(port: Option<u64>, text: &str, suggestions: &[u16])
         Some(p) => format!("port {p} is out of range"),
         None => format!("port {text} is out of range"),
     };
-    let hint = match suggestions {
-        [] => String::new(),
-        [one] => format!("; did you mean {one}?"),
-        many => {
-            let list: Vec<String> = many.iter().map(u16::to_string).collect();
-            format!("; did you mean {}?", list.join(", "))
-        }
+    let list: Vec<String> = suggestions
+        .iter()
+        .map(|p| {
+            if listening.contains(p) {
+                format!("{p} (listening now)")
+            } else {
+                p.to_string()
+            }
+        })
+        .collect();
+    let hint = if list.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean {}?", list.join(", "))
     };
     format!("{what}: TCP ports stop at 65535{hint}")
 }
@@ -357,6 +424,21 @@ mod tests {
             ("localhost".into(), 8000, Some("/mcp".into()))
         );
         assert_eq!(ok("  localhost:8080 \n"), ("localhost".into(), 8080, None));
+    }
+
+    #[test]
+    fn wildcards_mean_the_loopback_address_of_their_family() {
+        let t = check("0.0.0.0:8080").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.wildcard),
+            ("127.0.0.1", Some("0.0.0.0".parse().unwrap()))
+        );
+        let t = check("http://[::]:8000/mcp").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.wildcard),
+            ("::1", Some("::".parse().unwrap()))
+        );
+        assert_eq!(check("127.0.0.1:80").unwrap().wildcard, None);
     }
 
     #[test]
@@ -415,9 +497,31 @@ mod tests {
 
     #[test]
     fn suggestions_prefer_familiar_ports() {
-        assert_eq!(suggest_ports("80800").first(), Some(&8080));
-        assert_eq!(suggest_ports("54320").first(), Some(&5432));
-        assert!(suggest_ports("99999999").is_empty());
+        assert_eq!(suggest_ports("80800", &[]).first(), Some(&8080));
+        assert_eq!(suggest_ports("54320", &[]).first(), Some(&5432));
+        assert!(suggest_ports("99999999", &[]).is_empty());
+    }
+
+    #[test]
+    fn a_port_listening_now_outranks_a_familiar_one() {
+        let err = check("localhost:619009")
+            .unwrap_err()
+            .ranked_by(&[22, 61909]);
+        let TargetError::PortOutOfRange {
+            suggestions,
+            listening,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(suggestions.first(), Some(&61909));
+        assert_eq!(listening, &[61909]);
+        assert!(
+            err.to_string()
+                .contains("did you mean 61909 (listening now), 61900"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -203,7 +203,10 @@ fn text_report_leads_with_the_finding_and_fix() {
     let out = portdoctor(&["check", &format!("127.0.0.1:{port}")]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("UNREACHABLE"), "{text}");
+    assert!(
+        text.starts_with(&format!("127.0.0.1:{port}: Unreachable (")),
+        "{text}"
+    );
     assert!(text.contains("[nothing-listening]"), "{text}");
     assert!(text.contains("fix: Start the server"), "{text}");
 }
@@ -363,4 +366,221 @@ fn serve_opens_its_page_in_the_users_browser() {
         .expect("the browser was started")
         .unwrap();
     assert_eq!(url, format!("http://{}/", helper.addr));
+}
+
+/// An Express-style server: python's http.server on `[::]:8080`, in a
+/// fresh namespace. `veth` also brings up a veth pair with an address.
+fn wildcard_server(veth: bool) -> Value {
+    let setup = "ip link add pd0 type veth peer name pd1 && ip addr add 10.9.8.7/24 dev pd0 \
+                 && ip link set pd0 up && ip link set pd1 up";
+    let out = netns(
+        NetnsSetup {
+            setup: if veth { setup } else { "" },
+            server: Some(("python3 -m http.server --bind :: 8080", "[::1]:8080")),
+            ..NetnsSetup::default()
+        },
+        &["check", "[::1]:8080", "--json"],
+    );
+    let (report, code) = check_json(&out);
+    // A working server with a warning is not a failure.
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["verdict"], "reachable", "{report:#}");
+    assert_eq!(codes(&report), ["exposed-to-network", "reachable"]);
+    report["findings"][0].clone()
+}
+
+#[test]
+fn a_wildcard_server_on_a_network_is_reachable_with_a_warning_naming_it() {
+    let exposed = wildcard_server(true);
+    assert_eq!(exposed["severity"], "warning", "{exposed:#}");
+    let summary = exposed["summary"].as_str().unwrap();
+    assert!(summary.contains("listens on [::]:8080"), "{summary}");
+    assert!(summary.contains("through pd0 (10.9.8.7"), "{summary}");
+}
+
+#[test]
+fn a_wildcard_server_with_only_loopback_up_is_not_called_exposed() {
+    let exposed = wildcard_server(false);
+    assert_eq!(exposed["severity"], "info", "{exposed:#}");
+    let summary = exposed["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("only this machine can reach it"),
+        "{summary}"
+    );
+    assert!(!summary.contains("every network"), "{summary}");
+}
+
+#[test]
+fn loopback_down_is_named_with_the_command_that_brings_it_up() {
+    let down = NetnsSetup {
+        loopback_down: true,
+        ..NetnsSetup::default()
+    };
+    let out = netns(down, &["check", "8080", "--json"]);
+    let (report, code) = check_json(&out);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["verdict"], "unreachable");
+    assert_eq!(codes(&report), ["loopback-down"]);
+    let fix = report["findings"][0]["fix"].as_str().unwrap();
+    assert!(fix.contains("`ip link set lo up`"), "{fix}");
+
+    // Binding works with lo down, connecting does not: not "free".
+    let down = NetnsSetup {
+        loopback_down: true,
+        ..NetnsSetup::default()
+    };
+    let out = netns(down, &["bind-check", "8080"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("port 8080: loopback is down\n"), "{text}");
+    assert!(text.contains("[loopback-down]"), "{text}");
+    assert!(!text.contains("free"), "{text}");
+}
+
+#[test]
+fn a_wildcard_target_is_checked_as_loopback_with_a_note() {
+    let server = python_http("127.0.0.1");
+    let target = format!("0.0.0.0:{}", server.addr.port());
+    let (report, code) = check_json(&portdoctor(&["check", &target, "--json"]));
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["addresses"][0]["addr"], server.addr.to_string());
+    assert_eq!(codes(&report), ["wildcard-target", "reachable"]);
+    assert_eq!(report["findings"][0]["severity"], "info");
+}
+
+#[test]
+fn bind_check_with_only_the_ipv6_loopback_taken_says_so() {
+    let server = python_http("::1");
+    let port = server.addr.port().to_string();
+    let out = portdoctor(&["bind-check", &port]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(&format!("port {port}: IPv6 loopback taken, IPv4 free\n")),
+        "{text}"
+    );
+    assert!(!text.contains("IN USE"), "{text}");
+    let (report, _) = check_json(&portdoctor(&["bind-check", &port, "--json"]));
+    let ok: Vec<&str> = report["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["ok"] == true)
+        .map(|a| a["addr"].as_str().unwrap())
+        .collect();
+    assert_eq!(ok, [format!("127.0.0.1:{port}"), format!("0.0.0.0:{port}")]);
+    assert_eq!(report["findings"][0]["severity"], "warning");
+    assert!(
+        report["findings"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("127.0.0.1:{port}"))
+    );
+}
+
+#[test]
+fn did_you_mean_ranks_a_port_listening_now_first() {
+    // 61909 is free in a fresh namespace; a server there makes `619009` mean it.
+    let out = netns(
+        NetnsSetup {
+            server: Some((
+                "python3 -m http.server --bind 127.0.0.1 61909",
+                "127.0.0.1:61909",
+            )),
+            ..NetnsSetup::default()
+        },
+        &["check", "localhost:619009", "--json"],
+    );
+    let (report, code) = check_json(&out);
+    assert_eq!(code, 2);
+    let summary = report["findings"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("did you mean 61909 (listening now), 61900"),
+        "{summary}"
+    );
+    let fix = report["findings"][0]["fix"].as_str().unwrap();
+    assert!(fix.contains("probably 61909"), "{fix}");
+}
+
+#[test]
+fn wait_waits_for_a_working_service_not_a_proxy_answering_502() {
+    let scratch = TempDir::new("nginx-wait");
+    let nginx = support::peers::nginx(false, &scratch);
+    // /down is proxied to a port nothing listens on: nginx answers 502.
+    let url = format!("http://{}/down", nginx.addr);
+    let out = portdoctor(&["wait", &url, "--for", "1s", "--json"]);
+    let (report, code) = check_json(&out);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["verdict"], "degraded");
+    assert_eq!(codes(&report), ["http-error"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("upstream is down"), "{said}");
+    assert!(
+        said.contains("it answers, but still does not work after"),
+        "{said}"
+    );
+
+    // Asked for anything that accepts: nginx does, at once.
+    let out = portdoctor(&["wait", &url, "--until", "accepts", "--for", "60s"]);
+    assert_eq!(out.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(&format!("{url}: accepting connections after ")),
+        "{said}"
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Reachable, but failing"), "{text}");
+
+    let out = portdoctor(&["wait", &url, "--until", "soon"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("use healthy or accepts"));
+}
+
+#[test]
+fn the_text_report_names_what_answered() {
+    let redis = support::peers::redis();
+    let out = portdoctor(&["check", &redis.addr.to_string()]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .expect("redis-server --version");
+    // "Redis server v=7.0.15 sha=..."
+    let version = String::from_utf8_lossy(&version.stdout)
+        .split("v=")
+        .nth(1)
+        .and_then(|v| v.split_whitespace().next())
+        .expect("a version")
+        .to_owned();
+    assert!(
+        text.contains(&format!("\nanswered as redis: Redis {version}\n")),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_empty_target_is_named_not_left_blank() {
+    let out = portdoctor(&["check", " "]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("(empty target): Not checked ("), "{text}");
+}
+
+#[test]
+fn mcp_without_a_configuration_names_the_mcp_flags() {
+    let home = TempDir::new("no-assistant");
+    let out = Command::new(BIN)
+        .args(["mcp"])
+        .env("HOME", &home.0)
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("APPDATA")
+        .output()
+        .expect("run portdoctor mcp");
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("no claude_desktop_config.json on this machine"),
+        "{said}"
+    );
+    assert!(said.contains("`portdoctor mcp --config PATH`"), "{said}");
 }

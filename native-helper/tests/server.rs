@@ -297,6 +297,32 @@ async fn the_own_page_lists_and_checks_configured_mcp_servers() {
 }
 
 #[tokio::test]
+async fn no_assistant_configuration_is_a_fact_with_the_helpers_own_flag() {
+    let home = TempDir::new("no-assistant");
+    let mut command = std::process::Command::new(BIN);
+    command
+        .args(["--no-open", "--port", "0"])
+        .env("HOME", &home.0)
+        .env_remove("XDG_CONFIG_HOME");
+    let helper = helper_from(command);
+    let mut ws = session(helper.addr).await;
+    send(&mut ws, json!({"type": "mcp-servers", "id": 1})).await;
+    let error = until_done(&mut ws, 1).await.pop().unwrap();
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(
+        message
+            .starts_with("No MCP servers to list: no claude_desktop_config.json on this machine"),
+        "{message}"
+    );
+    // `--config` is the helper's settings file: naming it would break the helper.
+    assert!(
+        message.contains("`portdoctor --mcp-config PATH`"),
+        "{message}"
+    );
+    assert!(!message.contains("--config PATH"), "{message}");
+}
+
+#[tokio::test]
 async fn an_allowed_foreign_origin_may_not_use_configured_servers() {
     let dir = TempDir::new("ws-foreign");
     let config = mcp_config(&dir, "http://127.0.0.1:1/mcp");

@@ -31,14 +31,25 @@ pub struct Target {
     pub path: Option<String>,
 }
 
+/// The one-word answer. What each means, and what it does not:
+///
+/// | verdict       | meaning                                                         | exit code |
+/// |---------------|-----------------------------------------------------------------|-----------|
+/// | `reachable`   | something accepted and works as asked: no finding of severity `error` (warnings and notes may apply, next to the `reachable`/`mcp-ok` finding) | 0 |
+/// | `degraded`    | something accepted, but it does not work as asked: at least one finding of severity `error` (wrong protocol, HTTP 5xx, a failed MCP handshake, ...) | 1 |
+/// | `unreachable` | nothing accepted a connection                                   | 1         |
+/// | `invalid`     | the input could not be checked: unparsable, out of range, or not allowed | 2 |
+///
+/// A warning (`exposed-to-network`, an untrusted certificate) is advice
+/// about a working server, so it never turns `reachable` into `degraded`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
-    /// Something accepted and nothing is wrong.
+    /// Something accepted and works as asked: no finding of severity error.
     Reachable,
     /// Nothing accepted a connection.
     Unreachable,
-    /// Something accepted, but a finding of severity warning or error applies.
+    /// Something accepted, but a finding of severity error applies.
     Degraded,
     /// The input could not be checked: unparsable, out of range, or not allowed.
     Invalid,
@@ -119,6 +130,25 @@ pub enum ServiceProtocol {
     Websocket,
     Mcp,
     Unknown,
+}
+
+impl ServiceProtocol {
+    /// The name as it appears in JSON (`http`, `redis`, ...), for text output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Tls => "tls",
+            Self::Ssh => "ssh",
+            Self::Redis => "redis",
+            Self::Postgres => "postgres",
+            Self::Mysql => "mysql",
+            Self::Smtp => "smtp",
+            Self::Ftp => "ftp",
+            Self::Websocket => "websocket",
+            Self::Mcp => "mcp",
+            Self::Unknown => "unknown",
+        }
+    }
 }
 
 /// An MCP server that answered: where, how, who, and what it offers.
@@ -310,6 +340,13 @@ pub enum Code {
     /// Added: MCP was not checked. Emitted for `https://` targets until MCP
     /// spoke TLS; kept so that scripts matching on it still parse reports.
     McpNotChecked,
+    /// Added: the loopback interface is down, so nothing on this machine can
+    /// connect to 127.0.0.1 or ::1 (a check, or a bind check: binding works).
+    LoopbackDown,
+    /// Added (note): the target was a wildcard address (`0.0.0.0`, `::`), what
+    /// servers bind to mean "every address"; it was checked as the loopback
+    /// address of its family, which is what a client reaching it here uses.
+    WildcardTarget,
 }
 
 impl Code {
@@ -334,6 +371,44 @@ pub struct BindReport {
     pub findings: Vec<Finding>,
 }
 
+impl BindReport {
+    /// The answer in a few words, for the CLI's first line and the page:
+    /// `free`, `in use`, or which family is taken when only one is.
+    pub fn headline(&self) -> &'static str {
+        if self.findings.iter().any(|f| f.code == Code::LoopbackDown) {
+            return "loopback is down";
+        }
+        if self.available {
+            return "free";
+        }
+        let v6 = |addr: &str| addr.starts_with('[');
+        let free = |ipv6: bool| {
+            self.attempts
+                .iter()
+                .filter(|a| v6(&a.addr) == ipv6)
+                .all(|a| a.ok)
+        };
+        let held = |ipv6: bool| {
+            !self.holders.is_empty() && self.holders.iter().all(|l| v6(&l.local_addr) == ipv6)
+        };
+        if free(false) && held(true) {
+            if self
+                .holders
+                .iter()
+                .all(|l| l.local_addr.starts_with("[::1]:"))
+            {
+                "IPv6 loopback taken, IPv4 free"
+            } else {
+                "IPv6 taken, IPv4 free"
+            }
+        } else if free(true) && held(false) {
+            "IPv4 taken, IPv6 free"
+        } else {
+            "in use"
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BindAttempt {
     pub addr: String,
@@ -341,11 +416,31 @@ pub struct BindAttempt {
     pub error: Option<String>,
 }
 
+/// What "up" means when waiting for a service (`portdoctor wait --until`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Until {
+    /// Something accepts connections, whatever it answers: a proxy whose
+    /// backend is down counts.
+    Accepts,
+    /// It works as asked: verdict `reachable` (no finding of severity error).
+    #[default]
+    Healthy,
+}
+
 impl Report {
-    /// Something accepted a connection: what "up" means when waiting for a
-    /// service (`portdoctor wait`, the page's watch, the docs embed).
+    /// Something accepted a connection.
     pub fn answered(&self) -> bool {
         self.addresses.iter().any(|a| a.outcome == Outcome::Open)
+    }
+
+    /// Up, in the sense asked for: what waiting for a service stops at
+    /// (`portdoctor wait`, the page's watch).
+    pub fn is_up(&self, until: Until) -> bool {
+        match until {
+            Until::Accepts => self.answered(),
+            Until::Healthy => self.verdict == Verdict::Reachable,
+        }
     }
 
     /// Checking again cannot change the answer: the target cannot be read,
@@ -358,8 +453,8 @@ impl Report {
                 .any(|f| f.code == Code::TargetNotAllowed)
     }
 
-    /// Exit status of `portdoctor check` (DESIGN.md): 0 reachable and
-    /// healthy, 1 a problem was found, 2 invalid input or usage.
+    /// Exit status of `portdoctor check`: 0 reachable and working (warnings
+    /// and notes may apply), 1 degraded or unreachable, 2 invalid input.
     pub fn exit_code(&self) -> i32 {
         match self.verdict {
             Verdict::Reachable => 0,
@@ -387,6 +482,25 @@ mod tests {
         ];
         for (code, name) in pairs {
             assert_eq!(code.as_str(), name);
+        }
+    }
+
+    #[test]
+    fn protocol_names_are_the_wire_names() {
+        for p in [
+            ServiceProtocol::Http,
+            ServiceProtocol::Tls,
+            ServiceProtocol::Ssh,
+            ServiceProtocol::Redis,
+            ServiceProtocol::Postgres,
+            ServiceProtocol::Mysql,
+            ServiceProtocol::Smtp,
+            ServiceProtocol::Ftp,
+            ServiceProtocol::Websocket,
+            ServiceProtocol::Mcp,
+            ServiceProtocol::Unknown,
+        ] {
+            assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
         }
     }
 

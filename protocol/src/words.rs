@@ -21,8 +21,10 @@ impl Verdict {
     /// What the verdict means, in a sentence.
     pub fn meaning(self) -> &'static str {
         match self {
-            Self::Reachable => "Something accepted the connection and nothing looks wrong.",
-            Self::Degraded => "Something accepted the connection, but see the findings.",
+            Self::Reachable => "Something accepted the connection and works as asked.",
+            Self::Degraded => {
+                "Something accepted the connection, but it does not work as asked: see the errors."
+            }
             Self::Unreachable => "Nothing accepted a connection.",
             Self::Invalid => "This target could not be checked.",
         }

@@ -6,11 +6,14 @@
 
 mod rules;
 
+pub(crate) use rules::loopback_down_finding as loopback_down;
+
 use std::net::SocketAddr;
 
 use protocol::{AddressResult, Finding, Outcome, Severity, Verdict};
 use socket_table::Listener;
 
+use super::interfaces::Interface;
 use super::mcp::{Failure, McpEvidence};
 use super::resolve::ResolveError;
 use super::target::TargetError;
@@ -20,16 +23,22 @@ use super::target::TargetError;
 pub struct Evidence {
     /// The text the user gave.
     pub input: String,
-    /// Host as typed (empty when the input could not be read).
+    /// Host as typed, or the loopback address a wildcard stands for (empty
+    /// when the input could not be read).
     pub host: String,
     /// The validated port.
     pub port: Option<u16>,
+    /// The wildcard address typed (`0.0.0.0`), when `host` is the loopback
+    /// address checked in its place.
+    pub wildcard: Option<std::net::IpAddr>,
     /// Why the check stopped before connecting, if it did.
     pub problem: Option<Problem>,
     /// One per resolved address, in resolver order.
     pub attempts: Vec<Attempt>,
     /// Listeners on the target port; `Err` when the socket table is unreadable.
     pub listeners: Option<Result<Vec<Listener>, String>>,
+    /// This machine's interfaces; `Err` when they could not be read.
+    pub interfaces: Option<Result<Vec<Interface>, String>>,
     /// What the MCP stage found; `None` when it did not run or had nothing to say.
     pub mcp: Option<McpEvidence>,
     /// The URL scheme and path the user gave, if any.
@@ -89,8 +98,10 @@ pub fn diagnose(evidence: &Evidence) -> Vec<Finding> {
         .iter()
         .filter_map(|rule| rule(evidence))
         .collect();
-    // Healthy only when no rule found a problem: findings never contradict.
-    if !findings.iter().any(|f| f.severity >= Severity::Warning) {
+    // Working unless a rule found an error: warnings are advice about a
+    // working server, so the ok findings stay next to them, and findings
+    // never contradict.
+    if !failing(&findings) {
         findings.extend(rules::mcp_ok(evidence));
         findings.extend(rules::reachable(evidence));
     }
@@ -98,8 +109,14 @@ pub fn diagnose(evidence: &Evidence) -> Vec<Finding> {
     findings
 }
 
+/// A finding of severity error applies: what makes an answering server `degraded`.
+fn failing(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+/// The verdict, as documented on [`Verdict`]: warnings never make it worse
+/// than `reachable`.
 pub fn verdict(evidence: &Evidence, findings: &[Finding]) -> Verdict {
-    let worst = findings.iter().map(|f| f.severity).max();
     let bad_config = evidence
         .mcp
         .as_ref()
@@ -115,7 +132,7 @@ pub fn verdict(evidence: &Evidence, findings: &[Finding]) -> Verdict {
         Verdict::Invalid
     } else if !evidence.reached() {
         Verdict::Unreachable
-    } else if worst >= Some(Severity::Warning) {
+    } else if failing(findings) {
         Verdict::Degraded
     } else {
         Verdict::Reachable

@@ -7,7 +7,9 @@
 //! | `port_out_of_range`       | port 0 or above 65535                          | typo (an extra digit)              |
 //! | `name_not_resolved`       | the host name has no address                   | typo, missing hosts entry          |
 //! | `localhost_not_loopback`  | `localhost` resolves off the loopback range    | edited hosts file                  |
+//! | `wildcard_target`         | (note) `0.0.0.0` / `::` typed, loopback checked | a server's startup line pasted     |
 //! | `target_not_allowed`      | every address outside the target policy        | not a local service                |
+//! | `loopback_down`           | loopback unreachable, no loopback interface up | `lo` is down (a fresh namespace)   |
 //! | `nothing_listening`       | refused, nothing in the socket table           | server not running / other port    |
 //! | `listening_other_family`  | refused, listener on the other IP family       | bound to ::1 only, or 127.0.0.1    |
 //! | `listening_other_address` | refused, listener on another specific address  | bound to a LAN / bridge address    |
@@ -40,7 +42,9 @@ pub(super) const PROBLEMS: &[Rule] = &[
     port_out_of_range,
     name_not_resolved,
     localhost_not_loopback,
+    wildcard_target,
     target_not_allowed,
+    loopback_down,
     nothing_listening,
     listening_other_family,
     listening_other_address,
@@ -91,7 +95,10 @@ fn invalid_target(e: &Evidence) -> Option<Finding> {
 fn port_out_of_range(e: &Evidence) -> Option<Finding> {
     let Some(Problem::Target(
         err @ TargetError::PortOutOfRange {
-            text, suggestions, ..
+            text,
+            suggestions,
+            listening,
+            ..
         },
     )) = &e.problem
     else {
@@ -99,6 +106,9 @@ fn port_out_of_range(e: &Evidence) -> Option<Finding> {
     };
     let fix = match suggestions.first() {
         None => "Use a port from 1 to 65535: check the server's configuration or log for the port it really listens on.".to_owned(),
+        Some(likely) if listening.contains(likely) => format!(
+            "Use a port from 1 to 65535, probably {likely}, where something listens now: `portdoctor check {likely}` shows what it is."
+        ),
         Some(likely) => format!(
             "Use a port from 1 to 65535, probably {likely}: check the server's configuration or log for the port it really listens on."
         ),
@@ -153,6 +163,23 @@ fn localhost_not_loopback(e: &Evidence) -> Option<Finding> {
     ))
 }
 
+fn wildcard_target(e: &Evidence) -> Option<Finding> {
+    let wildcard = e.wildcard?;
+    let port = e.port?;
+    let checked = SocketAddr::new(e.host.parse().ok()?, port);
+    Some(finding(
+        Code::WildcardTarget,
+        Severity::Info,
+        format!(
+            "{wildcard} is the address a server binds to mean \"every address\"; as a destination it means this machine, so {checked} was checked"
+        ),
+        format!(
+            "Point clients at {checked} or localhost:{port}: {wildcard} as a destination works on Linux and macOS, not on Windows."
+        ),
+        vec![format!("target {}: checked as {checked}", e.input.trim())],
+    ))
+}
+
 fn target_not_allowed(e: &Evidence) -> Option<Finding> {
     let refused: Vec<&Attempt> = e.attempts_with(Outcome::NotAllowed).collect();
     let first = refused.first()?;
@@ -174,6 +201,55 @@ fn target_not_allowed(e: &Evidence) -> Option<Finding> {
             .map(|a| format!("{}: not attempted", a.addr))
             .collect(),
     ))
+}
+
+/// Loopback addresses could not even be tried ("Network is unreachable"
+/// for 127.0.0.1, "Cannot assign requested address" for ::1) and no
+/// interface that is up carries a loopback address: the interface is down,
+/// as in a fresh network namespace or container.
+fn loopback_down(e: &Evidence) -> Option<Finding> {
+    let Some(Ok(interfaces)) = &e.interfaces else {
+        return None;
+    };
+    if interfaces.iter().any(|i| i.is_loopback() && i.up) {
+        return None;
+    }
+    let failed: Vec<String> = e
+        .attempts
+        .iter()
+        .filter(|a| {
+            a.addr.ip().to_canonical().is_loopback()
+                && matches!(a.result.outcome, Outcome::Unreachable | Outcome::Error)
+        })
+        .map(|a| {
+            format!(
+                "{}: {}",
+                a.addr,
+                a.result.error.as_deref().unwrap_or("unreachable")
+            )
+        })
+        .collect();
+    if failed.is_empty() {
+        return None;
+    }
+    Some(loopback_down_finding(
+        failed
+            .into_iter()
+            .chain([crate::interfaces::up_line(interfaces)])
+            .collect(),
+    ))
+}
+
+/// The `loopback-down` finding, also given by the bind check: a server can
+/// bind a port then, but no client on this machine can connect to it.
+pub(crate) fn loopback_down_finding(evidence: Vec<String>) -> Finding {
+    finding(
+        Code::LoopbackDown,
+        Severity::Error,
+        "The loopback interface is down: nothing on this machine can connect to 127.0.0.1 or ::1".to_owned(),
+        "Bring it up: `ip link set lo up` (Linux, as root; in a container or network namespace, run it inside), `ifconfig lo0 up` (macOS, BSD). Then check again.".to_owned(),
+        evidence,
+    )
 }
 
 fn nothing_listening(e: &Evidence) -> Option<Finding> {

@@ -48,7 +48,9 @@ pub enum ServerSpec {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("no {FILE_NAME} found (looked at {}); pass --config PATH", list(.0))]
+    /// Not a fault: most people use no desktop assistant. Each front end
+    /// says how to name another file (its own flag).
+    #[error("no {FILE_NAME} on this machine (looked at {})", list(.0))]
     NotFound(Vec<PathBuf>),
     #[error("cannot read {}: {}", .0.display(), .1)]
     Unreadable(PathBuf, String),

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
-use protocol::ServiceProtocol;
+use protocol::{ServiceProtocol, Until};
 
 use protocol::{McpConfigReport, McpServerCheck, Report};
 
@@ -43,9 +43,10 @@ enum Command {
     Serve(ServeArgs),
     /// Check one target: `8080`, `localhost:8080`, `[::1]:5432`, `http://localhost:8000/mcp`.
     Check(CheckArgs),
-    /// Wait until something answers on TARGET (a server starting, a
-    /// container coming up), then print its report. For scripts: exit 0 once
-    /// it is up, 1 if it was not within --for, 2 if it never can be.
+    /// Wait until TARGET is up (a server starting, a container coming up),
+    /// then print its report. Up means working (verdict reachable: a proxy
+    /// answering 502 is not up) unless --until accepts. For scripts: exit 0
+    /// once it is up, 1 if it was not within --for, 2 if it never can be.
     Wait(WaitArgs),
     /// Check MCP servers: the one at TARGET, or every server in the desktop
     /// assistant's configuration (stdio servers are started for the check).
@@ -147,6 +148,10 @@ struct WaitArgs {
     /// How long to wait at most: `60s`, `2m`.
     #[arg(long = "for", value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     wait: Duration,
+    /// `healthy`: until it works (no error finding); `accepts`: until
+    /// anything accepts a connection, whatever it answers.
+    #[arg(long, value_name = "healthy|accepts", default_value = "healthy", value_parser = parse_until)]
+    until: Until,
 }
 
 #[derive(Debug, Args)]
@@ -240,7 +245,7 @@ const WAIT_FIRST: Duration = Duration::from_millis(250);
 const WAIT_MAX: Duration = Duration::from_secs(2);
 
 async fn wait(args: WaitArgs) -> ExitCode {
-    let WaitArgs { check, wait } = args;
+    let WaitArgs { check, wait, until } = args;
     let options = match check.options() {
         Ok(options) => options,
         Err(e) => return fail(&e),
@@ -251,7 +256,7 @@ async fn wait(args: WaitArgs) -> ExitCode {
     let report = loop {
         let report = engine::check(&check.target, &options, &|_| {}).await;
         let left = wait.saturating_sub(started.elapsed());
-        if report.answered() || report.is_final() || left.is_zero() {
+        if report.is_up(until) || report.is_final() || left.is_zero() {
             break report;
         }
         // Progress on stderr, once per new reason, so stdout stays the report.
@@ -269,13 +274,22 @@ async fn wait(args: WaitArgs) -> ExitCode {
         delay = (delay * 2).min(WAIT_MAX);
     };
     let took = started.elapsed().as_secs_f64();
-    let (code, outcome) = if report.answered() {
-        (0, format!("up after {took:.1} s"))
+    let (code, outcome) = if report.is_up(until) {
+        let up = match until {
+            Until::Healthy => "up",
+            Until::Accepts => "accepting connections",
+        };
+        (0, format!("{up} after {took:.1} s"))
     } else if report.is_final() {
         // 2 for a target that cannot be read, as `check` says.
         (
             report.exit_code() as u8,
             "this target can never answer".to_owned(),
+        )
+    } else if report.answered() {
+        (
+            1,
+            format!("it answers, but still does not work after {took:.1} s"),
         )
     } else {
         (1, format!("still not up after {took:.1} s"))
@@ -309,6 +323,11 @@ async fn mcp(args: McpArgs) -> ExitCode {
     }
     let config = match mcp_config::read(args.config).await {
         Ok(config) => config,
+        Err(e @ mcp_config::ConfigError::NotFound(_)) => {
+            return fail(&format!(
+                "{e}: give the server's URL (`portdoctor mcp http://localhost:8000/mcp`) or the file (`portdoctor mcp --config PATH`)"
+            ));
+        }
         Err(e) => return fail(&e.to_string()),
     };
     let reports = futures_util::future::join_all(
@@ -520,6 +539,12 @@ fn parse_protocol(text: &str) -> Result<ServiceProtocol, String> {
     serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase())).map_err(|_| {
         format!("\"{text}\" is not a protocol portdoctor knows; use http, tls, ssh, redis, postgres, mysql, smtp, ftp, websocket or mcp")
     })
+}
+
+/// `healthy` or `accepts`, as `--until` takes them.
+fn parse_until(text: &str) -> Result<Until, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase()))
+        .map_err(|_| format!("\"{text}\" is not a state to wait for; use healthy or accepts"))
 }
 
 /// `3s`, `500ms`, `1.5s`, `2m`, `1h 30m` (humantime's units), or a bare

@@ -15,12 +15,21 @@ pub fn report(report: &Report) -> String {
         Verdict::Reachable => report.verdict.label().to_ascii_lowercase(),
         _ => report.verdict.label().to_ascii_uppercase(),
     };
+    let input = report.target.input.trim();
     let _ = writeln!(
         out,
-        "{}: {verdict} ({})",
-        report.target.input,
+        "{}: {} ({})",
+        if input.is_empty() {
+            "(empty target)"
+        } else {
+            input
+        },
+        verdict,
         millis(report.elapsed_us)
     );
+    if let Some(what) = answered_as(report) {
+        let _ = writeln!(out, "answered as {what}");
+    }
     findings(&mut out, &report.findings);
     if !report.addresses.is_empty() {
         let _ = writeln!(out, "\naddresses:");
@@ -44,6 +53,17 @@ pub fn report(report: &Report) -> String {
         out.push_str(&mcp_section(mcp));
     }
     out
+}
+
+/// What answered, as the page and the Markdown copy say it:
+/// `redis: Redis 7.0.15`, `http: nginx/1.22.1`.
+fn answered_as(report: &Report) -> Option<String> {
+    let service = &report.service;
+    let protocol = service.protocol?.as_str();
+    Some(match &service.detail {
+        Some(detail) => format!("{protocol}: {detail}"),
+        None => protocol.to_owned(),
+    })
 }
 
 /// Every configured server, each with its report.
@@ -118,11 +138,7 @@ fn mcp_section(mcp: &McpReport) -> String {
 }
 
 pub fn bind(report: &BindReport) -> String {
-    let mut out = format!(
-        "port {}: {}\n",
-        report.port,
-        if report.available { "free" } else { "IN USE" }
-    );
+    let mut out = format!("port {}: {}\n", report.port, report.headline());
     findings(&mut out, &report.findings);
     out
 }

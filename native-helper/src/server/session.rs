@@ -340,8 +340,15 @@ fn progress(outbox: mpsc::Sender<ServerMessage>, id: RequestId) -> impl Fn(Progr
 }
 
 fn config_error(id: RequestId, error: &ConfigError) -> ServerMessage {
+    let message = match error {
+        // Said as a fact, not a fault, with the helper's own flag.
+        ConfigError::NotFound(_) => format!(
+            "No MCP servers to list: {error}. Only if you use a desktop assistant's MCP servers from another file: start the helper with `portdoctor --mcp-config PATH`."
+        ),
+        _ => error.to_string(),
+    };
     ServerMessage::Error {
         id: Some(id),
-        error: ProtocolError::new(ErrorKind::Config, error.to_string()),
+        error: ProtocolError::new(ErrorKind::Config, message),
     }
 }

@@ -131,6 +131,12 @@ pub fn helper_on(port: u16, extra: &[&str]) -> Running {
     command
         .args(["--no-open", "--port", &port.to_string()])
         .args(extra);
+    helper_from(command)
+}
+
+/// The helper as `command` starts it (`portdoctor --no-open --port 0 ...`,
+/// with its own environment), once it announces its address.
+pub fn helper_from(command: Command) -> Running {
     spawn_announcing(command, false, |line| {
         let url = line.strip_prefix("portdoctor is running at http://")?;
         url.trim_end_matches('/').parse().ok()
@@ -313,15 +319,53 @@ pub fn portdoctor(args: &[&str]) -> Output {
 /// Runs `portdoctor ARGS` inside a fresh network namespace with only
 /// loopback up, so nothing it does can leave the machine.
 pub fn portdoctor_in_netns(args: &[&str]) -> Output {
-    let script = r#"ip link set lo up && exec "$0" "$@""#;
+    netns(NetnsSetup::default(), args)
+}
+
+/// What a fresh network namespace gets before `portdoctor ARGS` runs in it.
+#[derive(Default)]
+pub struct NetnsSetup<'a> {
+    /// Leave `lo` down, as a fresh namespace has it.
+    pub loopback_down: bool,
+    /// More shell commands as root in the namespace (`ip link add ...`).
+    pub setup: &'a str,
+    /// A server started first (in the background, stopped afterwards);
+    /// portdoctor runs once `wait_for` accepts connections.
+    pub server: Option<(&'a str, &'a str)>,
+}
+
+/// Runs `portdoctor ARGS` in a fresh network namespace prepared as `how`
+/// says: the namespace is ours alone, so fixed ports are free there.
+pub fn netns(how: NetnsSetup, args: &[&str]) -> Output {
+    let lo = if how.loopback_down {
+        ""
+    } else {
+        "ip link set lo up || exit 97\n"
+    };
+    let server = match how.server {
+        None => String::new(),
+        // The server is stopped however portdoctor ends; `wait` (bounded)
+        // is the synchronisation.
+        Some((command, wait_for)) => format!(
+            "{command} >/dev/null 2>&1 &\nserver=$!\ntrap 'kill $server' EXIT\n\"$0\" wait {wait_for} --until accepts --for 20s >/dev/null 2>&1 || exit 98\n"
+        ),
+    };
+    let setup = if how.setup.is_empty() {
+        String::new()
+    } else {
+        format!("{{ {}; }} || exit 97\n", how.setup)
+    };
+    let script = format!("set -u\n{lo}{setup}{server}\"$0\" \"$@\"\n");
     let output = Command::new("unshare")
-        .args(["--net", "--", "sh", "-c", script, BIN])
+        .args(["--net", "--", "sh", "-c", &script, BIN])
         .args(args)
         .output()
         .expect("run unshare");
     assert!(
-        !String::from_utf8_lossy(&output.stderr).contains("unshare failed"),
-        "network namespaces unavailable here: {}",
+        !String::from_utf8_lossy(&output.stderr).contains("unshare failed")
+            && !matches!(output.status.code(), Some(97 | 98)),
+        "network namespace setup failed (exit {:?}): {}",
+        output.status.code(),
         String::from_utf8_lossy(&output.stderr)
     );
     output

@@ -7,10 +7,12 @@
 //! | `plaintext_expected`  | `https://` asked, plain HTTP answers               | TLS not enabled, or the wrong port      |
 //! | `wrong_protocol`      | `--expect P` or the scheme's, another answers      | another program on the port             |
 //! | `silent_service`      | connected, no banner, no probe answered            | still starting, or an unknown protocol  |
+//! |                       | (error when a protocol was asked for)              |                                         |
 //! | `reset_on_accept`     | accepted, then reset before a word                 | allow-list, connection limit, crash     |
 //! | `untrusted_cert`      | `https://`, certificate not trusted here           | self-signed / private CA                |
 //! | `http_error`          | 4xx/5xx at the given path; 502/504 anywhere        | wrong path; the proxy's upstream is down|
-//! | `exposed`             | listener on 0.0.0.0 or ::                          | bound to all interfaces                 |
+//! |                       | (error for 404, 410 and 5xx; else a warning)       |                                         |
+//! | `exposed`             | listener on 0.0.0.0 or ::, and a network is up     | bound to all interfaces                 |
 //! | `container`           | the listener is docker-proxy / rootlessport        | published by a container                |
 
 use protocol::{Code, Finding, ServiceProtocol, Severity};
@@ -18,6 +20,7 @@ use protocol::{Code, Finding, ServiceProtocol, Severity};
 use super::{finding, join};
 use crate::diagnose::Evidence;
 use crate::identify::Identified;
+use crate::interfaces::{self, Interface};
 use crate::listeners::owner;
 
 fn identified(e: &Evidence) -> Option<&Identified> {
@@ -44,19 +47,12 @@ fn seen(e: &Evidence) -> Vec<String> {
     let service = &found.service;
     let mut lines = Vec::new();
     if let (Some(p), Some(d)) = (&service.protocol, &service.detail) {
-        lines.push(format!("answered as {}: {d}", protocol_name(*p)));
+        lines.push(format!("answered as {}: {d}", p.as_str()));
     }
     if let Some(banner) = &service.banner {
         lines.push(format!("first bytes: {banner}"));
     }
     lines
-}
-
-fn protocol_name(p: ServiceProtocol) -> String {
-    serde_json::to_value(p)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 pub(super) fn tls_expected(e: &Evidence) -> Option<Finding> {
@@ -164,8 +160,8 @@ pub(super) fn wrong_protocol(e: &Evidence) -> Option<Finding> {
         format!(
             "{} answers as {}, not {} {said}",
             address(e),
-            protocol_name(actual),
-            protocol_name(expected)
+            actual.as_str(),
+            expected.as_str()
         ),
         "Another program holds this port, or the client has the wrong port: check which port the expected server really uses (`portdoctor listeners`), and what the listener shown here is.".to_owned(),
         seen(e),
@@ -177,9 +173,16 @@ pub(super) fn silent_service(e: &Evidence) -> Option<Finding> {
     if !identified(e)?.silent || e.mcp.is_some() {
         return None;
     }
+    // Asked for a protocol (a scheme, --expect), silence is a failure; on a
+    // bare port it may be one portdoctor does not know.
+    let asked = e.scheme.is_some() || e.expect.is_some();
     Some(finding(
         Code::SilentService,
-        Severity::Warning,
+        if asked {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
         format!("{} accepts connections but says nothing and answers no probe", address(e)),
         "The server may still be starting (watch its log), be stuck after accepting, or speak a client-first protocol portdoctor does not know: try the client it is meant for.".to_owned(),
         vec!["no banner, and no answer to TLS, HTTP, Redis, PostgreSQL or HTTP/2 probes".to_owned()],
@@ -266,7 +269,9 @@ pub(super) fn http_error(e: &Evidence) -> Option<Finding> {
     };
     Some(finding(
         Code::HttpError,
-        if http.status >= 500 {
+        // Nothing at the path asked for, or a failing server, does not work
+        // as asked; a 401, 403 or 405 is a working endpoint that wants more.
+        if http.status >= 500 || matches!(http.status, 404 | 410) {
             Severity::Error
         } else {
             Severity::Warning
@@ -277,6 +282,12 @@ pub(super) fn http_error(e: &Evidence) -> Option<Finding> {
     ))
 }
 
+/// A wildcard listener is reachable through every interface that is up,
+/// apart from loopback: those are the networks named. `::` counts IPv4
+/// interfaces too, since it takes IPv4 unless the socket is IPv6-only (the
+/// default on Linux, macOS and Windows alike is dual-stack for servers that
+/// bind `::`, e.g. Node.js). With no such interface, nothing else can reach
+/// it today: a note, not a warning.
 pub(super) fn exposed(e: &Evidence) -> Option<Finding> {
     let listeners = e.known_listeners()?;
     let open: Vec<_> = listeners
@@ -284,21 +295,60 @@ pub(super) fn exposed(e: &Evidence) -> Option<Finding> {
         .filter(|l| l.local.ip().is_unspecified())
         .collect();
     let first = open.first()?;
+    let bound = join(open.iter().map(|l| l.local.to_string()), ", ");
+    let mut evidence: Vec<String> = open
+        .iter()
+        .map(|l| format!("{} listens on {}", owner(l), l.local))
+        .collect();
+    let fix = format!(
+        "If only this machine should use it, bind it to 127.0.0.1 (and ::1): e.g. `--host 127.0.0.1` / `--bind 127.0.0.1`, or listen 127.0.0.1:{} in its config.",
+        first.local.port()
+    );
+    let Some(Ok(interfaces)) = &e.interfaces else {
+        return Some(finding(
+            Code::ExposedToNetwork,
+            Severity::Warning,
+            format!(
+                "{} listens on {bound}: other machines on this machine's networks can reach it",
+                owner(first)
+            ),
+            fix,
+            evidence,
+        ));
+    };
+    let v6 = open.iter().any(|l| l.local.is_ipv6());
+    let networks: Vec<&Interface> = interfaces
+        .iter()
+        .filter(|i| i.up && !i.is_loopback() && (v6 || i.ip.is_ipv4()))
+        .collect();
+    if networks.is_empty() {
+        evidence
+            .push("interfaces up: loopback only (no other network on this machine now)".to_owned());
+        return Some(finding(
+            Code::ExposedToNetwork,
+            Severity::Info,
+            format!(
+                "{} listens on {bound} (every interface), but this machine is on no network besides loopback now: only this machine can reach it",
+                owner(first)
+            ),
+            format!(
+                "Nothing to do today; once this machine joins a network, other machines there can reach it. {fix}"
+            ),
+            evidence,
+        ));
+    }
+    let named = interfaces::by_name(&networks);
+    evidence.extend(named.iter().map(|n| format!("interface up: {n}")));
     Some(finding(
         Code::ExposedToNetwork,
         Severity::Warning,
         format!(
-            "{} listens on {}: every network this machine is on can reach it",
+            "{} listens on {bound}: other machines can reach it through {}",
             owner(first),
-            join(open.iter().map(|l| l.local.to_string()), ", ")
+            named.join(", ")
         ),
-        format!(
-            "If only this machine should use it, bind it to 127.0.0.1 (and ::1): e.g. `--host 127.0.0.1` / `--bind 127.0.0.1`, or listen 127.0.0.1:{} in its config.",
-            first.local.port()
-        ),
-        open.iter()
-            .map(|l| format!("{} listens on {}", owner(l), l.local))
-            .collect(),
+        fix,
+        evidence,
     ))
 }
 

@@ -7,6 +7,7 @@ use socket_table::{Listener, Process, Queue};
 
 use crate::connect::family;
 use crate::diagnose::{Attempt, Evidence, Problem, diagnose, verdict};
+use crate::interfaces::Interface;
 use crate::resolve::ResolveError;
 use crate::target::{self, TargetError};
 
@@ -49,6 +50,22 @@ impl Evidence {
         };
         if let Some(Ok(l)) = &mut self.listeners {
             l.push(listener);
+        }
+        self
+    }
+}
+
+impl Evidence {
+    /// An address of an interface of this machine (`None` leaves the list unread).
+    pub(super) fn interface(mut self, name: &str, ip: &str, up: bool) -> Self {
+        let interface = Interface {
+            name: name.into(),
+            ip: ip.parse().unwrap(),
+            up,
+        };
+        match &mut self.interfaces {
+            Some(Ok(list)) => list.push(interface),
+            _ => self.interfaces = Some(Ok(vec![interface])),
         }
         self
     }
@@ -252,6 +269,64 @@ fn unreadable_socket_table_still_diagnoses_refusals() {
     e.listeners = Some(Err("permission denied".into()));
     let f = only(&e, Code::NothingListening);
     assert!(f.evidence.iter().any(|l| l.contains("permission denied")));
+}
+
+#[test]
+fn loopback_down_names_the_interface_and_the_command() {
+    // A fresh network namespace: `lo` is down and carries no address.
+    let mut e = evidence("localhost", 8080)
+        .tried("127.0.0.1:8080", Outcome::Unreachable)
+        .tried("[::1]:8080", Outcome::Error)
+        .interface("eth0", "192.0.2.2", true);
+    e.attempts[0].result.error = Some("Network is unreachable (os error 101)".into());
+    let f = only(&e, Code::LoopbackDown);
+    assert!(f.fix.contains("`ip link set lo up`"), "{}", f.fix);
+    assert!(f.fix.contains("`ifconfig lo0 up`"), "{}", f.fix);
+    assert!(
+        f.evidence
+            .contains(&"127.0.0.1:8080: Network is unreachable (os error 101)".to_owned()),
+        "{:?}",
+        f.evidence
+    );
+    assert!(
+        f.evidence
+            .contains(&"interfaces up: eth0 (192.0.2.2)".to_owned())
+    );
+    assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Unreachable);
+
+    // Loopback up: an unreachable address is something else.
+    let e = evidence("127.0.0.1", 8080)
+        .tried("127.0.0.1:8080", Outcome::Unreachable)
+        .interface("lo", "127.0.0.1", true);
+    assert!(!codes(&e).iter().any(|(c, _)| *c == Code::LoopbackDown));
+}
+
+#[test]
+fn a_wildcard_target_is_checked_as_loopback_with_a_note() {
+    let raw = target::parse("0.0.0.0:8080").unwrap();
+    let t = target::validate(raw).unwrap();
+    let mut e = evidence(&t.host, t.port)
+        .tried("127.0.0.1:8080", Outcome::Open)
+        .listening("0.0.0.0:8080", None)
+        .interface("lo", "127.0.0.1", true);
+    e.input = "0.0.0.0:8080".into();
+    e.wildcard = t.wildcard;
+    let found = diagnose(&e);
+    let note = found
+        .iter()
+        .find(|f| f.code == Code::WildcardTarget)
+        .expect("a note");
+    assert_eq!(note.severity, Severity::Info);
+    assert!(
+        note.summary.contains("127.0.0.1:8080 was checked"),
+        "{}",
+        note.summary
+    );
+    assert!(
+        found.iter().any(|f| f.code == Code::Reachable),
+        "{found:#?}"
+    );
+    assert_eq!(verdict(&e, &found), Verdict::Reachable);
 }
 
 #[test]

@@ -1,10 +1,11 @@
 //! "Wait until it's up": check a target again and again, with back-off,
-//! until something answers; then say how long it took.
+//! until it works (`Until::Healthy`, as `portdoctor wait`); then say how
+//! long it took.
 //!
 //! The state and its rendering; the view runs the timer, sends the checks
 //! and raises the notification.
 
-use protocol::Report;
+use protocol::{Report, Until};
 
 use crate::backoff::Backoff;
 use crate::node::el;
@@ -23,7 +24,7 @@ pub enum WatchState {
     Waiting {
         last: Option<String>,
     },
-    /// Something accepted a connection, `after_ms` after the watch started.
+    /// It works (verdict reachable), `after_ms` after the watch started.
     Up {
         after_ms: u64,
     },
@@ -78,7 +79,7 @@ impl Watch {
             return None;
         }
         let last = match report {
-            Some(report) if report.answered() => {
+            Some(report) if report.is_up(Until::Healthy) => {
                 self.state = WatchState::Up {
                     after_ms: now_ms.saturating_sub(self.started_ms),
                 };
@@ -185,7 +186,11 @@ mod tests {
             "{}",
             view.text_content()
         );
-        assert_eq!(watch.answered(Some(&sample_report()), 13_345), None);
+        // Answering with an error finding is not up yet.
+        assert_eq!(watch.answered(Some(&sample_report()), 3_000), Some(2_000));
+        let mut healthy = sample_report();
+        healthy.verdict = Verdict::Reachable;
+        assert_eq!(watch.answered(Some(&healthy), 13_345), None);
         assert_eq!(watch.state(), &WatchState::Up { after_ms: 12_345 });
         let view = watch.view(20_000);
         assert!(view.find_all("pd-watch-stop").is_empty());

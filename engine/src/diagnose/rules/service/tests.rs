@@ -130,8 +130,20 @@ fn silent_service() {
         silent: true,
         ..Identified::default()
     };
-    let f = only(&open(None, None, silent), Code::SilentService);
-    assert_eq!(f.severity, Severity::Warning);
+    // A bare port: perhaps a protocol portdoctor does not know.
+    let e = open(None, None, silent.clone());
+    assert_eq!(
+        codes(&e),
+        vec![
+            (Code::SilentService, Severity::Warning),
+            (Code::Reachable, Severity::Ok)
+        ]
+    );
+    assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Reachable);
+    // Asked for HTTP, silence does not work as asked.
+    let e = open(Some("http"), None, silent);
+    assert_eq!(codes(&e), vec![(Code::SilentService, Severity::Error)]);
+    assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Degraded);
 }
 
 #[test]
@@ -150,7 +162,15 @@ fn untrusted_certificate_names_subject_and_issuer() {
         None,
         tls(Some("invalid peer certificate: UnknownIssuer")),
     );
-    let f = only(&e, Code::TlsUntrustedCertificate);
+    // It works: clients must be told to trust it, which is a warning.
+    assert_eq!(
+        codes(&e),
+        vec![
+            (Code::TlsUntrustedCertificate, Severity::Warning),
+            (Code::Reachable, Severity::Ok)
+        ]
+    );
+    let f = diagnose(&e).remove(0);
     assert!(f.summary.contains("self-signed"), "{}", f.summary);
     assert!(f.evidence.iter().any(|l| l == "issuer: CN=localhost"));
     // Trusted: nothing to say.
@@ -162,14 +182,28 @@ fn untrusted_certificate_names_subject_and_issuer() {
 
 #[test]
 fn http_errors_at_the_given_path_and_dead_upstreams() {
-    let f = only(
-        &open(Some("http"), Some("/api"), http(404, "Not Found", "nginx")),
-        Code::HttpError,
-    );
+    let e = open(Some("http"), Some("/api"), http(404, "Not Found", "nginx"));
+    let f = only(&e, Code::HttpError);
     assert!(
         f.summary.contains("404") && f.summary.contains("/api"),
         "{}",
         f.summary
+    );
+    // Nothing at the path asked for: it does not work as asked.
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Degraded);
+    // A 401 is a working endpoint that wants credentials.
+    let e = open(
+        Some("http"),
+        Some("/api"),
+        http(401, "Unauthorized", "nginx"),
+    );
+    assert_eq!(
+        codes(&e),
+        vec![
+            (Code::HttpError, Severity::Warning),
+            (Code::Reachable, Severity::Ok)
+        ]
     );
     // A 404 at / of a bare port is just an API without a home page.
     assert_eq!(
@@ -185,13 +219,64 @@ fn http_errors_at_the_given_path_and_dead_upstreams() {
 }
 
 #[test]
-fn exposed_to_network_on_a_wildcard_bind() {
-    let e = evidence("127.0.0.1", 8000)
-        .tried("127.0.0.1:8000", Outcome::Open)
-        .listening("0.0.0.0:8000", None);
-    let f = only(&e, Code::ExposedToNetwork);
+fn exposed_to_network_names_the_networks_and_keeps_the_server_reachable() {
+    let wildcard = |listen: &str| {
+        evidence("127.0.0.1", 8000)
+            .tried("127.0.0.1:8000", Outcome::Open)
+            .listening(listen, None)
+            .interface("lo", "127.0.0.1", true)
+            .interface("lo", "::1", true)
+    };
+    // On a network: a warning naming it. The server works, so the ok
+    // finding stays and the verdict is reachable.
+    let e = wildcard("0.0.0.0:8000")
+        .interface("eth0", "192.0.2.2", true)
+        .interface("eth0", "fd00::2", true)
+        .interface("wlan0", "10.0.0.7", false);
+    assert_eq!(
+        codes(&e),
+        vec![
+            (Code::ExposedToNetwork, Severity::Warning),
+            (Code::Reachable, Severity::Ok)
+        ]
+    );
+    assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Reachable);
+    let f = diagnose(&e).remove(0);
+    // 0.0.0.0 is IPv4 only; wlan0 is down.
+    assert!(
+        f.summary.ends_with(
+            "listens on 0.0.0.0:8000: other machines can reach it through eth0 (192.0.2.2)"
+        ),
+        "{}",
+        f.summary
+    );
     assert!(f.fix.contains("127.0.0.1"), "{}", f.fix);
-    assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Degraded);
+    // `::` takes IPv4 too (dual-stack).
+    let e = wildcard("[::]:8000")
+        .interface("eth0", "192.0.2.2", true)
+        .interface("eth0", "fd00::2", true);
+    let f = diagnose(&e).remove(0);
+    assert!(
+        f.summary.ends_with("through eth0 (192.0.2.2, fd00::2)"),
+        "{}",
+        f.summary
+    );
+
+    // Loopback the only interface up: nobody else can reach it today.
+    let e = wildcard("[::]:8000").interface("eth0", "192.0.2.2", false);
+    assert_eq!(
+        codes(&e),
+        vec![
+            (Code::ExposedToNetwork, Severity::Info),
+            (Code::Reachable, Severity::Ok)
+        ]
+    );
+    let f = diagnose(&e).remove(0);
+    assert!(
+        f.summary.contains("only this machine can reach it"),
+        "{}",
+        f.summary
+    );
 }
 
 #[test]
