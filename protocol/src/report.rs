@@ -40,8 +40,8 @@ pub struct Target {
 /// | `unreachable` | nothing accepted a connection                                   | 1         |
 /// | `invalid`     | the input could not be checked: unparsable, out of range, or not allowed | 2 |
 ///
-/// A warning (`exposed-to-network`, an untrusted certificate) is advice
-/// about a working server, so it never turns `reachable` into `degraded`.
+/// A warning (`exposed-to-network`, stray stdout of a stdio MCP server) is
+/// advice about a working server, so it never turns `reachable` into `degraded`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {

@@ -222,9 +222,10 @@ pub(super) fn untrusted_cert(e: &Evidence) -> Option<Finding> {
     } else {
         format!("issued by {issuer}")
     };
+    // Clients verify by default, so as asked (`https://`) it does not work.
     Some(finding(
         Code::TlsUntrustedCertificate,
-        Severity::Warning,
+        Severity::Error,
         format!(
             "The certificate of {} ({subject}) is {origin} and not trusted on this machine",
             address(e)

@@ -162,15 +162,10 @@ fn untrusted_certificate_names_subject_and_issuer() {
         None,
         tls(Some("invalid peer certificate: UnknownIssuer")),
     );
-    // It works: clients must be told to trust it, which is a warning.
-    assert_eq!(
-        codes(&e),
-        vec![
-            (Code::TlsUntrustedCertificate, Severity::Warning),
-            (Code::Reachable, Severity::Ok)
-        ]
-    );
-    let f = diagnose(&e).remove(0);
+    // Clients verify by default: as asked, it does not work.
+    let f = only(&e, Code::TlsUntrustedCertificate);
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Degraded);
     assert!(f.summary.contains("self-signed"), "{}", f.summary);
     assert!(f.evidence.iter().any(|l| l == "issuer: CN=localhost"));
     // Trusted: nothing to say.
