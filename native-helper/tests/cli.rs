@@ -204,7 +204,7 @@ fn text_report_leads_with_the_finding_and_fix() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.starts_with(&format!("127.0.0.1:{port}: Unreachable (")),
+        text.starts_with(&format!("127.0.0.1:{port}: UNREACHABLE (")),
         "{text}"
     );
     assert!(text.contains("[nothing-listening]"), "{text}");
@@ -528,7 +528,7 @@ fn wait_waits_for_a_working_service_not_a_proxy_answering_502() {
         "{said}"
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Reachable, but failing"), "{text}");
+    assert!(text.contains(": DEGRADED ("), "{text}");
 
     let out = portdoctor(&["wait", &url, "--until", "soon"]);
     assert_eq!(out.status.code(), Some(2));
@@ -563,7 +563,7 @@ fn an_empty_target_is_named_not_left_blank() {
     let out = portdoctor(&["check", " "]);
     assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.starts_with("(empty target): Not checked ("), "{text}");
+    assert!(text.starts_with("(empty target): INVALID ("), "{text}");
 }
 
 #[test]
