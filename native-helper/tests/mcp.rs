@@ -1,7 +1,9 @@
-//! `portdoctor mcp` against real MCP servers from the official Python SDK
-//! (tests/mcp/demo_server.py) and against servers that fail the way real
-//! ones do (tests/mcp/misbehaving.py). Names, versions and tool lists are
-//! asserted exactly as the scripts declare them.
+//! `portdoctor mcp` against real MCP servers: the official Python SDK's
+//! (tests/mcp/demo_server.py), the reference servers and Context7 from npm
+//! (pinned by .ci/run), the official TypeScript SDK's
+//! (tests/mcp/ts_stateless.cjs), and servers that fail the way real ones do
+//! (tests/mcp/misbehaving.py). Names, versions and tool lists are asserted
+//! exactly as the servers declare them.
 
 mod support;
 
@@ -394,10 +396,26 @@ fn every_configured_server_is_checked_and_nothing_is_left_running() {
 
     let hangs = report("hangs");
     assert_eq!(codes(hangs), ["mcp-no-answer"], "{hangs:#}");
+    // One timeout for the whole conversation: half of it for the discover
+    // a 2025 server may ignore, the rest for initialize; start-up apart.
     assert_eq!(
         summary(hangs, "mcp-no-answer"),
-        "hangs took the initialize request but did not answer within 30000 ms"
+        "hangs took the server/discover and initialize requests but answered none within 30000 ms"
     );
+    let evidence: Vec<&str> = hangs["findings"][0]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    assert!(evidence[0].starts_with("started in "), "{evidence:?}");
+    assert_eq!(evidence[1], "server/discover: no answer after 15000 ms");
+    let waited: u64 = evidence[2]
+        .strip_prefix("initialize: no answer after ")
+        .and_then(|w| w.strip_suffix(" ms"))
+        .and_then(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("{evidence:?}"));
+    assert!((14000..=15000).contains(&waited), "{evidence:?}");
     // It ignored SIGTERM and started a child: the whole group was killed.
     let pids = std::fs::read_to_string(dir.0.join("pids")).expect("the hanging server's pids");
     for pid in pids.split_whitespace() {
@@ -440,4 +458,303 @@ fn no_configuration_is_a_usage_error_that_says_where_it_looked() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nope.json"), "{err}");
+}
+
+// The npm servers, as their packages run them.
+const EVERYTHING: &str = "@modelcontextprotocol/server-everything/dist/index.js";
+const FILESYSTEM: &str = "@modelcontextprotocol/server-filesystem/dist/index.js";
+const CONTEXT7: &str = "@upstash/context7-mcp/dist/index.js";
+
+/// What server-everything 2026.8.31 offers a client that declares no
+/// capabilities (dist/tools/index.js registers them in this order; the
+/// tools for roots, sampling and elicitation need those capabilities).
+const EVERYTHING_TOOLS: [&str; 13] = [
+    "echo",
+    "get-annotated-message",
+    "get-env",
+    "get-resource-links",
+    "get-resource-reference",
+    "get-structured-content",
+    "get-sum",
+    "get-tiny-image",
+    "gzip-file-as-resource",
+    "toggle-simulated-logging",
+    "toggle-subscriber-updates",
+    "trigger-long-running-operation",
+    "simulate-research-query",
+];
+
+fn assert_everything(mcp: &Value) {
+    assert_eq!(mcp["server"]["name"], "mcp-servers/everything", "{mcp:#}");
+    assert_eq!(mcp["server"]["version"], "2.0.0", "{mcp:#}");
+    assert_eq!(mcp["tools"], 13, "{mcp:#}");
+    assert_eq!(mcp["tool_names"], serde_json::json!(EVERYTHING_TOOLS));
+    assert_eq!(mcp["resources"], 7, "{mcp:#}");
+    assert_eq!(mcp["prompts"], 4, "{mcp:#}");
+    assert_eq!(mcp["era"], "handshake");
+    assert_eq!(mcp["protocol_version"], "2025-11-25");
+}
+
+/// The start of the answer to a raw `initialize` POST, up to its result.
+fn raw_initialize(addr: std::net::SocketAddr, path: &str) -> String {
+    use std::io::{Read, Write};
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json, text/event-stream\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut seen = Vec::new();
+    let mut chunk = [0; 4096];
+    while !String::from_utf8_lossy(&seen).contains("\"result\"") {
+        let n = stream.read(&mut chunk).expect("the answer within 10 s");
+        assert!(n > 0, "closed: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+#[test]
+fn the_reference_server_over_streamable_http_primes_its_stream_first() {
+    let server = node_server(&npm_file(EVERYTHING), &["streamableHttp"], &[("PORT", "0")]);
+    // The condition: its answer to initialize is an event stream whose
+    // first event is a priming one (an id, empty data), before the result.
+    let raw = raw_initialize(server.addr, "/mcp");
+    let events = raw.split_once("\r\n\r\n").unwrap().1;
+    let first = events
+        .lines()
+        .find(|l| l.starts_with("id:") || l.starts_with("data:") || l.starts_with("event:"))
+        .unwrap();
+    assert!(first.starts_with("id: "), "{raw}");
+    assert!(
+        events.contains("\ndata: \n\n") || events.contains("\r\ndata: \r\n"),
+        "{raw}"
+    );
+
+    let url = format!("http://{}/mcp", server.addr);
+    let (report, code) = mcp_json(&[&url]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(codes(&report), ["mcp-ok", "reachable"]);
+    let mcp = &report["mcp"];
+    assert_everything(mcp);
+    assert_eq!(mcp["transport"], "streamable-http");
+    assert_eq!(mcp["url"], url);
+    assert_eq!(mcp["session"], true);
+    assert_eq!(
+        steps(mcp),
+        steps_of(&[
+            ("server/discover", Some(400)),
+            ("initialize", Some(200)),
+            ("notifications/initialized", Some(202)),
+            ("tools/list", Some(200)),
+            ("resources/list", Some(200)),
+            ("prompts/list", Some(200)),
+            ("DELETE /mcp", Some(200)),
+        ])
+    );
+}
+
+#[test]
+fn the_reference_server_over_legacy_sse_and_its_message_url() {
+    let server = node_server(&npm_file(EVERYTHING), &["sse"], &[("PORT", "0")]);
+    let sse = format!("http://{}/sse", server.addr);
+    let (report, code) = mcp_json(&[&sse]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_everything(&report["mcp"]);
+    assert_eq!(report["mcp"]["transport"], "sse");
+
+    // The message endpoint hangs on a POST without its session id; the
+    // check looks at the stream beside it first, so nothing waits.
+    let message = format!("http://{}/message", server.addr);
+    let (report, code) = mcp_json(&[&message, "--timeout", "60s"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(codes(&report), ["mcp-wrong-path"]);
+    assert_eq!(
+        summary(&report, "mcp-wrong-path"),
+        format!(
+            "{message} is where a legacy HTTP+SSE server takes messages, not where clients connect: its stream is at {sse}"
+        )
+    );
+    assert_eq!(report["mcp"]["url"], sse);
+    assert!(
+        !steps(&report["mcp"])
+            .iter()
+            .any(|(s, _)| s.contains("message")),
+        "{report:#}"
+    );
+    assert!(report["elapsed_us"].as_u64().unwrap() < 60_000_000);
+}
+
+#[test]
+fn the_reference_servers_over_stdio_and_a_command_that_is_not_there() {
+    let dir = TempDir::new("mcp-npm-stdio");
+    let node = |script: &str, args: &[&str]| {
+        let mut all = vec![npm_file(script).display().to_string()];
+        all.extend(args.iter().map(|a| (*a).to_owned()));
+        serde_json::json!({"command": "node", "args": all})
+    };
+    let allowed = dir.0.display().to_string();
+    let config = dir.path("claude_desktop_config.json");
+    let servers = serde_json::json!({"mcpServers": {
+        "everything": node(EVERYTHING, &["stdio"]),
+        "files": node(FILESYSTEM, &[&allowed]),
+        "gone": {"command": "/nonexistent/bin/mcp-server"},
+    }});
+    std::fs::write(&config, servers.to_string()).unwrap();
+    let (all, code) = mcp_json(&["--config", config.to_str().unwrap()]);
+    assert_eq!(code, 1, "{all:#}");
+    let report = |name: &str| {
+        &all["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["server"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {all:#}"))["report"]
+    };
+
+    let everything = report("everything");
+    assert_eq!(codes(everything), ["mcp-ok"], "{everything:#}");
+    assert_everything(&everything["mcp"]);
+    assert_eq!(everything["mcp"]["transport"], "stdio");
+    assert_eq!(everything["mcp"]["steps"][0]["step"], "start");
+
+    let files = report("files");
+    assert_eq!(codes(files), ["mcp-ok"], "{files:#}");
+    let mcp = &files["mcp"];
+    assert_eq!(mcp["server"]["name"], "secure-filesystem-server");
+    assert_eq!(mcp["server"]["version"], "0.2.0");
+    assert_eq!(
+        mcp["tool_names"],
+        serde_json::json!([
+            "read_file",
+            "read_text_file",
+            "read_media_file",
+            "read_multiple_files",
+            "write_file",
+            "edit_file",
+            "create_directory",
+            "list_directory",
+            "list_directory_with_sizes",
+            "directory_tree",
+            "move_file",
+            "search_files",
+            "get_file_info",
+            "list_allowed_directories"
+        ])
+    );
+
+    let gone = report("gone");
+    assert_eq!(codes(gone), ["mcp-command-not-found"]);
+    let finding = &gone["findings"][0];
+    assert_eq!(
+        finding["summary"],
+        "/nonexistent/bin/mcp-server does not exist, so \"gone\" cannot start"
+    );
+    let text = finding.to_string();
+    assert!(
+        !text.contains("PATH") && !text.contains("/full/path"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_401_with_a_json_rpc_body_is_a_rejection_in_mcp_and_in_check() {
+    // Context7 over HTTP: /mcp is open, /mcp/oauth wants a token and says
+    // so with a JSON-RPC error in the 401's body.
+    let server = node_server(
+        &npm_file(CONTEXT7),
+        &["--transport", "http", "--port", "0"],
+        &[("OTEL_SDK_DISABLED", "true")],
+    );
+    let open = format!("http://{}/mcp", server.addr);
+    let (report, code) = mcp_json(&[&open]);
+    assert_eq!(code, 0, "{report:#}");
+    let mcp = &report["mcp"];
+    assert_eq!(mcp["server"]["name"], "Context7");
+    assert_eq!(mcp["server"]["version"], "4.1.1");
+    assert_eq!(mcp["era"], "stateless");
+    assert_eq!(
+        mcp["tool_names"],
+        serde_json::json!(["resolve-library-id", "query-docs"])
+    );
+
+    let oauth = format!("http://{}/mcp/oauth", server.addr);
+    let expected = format!(
+        "{oauth} requires authorization (HTTP 401 Unauthorized: JSON-RPC error -32001: Authentication required. Please authenticate to use this MCP server.)"
+    );
+    let (report, code) = mcp_json(&[&oauth]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(codes(&report), ["mcp-rejected"]);
+    assert_eq!(summary(&report, "mcp-rejected"), expected);
+    // A plain check of the URL says the same, not "HTTP error".
+    let (report, code) = check_json(&portdoctor(&["check", &oauth, "--json"]));
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(codes(&report), ["mcp-rejected"]);
+    assert_eq!(summary(&report, "mcp-rejected"), expected);
+}
+
+#[test]
+fn every_version_the_server_announces_is_listed() {
+    // The TypeScript SDK without sessions names the versions it supports
+    // in its 400 for an unknown MCP-Protocol-Version, then agrees on one.
+    let server = node_server(&mcp_dir().join("ts_stateless.cjs"), &[], &[]);
+    let url = format!("http://{}/mcp", server.addr);
+    let (report, code) = mcp_json(&[&url]);
+    assert_eq!(code, 0, "{report:#}");
+    let mcp = &report["mcp"];
+    assert_eq!(mcp["server"]["name"], "portdoctor-ts-stateless");
+    assert_eq!(mcp["server"]["version"], "0.9.1");
+    assert_eq!(mcp["tool_names"], serde_json::json!(["ping"]));
+    assert_eq!(mcp["protocol_version"], "2025-11-25");
+    assert_eq!(mcp["session"], false);
+    let versions = [
+        "2025-11-25",
+        "2025-06-18",
+        "2025-03-26",
+        "2024-11-05",
+        "2024-10-07",
+    ];
+    assert_eq!(mcp["server_versions"], serde_json::json!(versions));
+    let ok = &report["findings"][0];
+    assert_eq!(ok["code"], "mcp-ok");
+    assert!(
+        ok["evidence"].as_array().unwrap().iter().any(|e| e
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("versions: server {}", versions.join(", ")))),
+        "{ok:#}"
+    );
+}
+
+#[test]
+fn a_redirect_names_its_location_and_the_url_to_configure() {
+    // The Python SDK's server at /mcp answers /mcp/ with 307 to /mcp.
+    let server = mcp_server("demo_server.py", &["streamable-http"]);
+    let asked = format!("http://{}/mcp/", server.addr);
+    let there = format!("http://{}/mcp", server.addr);
+    let (report, _) = mcp_json(&[&asked]);
+    assert_eq!(codes(&report), ["mcp-wrong-path", "mcp-ok"], "{report:#}");
+    assert_eq!(report["verdict"], "degraded");
+    let finding = &report["findings"][0];
+    assert_eq!(finding["severity"], "warning");
+    assert_eq!(
+        finding["summary"],
+        format!(
+            "{asked} redirects to {there} (HTTP 307 Temporary Redirect); the MCP server answers at {there}"
+        )
+    );
+    assert!(
+        finding["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Use {there} in the client's configuration")),
+        "{finding:#}"
+    );
+    assert_demo(&report["mcp"]);
+    assert_eq!(report["mcp"]["url"], there);
 }

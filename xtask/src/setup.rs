@@ -11,6 +11,15 @@ use crate::run;
 /// versions they assert stay put.
 const MCP_SDK_VERSION: &str = "2.3.0";
 
+/// Real MCP servers from npm the MCP tests run, as published and pinned:
+/// the reference servers, Context7, and the official TypeScript SDK.
+const MCP_NPM: &[(&str, &str)] = &[
+    ("@modelcontextprotocol/server-everything", "2026.8.31"),
+    ("@modelcontextprotocol/server-filesystem", "2026.8.31"),
+    ("@upstash/context7-mcp", "4.1.1"),
+    ("@modelcontextprotocol/sdk", "1.32.2"),
+];
+
 /// A Debian package the tests use and a file that shows it is installed.
 struct Package {
     name: &'static str,
@@ -75,6 +84,11 @@ pub fn missing() -> Vec<String> {
             mcp_python().display()
         ));
     }
+    missing.extend(
+        missing_npm()
+            .iter()
+            .map(|spec| format!("{spec} in {}", mcp_npm().display())),
+    );
     missing
 }
 
@@ -112,6 +126,20 @@ pub fn setup() -> Result<(), String> {
             &format!("mcp=={MCP_SDK_VERSION}"),
         ]))?;
     }
+    let npm = missing_npm();
+    if !npm.is_empty() {
+        if !installed("npm") {
+            apt(&["install", "-y", "-q", "nodejs", "npm"])?;
+        }
+        let dir = mcp_npm();
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        run(Command::new("npm")
+            .arg("install")
+            .arg("--prefix")
+            .arg(&dir)
+            .args(["--no-audit", "--no-fund", "--save-exact"])
+            .args(&npm))?;
+    }
     match missing().as_slice() {
         [] => Ok(()),
         still => Err(format!("still missing after setup: {}", still.join(", "))),
@@ -141,6 +169,28 @@ fn mcp_python() -> PathBuf {
     std::env::var_os("PORTDOCTOR_MCP_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("mcp-venv/bin/python"))
+}
+
+/// Where the npm MCP servers go: `$PORTDOCTOR_MCP_NPM`, or `mcp-npm` in the
+/// temporary directory (the tests look there too).
+fn mcp_npm() -> PathBuf {
+    std::env::var_os("PORTDOCTOR_MCP_NPM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("mcp-npm"))
+}
+
+/// `name@version` of each pinned npm package not installed at its version.
+fn missing_npm() -> Vec<String> {
+    let modules = mcp_npm().join("node_modules");
+    MCP_NPM
+        .iter()
+        .filter(|(name, version)| {
+            // The manifest npm installed; its "version" line is enough here.
+            let manifest = std::fs::read_to_string(modules.join(name).join("package.json"));
+            !manifest.is_ok_and(|m| m.contains(&format!("\"version\": \"{version}\"")))
+        })
+        .map(|(name, version)| format!("{name}@{version}"))
+        .collect()
 }
 
 fn has_mcp_sdk(python: &Path) -> bool {

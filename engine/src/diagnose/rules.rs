@@ -68,6 +68,7 @@ pub(super) const PROBLEMS: &[Rule] = &[
     mcp::version_mismatch,
     mcp::no_answer,
     mcp::wrong_path,
+    mcp::redirected,
     mcp::not_mcp,
     mcp::error,
     mcp::bad_output,

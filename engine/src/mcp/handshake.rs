@@ -30,6 +30,7 @@ pub struct Agreed {
     pub server: Option<McpServerInfo>,
     /// Names of the announced capabilities.
     pub capabilities: Vec<String>,
+    /// Every version the server announced on the way, in its order.
     pub server_versions: Vec<String>,
 }
 
@@ -59,6 +60,14 @@ pub struct Limits {
     pub deadline: Instant,
 }
 
+impl Limits {
+    /// The time the next exchange may take.
+    pub fn wait(&self) -> Duration {
+        self.timeout
+            .min(self.deadline.saturating_duration_since(Instant::now()))
+    }
+}
+
 /// A client over one transport: numbers the requests, bounds each in time,
 /// and records every exchange for the report.
 pub struct Client<'t, T> {
@@ -71,6 +80,11 @@ pub struct Client<'t, T> {
     /// so silence there means a hung server.
     patient: bool,
     pub steps: Vec<McpStep>,
+    /// Requests that went unanswered, and how long each was waited for.
+    pub unanswered: Vec<(String, Duration)>,
+    /// Versions the server named anywhere: `supportedVersions`, the
+    /// `supported` list of a version error, `initialize`'s answer.
+    announced: Vec<String>,
 }
 
 impl<'t, T: Transport> Client<'t, T> {
@@ -81,6 +95,8 @@ impl<'t, T: Transport> Client<'t, T> {
             limits,
             patient,
             steps: Vec::new(),
+            unanswered: Vec::new(),
+            announced: Vec::new(),
         }
     }
 
@@ -106,8 +122,30 @@ impl<'t, T: Transport> Client<'t, T> {
     async fn discover(&mut self) -> Result<Value, CallError> {
         let version = MODERN_VERSIONS[MODERN_VERSIONS.len() - 1];
         let params = json!({ "_meta": jsonrpc::modern_meta(version) });
-        self.call("server/discover", &params, Envelope::Modern(version))
-            .await
+        // A patient client keeps half of its time for `initialize`, so a
+        // server that ignores the discover still fits in the user's timeout.
+        let wait = if self.patient {
+            self.wait().min(self.limits.timeout / 2)
+        } else {
+            self.wait()
+        };
+        let answer = self
+            .call_within(wait, "server/discover", &params, Envelope::Modern(version))
+            .await;
+        match &answer {
+            Ok(result) => self.announce(jsonrpc::strings(result.get("supportedVersions"))),
+            Err(error) => self.announce(announced_in(error)),
+        }
+        answer
+    }
+
+    /// Remembers versions the server named, once each, in its order.
+    fn announce(&mut self, versions: Vec<String>) {
+        for version in versions {
+            if !self.announced.contains(&version) {
+                self.announced.push(version);
+            }
+        }
     }
 
     /// What a `server/discover` answer (or its failure) leads to.
@@ -128,7 +166,7 @@ impl<'t, T: Transport> Client<'t, T> {
                         version: (*version).to_owned(),
                         server: server_info(&result),
                         capabilities: capability_names(&result),
-                        server_versions: theirs,
+                        server_versions: self.announced.clone(),
                     }),
                     // Discover answered, but offers no stateless version:
                     // a handshake-era advertisement.
@@ -161,14 +199,18 @@ impl<'t, T: Transport> Client<'t, T> {
             "capabilities": {},
             "clientInfo": jsonrpc::client_info(),
         });
-        let result = match self.call("initialize", &params, Envelope::Bare).await {
+        let answer = self.call("initialize", &params, Envelope::Bare).await;
+        if let Err(error) = &answer {
+            self.announce(announced_in(error));
+        }
+        let result = match answer {
             Ok(result) => result,
             Err(CallError::Rpc { error, .. })
                 if !error.supported_versions().is_empty()
                     && !error.supported_versions().iter().any(|v| is_known(v)) =>
             {
                 return Err(HandshakeError::VersionMismatch {
-                    theirs: error.supported_versions(),
+                    theirs: self.announced.clone(),
                     server: None,
                 });
             }
@@ -181,9 +223,10 @@ impl<'t, T: Transport> Client<'t, T> {
                 CallError::NotJsonRpc("the initialize result has no protocolVersion".to_owned()),
             ));
         };
+        self.announce(vec![version.to_owned()]);
         if !HANDSHAKE_VERSIONS.contains(&version) {
             return Err(HandshakeError::VersionMismatch {
-                theirs: vec![version.to_owned()],
+                theirs: self.announced.clone(),
                 server,
             });
         }
@@ -195,7 +238,7 @@ impl<'t, T: Transport> Client<'t, T> {
             version: version.to_owned(),
             server,
             capabilities: capability_names(&result),
-            server_versions: vec![version.to_owned()],
+            server_versions: self.announced.clone(),
         })
     }
 
@@ -282,13 +325,26 @@ impl<'t, T: Transport> Client<'t, T> {
         params: &Value,
         envelope: Envelope<'_>,
     ) -> Result<Value, CallError> {
+        let wait = self.wait();
+        self.call_within(wait, method, params, envelope).await
+    }
+
+    async fn call_within(
+        &mut self,
+        wait: Duration,
+        method: &str,
+        params: &Value,
+        envelope: Envelope<'_>,
+    ) -> Result<Value, CallError> {
         let id = self.next_id;
         self.next_id += 1;
         let started = Instant::now();
-        let wait = self.wait();
         let answer = tokio::time::timeout(wait, self.transport.call(id, method, params, envelope))
             .await
             .unwrap_or(Err(CallError::Timeout(wait)));
+        if matches!(answer, Err(CallError::Timeout(_))) {
+            self.unanswered.push((method.to_owned(), wait));
+        }
         self.record(method, started);
         answer
     }
@@ -303,13 +359,8 @@ impl<'t, T: Transport> Client<'t, T> {
         sent
     }
 
-    /// The time the next exchange may take.
     fn wait(&self) -> Duration {
-        self.limits.timeout.min(
-            self.limits
-                .deadline
-                .saturating_duration_since(Instant::now()),
-        )
+        self.limits.wait()
     }
 
     fn record(&mut self, step: &str, started: Instant) {
@@ -333,6 +384,32 @@ fn falls_back(error: &CallError) -> bool {
         CallError::Timeout(_) => false,
         CallError::NotJsonRpc(_) | CallError::NotHttp(_) | CallError::Broken(_) => false,
     }
+}
+
+/// Versions a failed call's answer names: the `supported` list of a version
+/// error, or the list the TypeScript SDK writes into its 400 for a version
+/// header it does not know ("... (supported versions: 2025-11-25, 2025-06-18,
+/// ...)"), its only way of saying them.
+fn announced_in(error: &CallError) -> Vec<String> {
+    let message = match error {
+        CallError::Rpc { error, .. } if !error.supported_versions().is_empty() => {
+            return error.supported_versions();
+        }
+        CallError::Rpc { error, .. } => error.message.as_str(),
+        CallError::Http(refusal) => refusal.body.as_str(),
+        _ => return Vec::new(),
+    };
+    message
+        .split_once("supported versions:")
+        .map(|(_, rest)| rest.split(')').next().unwrap_or(rest))
+        .map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty() && v.len() <= 32)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn failed(step: &str, error: CallError) -> HandshakeError {

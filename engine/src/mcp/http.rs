@@ -117,6 +117,35 @@ impl Http {
         format!("{}://{}{path}", self.scheme(), self.host)
     }
 
+    /// A reference the server sent (an SSE `endpoint` event, a redirect's
+    /// `Location`) as a path on this server, relative to `base` as a browser
+    /// would read it. An absolute URL naming another server (or scheme) is
+    /// `Err` with the reference: the check talks only to the address it
+    /// was given.
+    pub fn path_on_this_server(&self, base: &str, reference: &str) -> Result<String, String> {
+        if reference.starts_with('/') {
+            return Ok(reference.to_owned());
+        }
+        if let Some(rest) = reference
+            .strip_prefix("http://")
+            .or_else(|| reference.strip_prefix("https://"))
+        {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let ours =
+                authority.eq_ignore_ascii_case(&self.host) || authority == self.addr.to_string();
+            return if ours && reference.starts_with(&format!("{}://", self.scheme())) {
+                Ok(if path.is_empty() { "/" } else { path }.to_owned())
+            } else {
+                Err(reference.to_owned())
+            };
+        }
+        let dir = &base[..base.rfind('/').map_or(0, |i| i + 1)];
+        Ok(format!(
+            "{}{reference}",
+            if dir.is_empty() { "/" } else { dir }
+        ))
+    }
+
     /// Sends one request on a fresh connection and returns once the status
     /// and headers are in.
     pub async fn send(
@@ -270,26 +299,32 @@ impl Answer {
         let www_authenticate = self
             .header(header::WWW_AUTHENTICATE.as_str())
             .map(str::to_owned);
+        let location = self.header(header::LOCATION.as_str()).map(str::to_owned);
         let body = self.text().await.unwrap_or_default();
         HttpRefusal {
             status,
             content_type,
+            rpc: jsonrpc::error_in(&body).map(|e| e.to_string()),
             body: snippet(&body),
             www_authenticate,
+            location,
         }
     }
 
     /// The JSON-RPC error an error status carries in its body, or the
-    /// status as it is.
+    /// status as it is. For a redirect, or a refusal for want of
+    /// credentials or for the Host or Origin sent, the status decides
+    /// whatever the body says: a JSON-RPC error there only explains it.
     pub async fn error(self) -> CallError {
         let status = self.status;
         let refusal = self.refusal().await;
+        let status_decides = matches!(status, 300..=399 | 401 | 403 | 406 | 421);
         match jsonrpc::error_in(&refusal.body) {
-            Some(error) => CallError::Rpc {
+            Some(error) if !status_decides => CallError::Rpc {
                 error,
                 status: Some(status),
             },
-            None => CallError::Http(refusal),
+            _ => CallError::Http(refusal),
         }
     }
 
@@ -374,7 +409,10 @@ impl Events {
     pub async fn answer(&mut self, id: u64) -> Result<Value, CallError> {
         loop {
             let event = self.next().await?;
-            if event.name != "message" {
+            // A priming event (an `id:` and an empty `data:`, sent first by
+            // servers with resumability on, as the 2025-11-25 spec suggests)
+            // carries no message: only a place to resume from.
+            if event.name != "message" || event.data.trim().is_empty() {
                 continue;
             }
             match jsonrpc::answer_in(&event.data, id) {
@@ -397,5 +435,29 @@ pub fn snippet(text: &str) -> String {
     match line.char_indices().nth(SNIPPET) {
         Some((cut, _)) => format!("{}…", &line[..cut]),
         None => line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_resolve_on_the_same_server_only() {
+        let http = Http::new("127.0.0.1:8000".parse().unwrap(), "localhost", 8000, None);
+        let resolve = |h: &Http, base: &str, r: &str| h.path_on_this_server(base, r);
+        let ok = |e: &str| resolve(&http, "/api/sse", e).unwrap();
+        assert_eq!(ok("/messages/?session_id=1"), "/messages/?session_id=1");
+        assert_eq!(ok("messages?s=1"), "/api/messages?s=1");
+        assert_eq!(ok("http://localhost:8000/m?s=1"), "/m?s=1");
+        assert_eq!(ok("http://127.0.0.1:8000/m"), "/m");
+        assert!(resolve(&http, "/sse", "http://evil.example/m").is_err());
+        assert!(resolve(&http, "/sse", "https://localhost:8000/m").is_err());
+        let https = Http::secure("127.0.0.1:8443".parse().unwrap(), "localhost", 8443, None);
+        assert_eq!(
+            resolve(&https, "/sse", "https://localhost:8443/m").unwrap(),
+            "/m"
+        );
+        assert!(resolve(&https, "/sse", "http://localhost:8443/m").is_err());
     }
 }

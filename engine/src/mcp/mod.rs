@@ -29,6 +29,7 @@ mod stdio;
 mod streamable;
 mod transport;
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -45,9 +46,12 @@ pub use transport::HttpRefusal;
 
 /// Paths tried, in order, when the target names none.
 pub const USUAL_PATHS: &[&str] = &["/mcp", "/sse", "/"];
-/// Per answer, unless the user says otherwise. Generous: a stdio server's
-/// first answer includes its start, and `npx` may download it first.
+/// For the whole conversation, unless the user says otherwise. Generous: a
+/// stdio server's first answer includes its start, and `npx` may download
+/// it first.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Redirects followed on the same server (`/mcp/` → `/mcp`) before giving up.
+const MAX_REDIRECTS: usize = 3;
 /// When the user did not ask about MCP, a server that has not answered
 /// within this is not one to report on: checks of other services should not
 /// slow down for it.
@@ -58,6 +62,7 @@ pub struct McpOptions {
     /// The user asked about MCP (`portdoctor mcp`, a configured server): then
     /// finding none is a problem worth a finding.
     pub expect: bool,
+    /// For the whole MCP conversation: every answer, every endpoint tried.
     pub timeout: Duration,
     /// An `Origin` header to send, as a browser-based client would.
     pub origin: Option<String>,
@@ -91,6 +96,12 @@ pub struct McpEvidence {
     pub failure: Option<Failure>,
     /// The started process, for a stdio server.
     pub process: Option<ProcessFacts>,
+    /// The exchanges of a conversation that ended before a server answered
+    /// (once one has, they are in `found`).
+    pub steps: Vec<McpStep>,
+    /// Where a legacy HTTP+SSE stream said messages go (its `endpoint`
+    /// event), without the session in the query.
+    pub messages: Option<String>,
 }
 
 /// An endpoint that is not an MCP server, and what it answered instead.
@@ -98,6 +109,8 @@ pub struct McpEvidence {
 pub struct Probe {
     pub url: String,
     pub answer: String,
+    /// The URL it redirected to, on the same server (tried next).
+    pub moved_to: Option<String>,
 }
 
 /// Why no MCP conversation completed.
@@ -117,20 +130,27 @@ pub enum Failure {
     VersionMismatch { url: String, theirs: Vec<String> },
     /// HTTP answers, but no JSON-RPC at any endpoint tried (see the probes).
     NotMcp,
-    /// It took the request and never answered.
+    /// It took requests and answered none within the timeout: each, with
+    /// its wait.
     NoAnswer {
         url: String,
-        step: String,
-        waited: Duration,
+        unanswered: Vec<(String, Duration)>,
+        within: Duration,
     },
+    /// A redirect to another server, which the check does not follow.
+    Redirected { url: String, refusal: HttpRefusal },
     /// A JSON-RPC error, or an exchange that broke off.
     Error {
         url: String,
         step: String,
         error: String,
     },
-    /// stdio: the command is not on PATH.
-    CommandNotFound { command: String, path: String },
+    /// stdio: the command is not on PATH (`path`: the PATH searched), or,
+    /// when it names a file (`/opt/x/server`, `./server`), no such file.
+    CommandNotFound {
+        command: String,
+        path: Option<String>,
+    },
     /// stdio: the process ended during `step` (its facts tell how).
     Exited { step: String },
     /// The configuration entry cannot be used as written.
@@ -139,12 +159,19 @@ pub enum Failure {
 
 /// What happened at one endpoint.
 enum Endpoint {
-    Found(Box<McpReport>, Option<Failure>),
+    Found {
+        report: Box<McpReport>,
+        failure: Option<Failure>,
+        /// A legacy SSE stream's message endpoint.
+        messages: Option<String>,
+    },
     /// Not an MCP endpoint: look elsewhere.
     Absent(String),
+    /// A redirect to `to`, a path on the same server: look there next.
+    Moved { answer: String, to: String },
     /// An MCP endpoint, or one that refuses in a way looking elsewhere
-    /// will not change.
-    Failed(Failure),
+    /// will not change; the exchanges it took.
+    Failed(Failure, Vec<McpStep>),
     /// Not HTTP at all.
     NotHttp,
 }
@@ -172,37 +199,56 @@ pub async fn check_http(
         options.timeout.min(OPPORTUNISTIC_TIMEOUT)
     };
     let started = Instant::now();
+    // The user's timeout holds for the whole search; a hung server uses it
+    // up at the first endpoint, which is where the search should stop.
     let limits = Limits {
         timeout,
-        // Room for a few endpoints; a hung server stops the search at the first.
-        deadline: started + timeout * 3,
+        deadline: started + timeout,
     };
-    let given = target.path.as_deref();
-    let paths = given
-        .into_iter()
-        .chain(USUAL_PATHS.iter().copied().filter(|p| Some(*p) != given));
+    let mut paths = search_order(target.path.as_deref());
+    let mut redirects = 0;
     let mut evidence = McpEvidence {
         expected,
         asked,
         ..McpEvidence::default()
     };
-    for path in paths {
+    while let Some(path) = paths.pop_front() {
         if Instant::now() >= limits.deadline {
             break;
         }
-        match endpoint(&http, path, limits).await {
-            Endpoint::Found(mut report, failure) => {
+        match endpoint(&http, &path, limits).await {
+            Endpoint::Found {
+                mut report,
+                failure,
+                messages,
+            } => {
                 report.elapsed_us = micros(started.elapsed());
                 evidence.found = Some(*report);
                 evidence.failure = failure;
+                evidence.messages = messages.map(|m| http.url(without_query(&m)));
                 break;
             }
             Endpoint::Absent(answer) => evidence.probes.push(Probe {
-                url: http.url(path),
+                url: http.url(&path),
                 answer,
+                moved_to: None,
             }),
-            Endpoint::Failed(failure) => {
+            Endpoint::Moved { answer, to } => {
+                evidence.probes.push(Probe {
+                    url: http.url(&path),
+                    answer,
+                    moved_to: Some(http.url(&to)),
+                });
+                let seen = evidence.probes.iter().any(|p| p.url == http.url(&to));
+                if redirects < MAX_REDIRECTS && !seen {
+                    redirects += 1;
+                    paths.retain(|p| *p != to);
+                    paths.push_front(to);
+                }
+            }
+            Endpoint::Failed(failure, steps) => {
                 evidence.failure = Some(failure);
+                evidence.steps = steps;
                 break;
             }
             Endpoint::NotHttp => break,
@@ -211,42 +257,88 @@ pub async fn check_http(
     if evidence.found.is_none() && evidence.failure.is_none() {
         evidence.failure = Some(Failure::NotMcp);
     }
-    (expected || evidence.found.is_some()).then_some(evidence)
+    // A refusal that names MCP (a JSON-RPC error, an OAuth resource link)
+    // is worth reporting even when the user did not ask about MCP.
+    let mcp_refused = matches!(
+        &evidence.failure,
+        Some(Failure::Rejected { refusal, .. }) if refusal.speaks_mcp()
+    );
+    (expected || evidence.found.is_some() || mcp_refused).then_some(evidence)
+}
+
+/// Where to look, in order: the given path, then the usual ones. A path
+/// named like a legacy SSE server's message endpoint (`/message`,
+/// `/messages/`) hangs on a POST without its session id, so the stream
+/// beside it (`/sse`) goes first.
+fn search_order(given: Option<&str>) -> VecDeque<String> {
+    let stream = given.and_then(|path| {
+        let bare = without_query(path).trim_end_matches('/');
+        let (dir, last) = bare.rsplit_once('/')?;
+        ["message", "messages"]
+            .contains(&last.to_ascii_lowercase().as_str())
+            .then(|| format!("{dir}/sse"))
+    });
+    let mut order = VecDeque::new();
+    for path in stream
+        .into_iter()
+        .chain(given.map(str::to_owned))
+        .chain(USUAL_PATHS.iter().map(|p| (*p).to_owned()))
+    {
+        if !order.contains(&path) {
+            order.push_back(path);
+        }
+    }
+    order
+}
+
+fn without_query(path: &str) -> &str {
+    path.split(['?', '#']).next().unwrap_or(path)
 }
 
 /// Streamable HTTP at `path`, then the legacy SSE transport if nothing
 /// there takes a POST.
 async fn endpoint(http: &Http, path: &str, limits: Limits) -> Endpoint {
-    let url = http.url(path);
     let mut streamable = streamable::Streamable::new(http.clone(), path);
     let mut talk = converse(&mut streamable, limits, Opening::Discover).await;
     let session = streamable.has_session();
     let closing = Instant::now();
-    if let Ok(Some(Ok(status))) = tokio::time::timeout(limits.timeout, streamable.close()).await {
+    if let Ok(Some(Ok(status))) = tokio::time::timeout(limits.wait(), streamable.close()).await {
         talk.steps
             .push(step(&format!("DELETE {path}"), Some(status), closing));
     }
-    let posted = match outcome(http, &url, McpTransport::StreamableHttp, talk, session) {
+    let posted = match outcome(http, path, McpTransport::StreamableHttp, talk, session) {
         Endpoint::Absent(answer) => answer,
         other => return other,
     };
     let started = Instant::now();
-    let opened = tokio::time::timeout(limits.timeout, sse::LegacySse::open(http.clone(), path))
+    let wait = limits.wait();
+    let opened = tokio::time::timeout(wait, sse::LegacySse::open(http.clone(), path))
         .await
-        .unwrap_or(Err(CallError::Timeout(limits.timeout)));
+        .unwrap_or(Err(CallError::Timeout(wait)));
+    let get = format!("GET {path}");
     let mut legacy = match opened {
         Ok(legacy) => legacy,
         Err(error) => {
-            return match failure(http, &url, &format!("GET {path}"), error) {
+            let steps = vec![step(&get, None, started)];
+            return match failure(http, path, &get, error, (steps, limits.timeout)) {
                 Endpoint::Absent(got) => Endpoint::Absent(format!("POST: {posted}; GET: {got}")),
                 other => other,
             };
         }
     };
-    let opened = step(&format!("GET {path}"), legacy.status(), started);
+    let opened = step(&get, legacy.status(), started);
     let mut talk = converse(&mut legacy, limits, Opening::Initialize).await;
     talk.steps.insert(0, opened);
-    outcome(http, &url, McpTransport::Sse, talk, false)
+    match outcome(http, path, McpTransport::Sse, talk, false) {
+        Endpoint::Found {
+            report, failure, ..
+        } => Endpoint::Found {
+            report,
+            failure,
+            messages: Some(legacy.endpoint().to_owned()),
+        },
+        other => other,
+    }
 }
 
 /// Checks a configured stdio server: starts it, talks, stops it.
@@ -254,6 +346,11 @@ pub async fn check_stdio(spec: &Spec, timeout: Duration) -> McpEvidence {
     let mut evidence = McpEvidence {
         expected: true,
         ..McpEvidence::default()
+    };
+    let started = Instant::now();
+    let limits = Limits {
+        timeout,
+        deadline: started + timeout,
     };
     let mut process = match stdio::Stdio::start(spec) {
         Ok(process) => process,
@@ -270,23 +367,26 @@ pub async fn check_stdio(spec: &Spec, timeout: Duration) -> McpEvidence {
             return evidence;
         }
     };
-    let started = Instant::now();
-    let limits = Limits {
-        timeout,
-        deadline: started + timeout * 3,
-    };
-    let talk = converse(&mut process, limits, Opening::DiscoverPatiently).await;
+    // Starting the process is a step of its own: the first answer's wait
+    // then starts when the process exists.
+    let start = step("start", None, started);
+    let mut talk = converse(&mut process, limits, Opening::DiscoverPatiently).await;
+    talk.steps.insert(0, start);
     let facts = process.stop().await;
     let url = facts.command_line.clone();
     let (report, failure) = conclude(&url, McpTransport::Stdio, &talk, false);
+    if report.is_none() {
+        evidence.steps = talk.steps.clone();
+    }
     evidence.found = report.map(|mut r| {
         r.elapsed_us = micros(started.elapsed());
         r
     });
     evidence.failure = failure.map(|f| match (f, &facts.exited) {
-        (Failure::Error { step, .. } | Failure::NoAnswer { step, .. }, Some(_)) => {
-            Failure::Exited { step }
-        }
+        (Failure::Error { step, .. }, Some(_)) => Failure::Exited { step },
+        (Failure::NoAnswer { mut unanswered, .. }, Some(_)) => Failure::Exited {
+            step: unanswered.pop().map(|(step, _)| step).unwrap_or_default(),
+        },
         (f, _) => f,
     });
     evidence.process = Some(facts);
@@ -314,7 +414,10 @@ enum Opening {
 
 /// One conversation: agree, then list.
 struct Talk {
+    /// The timeout it had.
+    within: Duration,
     steps: Vec<McpStep>,
+    unanswered: Vec<(String, Duration)>,
     agreed: Option<Agreed>,
     inventory: Inventory,
     error: Option<HandshakeError>,
@@ -334,22 +437,35 @@ async fn converse<T: Transport>(transport: &mut T, limits: Limits, opening: Open
         },
     };
     Talk {
+        within: limits.timeout,
         steps: client.steps,
+        unanswered: client.unanswered,
         agreed,
         inventory,
         error,
     }
 }
 
-/// What a conversation over HTTP means for the search.
-fn outcome(http: &Http, url: &str, transport: McpTransport, talk: Talk, session: bool) -> Endpoint {
+/// What a conversation over HTTP at `path` means for the search.
+fn outcome(
+    http: &Http,
+    path: &str,
+    transport: McpTransport,
+    talk: Talk,
+    session: bool,
+) -> Endpoint {
     let first_failed = talk.agreed.is_none();
-    match (conclude(url, transport, &talk, session), talk.error) {
-        ((Some(report), failure), _) => Endpoint::Found(Box::new(report), failure),
+    let url = http.url(path);
+    match (conclude(&url, transport, &talk, session), talk.error) {
+        ((Some(report), failure), _) => Endpoint::Found {
+            report: Box::new(report),
+            failure,
+            messages: None,
+        },
         ((None, _), Some(HandshakeError::Call { step, error })) if first_failed => {
-            failure(http, url, &step, error)
+            failure(http, path, &step, error, (talk.steps, talk.within))
         }
-        ((None, failure), _) => Endpoint::Failed(failure.unwrap_or(Failure::NotMcp)),
+        ((None, failure), _) => Endpoint::Failed(failure.unwrap_or(Failure::NotMcp), talk.steps),
     }
 }
 
@@ -423,8 +539,12 @@ fn conclude(
             error: CallError::Timeout(waited),
         } => Failure::NoAnswer {
             url: url.to_owned(),
-            step,
-            waited,
+            unanswered: if talk.unanswered.is_empty() {
+                vec![(step, waited)]
+            } else {
+                talk.unanswered.clone()
+            },
+            within: talk.within,
         },
         HandshakeError::Call { step, error } => Failure::Error {
             url: url.to_owned(),
@@ -435,41 +555,61 @@ fn conclude(
     (found, failure)
 }
 
-/// What a failed first exchange over HTTP means for the search.
-fn failure(http: &Http, url: &str, step: &str, error: CallError) -> Endpoint {
+/// What a failed first exchange at `path` means for the search, given the
+/// exchanges so far and the timeout they had.
+fn failure(
+    http: &Http,
+    path: &str,
+    step: &str,
+    error: CallError,
+    (steps, within): (Vec<McpStep>, Duration),
+) -> Endpoint {
+    let url = http.url(path);
+    let failed = |failure| Endpoint::Failed(failure, steps);
     match error {
         CallError::Http(refusal) => match refusal.status {
-            401 | 403 | 421 => Endpoint::Failed(Failure::Rejected {
-                url: url.to_owned(),
+            300..=399 => match refusal
+                .location
+                .as_deref()
+                .map(|l| http.path_on_this_server(path, l))
+            {
+                // The status line: the report names where it points.
+                Some(Ok(to)) => Endpoint::Moved {
+                    answer: HttpRefusal {
+                        location: None,
+                        ..refusal
+                    }
+                    .to_string(),
+                    to,
+                },
+                _ => failed(Failure::Redirected { url, refusal }),
+            },
+            401 | 403 | 421 => failed(Failure::Rejected {
+                url,
                 refusal,
                 host: http.host.clone(),
                 origin: http.origin.clone(),
             }),
-            406 => Endpoint::Failed(Failure::NotAcceptable {
-                url: url.to_owned(),
-                refusal,
-            }),
+            406 => failed(Failure::NotAcceptable { url, refusal }),
             404 | 405 | 501 => Endpoint::Absent(refusal.to_string()),
-            _ => Endpoint::Failed(Failure::Error {
-                url: url.to_owned(),
+            _ => failed(Failure::Error {
+                url,
                 step: step.to_owned(),
                 error: refusal.to_string(),
             }),
         },
         CallError::NotJsonRpc(what) => Endpoint::Absent(what),
         CallError::NotHttp(_) => Endpoint::NotHttp,
-        CallError::Timeout(waited) => Endpoint::Failed(Failure::NoAnswer {
-            url: url.to_owned(),
-            step: step.to_owned(),
-            waited,
+        CallError::Timeout(waited) => failed(Failure::NoAnswer {
+            url,
+            unanswered: vec![(step.to_owned(), waited)],
+            within,
         }),
-        error @ (CallError::Rpc { .. } | CallError::Broken(_)) => {
-            Endpoint::Failed(Failure::Error {
-                url: url.to_owned(),
-                step: step.to_owned(),
-                error: error.to_string(),
-            })
-        }
+        error @ (CallError::Rpc { .. } | CallError::Broken(_)) => failed(Failure::Error {
+            url,
+            step: step.to_owned(),
+            error: error.to_string(),
+        }),
     }
 }
 

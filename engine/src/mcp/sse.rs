@@ -41,13 +41,24 @@ impl LegacySse {
                 break event.data;
             }
         };
-        let endpoint = resolve(&http, path, endpoint.trim())?;
+        let endpoint = http
+            .path_on_this_server(path, endpoint.trim())
+            .map_err(|other| {
+                CallError::Broken(format!(
+                    "the endpoint event points at another server ({other}); not followed"
+                ))
+            })?;
         Ok(Self {
             http,
             endpoint,
             events,
             status: Some(status),
         })
+    }
+
+    /// Where the stream said messages go.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
     }
 
     async fn post(&mut self, body: &Value) -> Result<(), CallError> {
@@ -88,56 +99,5 @@ impl Transport for LegacySse {
 
     fn status(&self) -> Option<u16> {
         self.status
-    }
-}
-
-/// The endpoint as a path on the same server. An absolute URL naming another
-/// server is not followed: the check talks to the address it was given.
-fn resolve(http: &Http, stream_path: &str, endpoint: &str) -> Result<String, CallError> {
-    if endpoint.starts_with('/') {
-        return Ok(endpoint.to_owned());
-    }
-    if let Some(rest) = endpoint
-        .strip_prefix("http://")
-        .or_else(|| endpoint.strip_prefix("https://"))
-    {
-        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        let ours = authority.eq_ignore_ascii_case(&http.host) || authority == http.addr.to_string();
-        return if ours && endpoint.starts_with(&format!("{}://", http.scheme())) {
-            Ok(if path.is_empty() { "/" } else { path }.to_owned())
-        } else {
-            Err(CallError::Broken(format!(
-                "the endpoint event points at another server ({endpoint}); not followed"
-            )))
-        };
-    }
-    // Relative to the stream's own path, as a browser would read it.
-    let base = &stream_path[..stream_path.rfind('/').map_or(0, |i| i + 1)];
-    Ok(format!(
-        "{}{endpoint}",
-        if base.is_empty() { "/" } else { base }
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn endpoints_resolve_on_the_same_server_only() {
-        let http = Http::new("127.0.0.1:8000".parse().unwrap(), "localhost", 8000, None);
-        let ok = |e: &str| resolve(&http, "/api/sse", e).unwrap();
-        assert_eq!(ok("/messages/?session_id=1"), "/messages/?session_id=1");
-        assert_eq!(ok("messages?s=1"), "/api/messages?s=1");
-        assert_eq!(ok("http://localhost:8000/m?s=1"), "/m?s=1");
-        assert_eq!(ok("http://127.0.0.1:8000/m"), "/m");
-        assert!(resolve(&http, "/sse", "http://evil.example/m").is_err());
-        assert!(resolve(&http, "/sse", "https://localhost:8000/m").is_err());
-        let https = Http::secure("127.0.0.1:8443".parse().unwrap(), "localhost", 8443, None);
-        assert_eq!(
-            resolve(&https, "/sse", "https://localhost:8443/m").unwrap(),
-            "/m"
-        );
-        assert!(resolve(&https, "/sse", "http://localhost:8443/m").is_err());
     }
 }

@@ -65,10 +65,11 @@ impl Spec {
 /// Why the process could not be started.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartError {
-    /// Nothing by that name on PATH (or at that path).
+    /// Nothing by that name on PATH (`path`: the PATH searched), or no
+    /// file at all when the command names one (`None`).
     NotFound {
         command: String,
-        path: String,
+        path: Option<String>,
     },
     Other {
         command: String,
@@ -117,15 +118,17 @@ impl Stdio {
         #[cfg(unix)]
         command.process_group(0);
         let mut child = command.spawn().map_err(|e| match e.kind() {
+            // A command with a separator names a file; PATH is not searched.
             std::io::ErrorKind::NotFound => StartError::NotFound {
                 command: spec.command.clone(),
-                path: spec
-                    .env
-                    .iter()
-                    .find(|(k, _)| k == "PATH")
-                    .map(|(_, v)| v.clone())
-                    .or_else(|| std::env::var("PATH").ok())
-                    .unwrap_or_default(),
+                path: (!spec.command.contains(std::path::is_separator)).then(|| {
+                    spec.env
+                        .iter()
+                        .find(|(k, _)| k == "PATH")
+                        .map(|(_, v)| v.clone())
+                        .or_else(|| std::env::var("PATH").ok())
+                        .unwrap_or_default()
+                }),
             },
             _ => StartError::Other {
                 command: spec.command.clone(),
@@ -375,7 +378,23 @@ mod tests {
             Stdio::start(&spec).err(),
             Some(StartError::NotFound {
                 command: "portdoctor-no-such-command".into(),
-                path: "/nowhere".into()
+                path: Some("/nowhere".into())
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_file_is_not_looked_for_on_the_path() {
+        let spec = Spec {
+            command: "/nonexistent/portdoctor-server".into(),
+            args: vec![],
+            env: vec![],
+        };
+        assert_eq!(
+            Stdio::start(&spec).err(),
+            Some(StartError::NotFound {
+                command: "/nonexistent/portdoctor-server".into(),
+                path: None
             })
         );
     }

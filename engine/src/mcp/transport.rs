@@ -88,6 +88,24 @@ pub struct HttpRefusal {
     /// The start of the body, on one line.
     pub body: String,
     pub www_authenticate: Option<String>,
+    /// Where a redirect points, as the server wrote it.
+    pub location: Option<String>,
+    /// The JSON-RPC error the body carried, if it was one: an explanation,
+    /// while the status (and `WWW-Authenticate`) say what happened.
+    pub rpc: Option<String>,
+}
+
+impl HttpRefusal {
+    /// Whether the refusal names MCP itself: a JSON-RPC error in the body,
+    /// or a challenge pointing at OAuth protected-resource metadata, as MCP
+    /// authorization prescribes. A plain web app's 401 has neither.
+    pub fn speaks_mcp(&self) -> bool {
+        self.rpc.is_some()
+            || self
+                .www_authenticate
+                .as_deref()
+                .is_some_and(|c| c.to_ascii_lowercase().contains("resource_metadata"))
+    }
 }
 
 impl std::fmt::Display for HttpRefusal {
@@ -97,8 +115,13 @@ impl std::fmt::Display for HttpRefusal {
             .and_then(|s| s.canonical_reason())
             .unwrap_or("");
         write!(f, "HTTP {} {reason}", self.status)?;
-        if !self.body.is_empty() {
-            write!(f, ": {}", self.body)?;
+        match (&self.rpc, self.body.is_empty()) {
+            (Some(rpc), _) => write!(f, ": {rpc}")?,
+            (None, false) => write!(f, ": {}", self.body)?,
+            (None, true) => {}
+        }
+        if let Some(location) = &self.location {
+            write!(f, " (Location: {location})")?;
         }
         Ok(())
     }

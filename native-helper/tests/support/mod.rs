@@ -217,6 +217,45 @@ pub fn mcp_server(script: &str, args: &[&str]) -> Running {
     })
 }
 
+/// The npm MCP servers (`.ci/run` installs them, pinned):
+/// `$PORTDOCTOR_MCP_NPM`, or `$TMPDIR/mcp-npm`, holding `node_modules`.
+pub fn mcp_npm() -> PathBuf {
+    let dir = std::env::var_os("PORTDOCTOR_MCP_NPM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("mcp-npm"));
+    assert!(
+        dir.join("node_modules").exists(),
+        "{}/node_modules is missing: run .ci/run (it installs the pinned npm MCP servers there), \
+         or point PORTDOCTOR_MCP_NPM at a directory where they are installed",
+        dir.display()
+    );
+    dir
+}
+
+/// A file of an installed npm package, e.g.
+/// `@modelcontextprotocol/server-everything/dist/index.js`.
+pub fn npm_file(path: &str) -> PathBuf {
+    mcp_npm().join("node_modules").join(path)
+}
+
+/// A Node MCP server over HTTP, started as its README says (`node SCRIPT
+/// ARGS`), on a port the OS chooses: tests/mcp/announce.mjs makes it bind
+/// 127.0.0.1 and print the port. The npm packages are on `NODE_PATH`.
+pub fn node_server(script: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Running {
+    let mut command = Command::new("node");
+    command
+        .arg("--import")
+        .arg(mcp_dir().join("announce.mjs"))
+        .arg(script)
+        .args(args)
+        .envs(env.iter().copied())
+        .env("NODE_PATH", mcp_npm().join("node_modules"));
+    spawn_announcing(command, false, |line| {
+        let port = line.strip_prefix("listening on ")?.trim().parse().ok()?;
+        Some(SocketAddr::from(([127, 0, 0, 1], port)))
+    })
+}
+
 /// A directory removed on drop.
 pub struct TempDir(pub PathBuf);
 

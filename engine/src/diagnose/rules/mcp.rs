@@ -4,13 +4,14 @@
 //! | rule                 | symptom                                              | cause                                   |
 //! |----------------------|------------------------------------------------------|-----------------------------------------|
 //! | `bad_config`         | a configured entry has no usable command or url      | typo in the config file                 |
-//! | `command_not_found`  | the configured command is not on PATH                | not installed, or the assistant's PATH  |
+//! | `command_not_found`  | the configured command is not on PATH, or no such file | not installed, or the assistant's PATH  |
 //! | `process_exited`     | the started server ended before answering            | missing setting, crash (stderr says)    |
 //! | `rejected`           | 401, 403 or 421                                      | auth, Origin or Host check              |
 //! | `not_acceptable`     | 406                                                  | `Accept` header the server will not take|
 //! | `version_mismatch`   | only protocol versions we do not know                | one side too old or too new             |
-//! | `no_answer`          | a request taken and never answered                   | hung or slow server                     |
-//! | `wrong_path`         | nothing at the given path, MCP at another            | wrong URL in the client's config        |
+//! | `no_answer`          | requests taken and never answered (each wait named)  | hung or slow server                     |
+//! | `wrong_path`         | nothing at the given path, MCP at another (a redirect, the legacy message URL) | wrong URL in the client's config |
+//! | `redirected`         | a redirect to another server                         | moved server, or a proxy's rule         |
 //! | `not_mcp`            | HTTP answers, JSON-RPC nowhere                       | another program on the port, wrong port |
 //! | `error`              | a JSON-RPC error, or the exchange broke off          | server bug, proxy                       |
 //! | `bad_output`         | non-JSON lines on a stdio server's stdout            | logs printed to stdout                  |
@@ -56,6 +57,20 @@ pub(in crate::diagnose) fn bad_config(e: &Evidence) -> Option<Finding> {
 pub(in crate::diagnose) fn command_not_found(e: &Evidence) -> Option<Finding> {
     let Failure::CommandNotFound { command, path } = failure(e)? else {
         return None;
+    };
+    let Some(path) = path else {
+        return Some(finding(
+            Code::McpCommandNotFound,
+            Severity::Error,
+            format!("{command} does not exist, so \"{}\" cannot start", e.input),
+            format!(
+                "Fix the path in the configuration's \"command\": install the server at {command}, or write the path where it really is (`ls -l {command}` shows what is missing)."
+            ),
+            vec![
+                format!("command: {command}"),
+                format!("no file at {command}"),
+            ],
+        ));
     };
     Some(finding(
         Code::McpCommandNotFound,
@@ -189,18 +204,49 @@ pub(in crate::diagnose) fn version_mismatch(e: &Evidence) -> Option<Finding> {
 }
 
 pub(in crate::diagnose) fn no_answer(e: &Evidence) -> Option<Finding> {
-    let Failure::NoAnswer { url, step, waited } = failure(e)? else {
+    let Failure::NoAnswer {
+        url,
+        unanswered,
+        within,
+    } = failure(e)?
+    else {
         return None;
     };
-    let mut evidence = vec![format!("{step}: no answer after {} ms", waited.as_millis())];
-    evidence.extend(mcp(e)?.process.iter().flat_map(|p| stderr(&p.stderr)));
+    let m = mcp(e)?;
+    let mut evidence: Vec<String> = m
+        .steps
+        .iter()
+        .filter(|s| s.step == "start")
+        .map(|s| {
+            let pid = m.process.as_ref().and_then(|p| p.pid);
+            format!(
+                "started in {:.1} ms{}",
+                s.elapsed_us as f64 / 1000.0,
+                pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+            )
+        })
+        .collect();
+    evidence.extend(
+        unanswered
+            .iter()
+            .map(|(step, waited)| format!("{step}: no answer after {} ms", waited.as_millis())),
+    );
+    evidence.extend(m.process.iter().flat_map(|p| stderr(&p.stderr)));
+    let steps: Vec<&str> = unanswered.iter().map(|(s, _)| s.as_str()).collect();
+    let took = match steps.as_slice() {
+        [one] => format!("took the {one} request but did not answer"),
+        many => format!(
+            "took the {} requests but answered none",
+            join(many.iter().map(|s| (*s).to_owned()), " and ")
+        ),
+    };
     Some(finding(
         Code::McpNoAnswer,
         Severity::Error,
         format!(
-            "{} took the {step} request but did not answer within {} ms",
+            "{} {took} within {} ms",
             subject(e, url),
-            waited.as_millis()
+            within.as_millis()
         ),
         "The server is hung, busy, or still starting: look at its log (stderr). If it starts slowly (npx and uvx download packages on the first run), try again with a longer --timeout.".to_owned(),
         evidence,
@@ -213,35 +259,92 @@ pub(in crate::diagnose) fn wrong_path(e: &Evidence) -> Option<Finding> {
     if *asked == found.url {
         return None;
     }
-    let answer = m
-        .probes
-        .iter()
-        .find(|p| p.url == *asked)
-        .map_or("no MCP server", |p| p.answer.as_str());
+    let probe = m.probes.iter().find(|p| p.url == *asked);
+    let answer = probe.map_or("no MCP server", |p| p.answer.as_str());
     let mut evidence: Vec<String> = m
         .probes
         .iter()
-        .map(|p| format!("{}: {}", p.url, p.answer))
+        .map(|p| match &p.moved_to {
+            Some(to) => format!("{}: {} to {to}", p.url, p.answer),
+            None => format!("{}: {}", p.url, p.answer),
+        })
         .collect();
     evidence.push(describe(found, e));
+    let configure = format!(
+        "Use {} in the client's configuration (\"url\": \"{}\")",
+        found.url, found.url
+    );
+    let sse = if found.transport == McpTransport::Sse {
+        ": it is the legacy HTTP+SSE transport, so the client must support SSE"
+    } else {
+        ""
+    };
+    let asked_bare = asked.split(['?', '#']).next().unwrap_or(asked);
+    let (severity, summary, fix) = if let Some(to) = probe.and_then(|p| p.moved_to.as_ref()) {
+        // The server works through the redirect for clients that follow
+        // it; not all do, and 301/302 turn the POST into a GET.
+        (
+            Severity::Warning,
+            format!(
+                "{asked} redirects to {to} ({answer}); the MCP server answers at {}",
+                found.url
+            ),
+            format!(
+                "{configure}{sse}. Clients that do not follow redirects, or follow them with a GET, fail at {asked}."
+            ),
+        )
+    } else if m.messages.as_deref().map(|u| u.trim_end_matches('/'))
+        == Some(asked_bare.trim_end_matches('/'))
+    {
+        evidence.push(format!(
+            "{}'s endpoint event names {asked_bare} for messages",
+            found.url
+        ));
+        (
+            Severity::Error,
+            format!(
+                "{asked} is where a legacy HTTP+SSE server takes messages, not where clients connect: its stream is at {}",
+                found.url
+            ),
+            format!(
+                "{configure}{sse}. The client opens the stream there and learns the message URL, with its session id, from the stream's first event."
+            ),
+        )
+    } else {
+        (
+            Severity::Error,
+            format!(
+                "Nothing speaks MCP at {asked} ({answer}); the server is at {}",
+                found.url
+            ),
+            format!("{configure}{sse}."),
+        )
+    };
+    Some(finding(
+        Code::McpWrongPath,
+        severity,
+        summary,
+        fix,
+        evidence,
+    ))
+}
+
+pub(in crate::diagnose) fn redirected(e: &Evidence) -> Option<Finding> {
+    let Failure::Redirected { url, refusal } = failure(e)? else {
+        return None;
+    };
+    let to = refusal.location.as_deref().unwrap_or("(no Location)");
     Some(finding(
         Code::McpWrongPath,
         Severity::Error,
         format!(
-            "Nothing speaks MCP at {asked} ({answer}); the server is at {}",
-            found.url
+            "{url} redirects to {to} (HTTP {}), another server, which portdoctor does not follow",
+            refusal.status
         ),
         format!(
-            "Use {} in the client's configuration (\"url\": \"{}\"){}.",
-            found.url,
-            found.url,
-            if found.transport == McpTransport::Sse {
-                ": it is the legacy HTTP+SSE transport, so the client must support SSE"
-            } else {
-                ""
-            }
+            "If {to} is where the MCP server now lives, put it in the client's configuration and check it there (`portdoctor mcp {to}`); otherwise look at the redirect rule of the server or proxy at {url}."
         ),
-        evidence,
+        vec![format!("POST {url}: {refusal}")],
     ))
 }
 
@@ -306,7 +409,8 @@ pub(in crate::diagnose) fn bad_output(e: &Evidence) -> Option<Finding> {
     ))
 }
 
-/// Not a problem rule: applies only when none of them found one.
+/// Not a problem rule: applies when no rule found an error (a warning
+/// leaves a working server working).
 pub(in crate::diagnose) fn ok(e: &Evidence) -> Option<Finding> {
     let m = mcp(e)?;
     let report = m.found.as_ref()?;

@@ -264,3 +264,81 @@ async fn a_slow_starter_that_answers_discover_late_is_asked_again() {
         ["server/discover", "initialize", "server/discover"]
     );
 }
+
+#[tokio::test]
+async fn every_version_the_server_names_is_kept() {
+    // The TypeScript SDK, stateless: a version header it does not know gets
+    // a 400 whose message lists what it supports; initialize then agrees on one.
+    let mut script = Script::new(vec![
+        Err(CallError::Rpc {
+            error: RpcError {
+                code: -32000,
+                message: "Bad Request: Unsupported protocol version: 2026-07-28 (supported versions: 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05, 2024-10-07)".into(),
+                data: None,
+            },
+            status: Some(400),
+        }),
+        initialize_result("2025-11-25"),
+    ]);
+    let agreed = agree(&mut script).await.unwrap();
+    assert_eq!(agreed.version, "2025-11-25");
+    assert_eq!(
+        agreed.server_versions,
+        [
+            "2025-11-25",
+            "2025-06-18",
+            "2025-03-26",
+            "2024-11-05",
+            "2024-10-07"
+        ]
+    );
+
+    // A -32022 names them in its data; the handshake then adds its own.
+    let mut script = Script::new(vec![
+        rpc(UNSUPPORTED_VERSION, json!({"supported": ["2025-06-18"]})),
+        initialize_result("2025-06-18"),
+    ]);
+    let agreed = agree(&mut script).await.unwrap();
+    assert_eq!(agreed.server_versions, ["2025-06-18"]);
+}
+
+#[tokio::test]
+async fn a_patient_client_keeps_half_its_time_for_initialize() {
+    // A stdio server that ignores requests before `initialize`.
+    struct Silent;
+    impl Transport for Silent {
+        async fn call(
+            &mut self,
+            _: u64,
+            _: &str,
+            _: &Value,
+            _: Envelope<'_>,
+        ) -> Result<Value, CallError> {
+            std::future::pending().await
+        }
+        async fn notify(&mut self, _: &str, _: Envelope<'_>) -> Result<(), CallError> {
+            Ok(())
+        }
+    }
+    let timeout = Duration::from_millis(400);
+    let limits = Limits {
+        timeout,
+        deadline: Instant::now() + timeout,
+    };
+    let mut silent = Silent;
+    let mut client = Client::new(&mut silent, limits, true);
+    let result = client.agree().await;
+    assert!(
+        matches!(&result, Err(HandshakeError::Call { step, error: CallError::Timeout(_) }) if step == "initialize"),
+        "{result:?}"
+    );
+    let waits: Vec<(&str, Duration)> = client
+        .unanswered
+        .iter()
+        .map(|(s, w)| (s.as_str(), *w))
+        .collect();
+    assert_eq!(waits[0], ("server/discover", timeout / 2));
+    assert_eq!(waits[1].0, "initialize");
+    // Both together stay within the one timeout.
+    assert!(waits[0].1 + waits[1].1 <= timeout, "{waits:?}");
+}

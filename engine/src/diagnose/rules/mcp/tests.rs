@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use protocol::{
-    AddressResult, Code, Family, McpEra, McpReport, McpServerInfo, McpTransport, Outcome, Severity,
-    Verdict,
+    AddressResult, Code, Family, McpEra, McpReport, McpServerInfo, McpStep, McpTransport, Outcome,
+    Severity, Verdict,
 };
 
 use crate::diagnose::{Attempt, Evidence, diagnose, verdict};
@@ -61,6 +61,15 @@ fn http(mcp: McpEvidence) -> Evidence {
         }),
         ..Evidence::default()
     }
+}
+
+/// The same, for a check of another URL on that server.
+fn asking(url: &str, mcp: McpEvidence) -> Evidence {
+    let mut e = http(mcp);
+    if let Some(m) = &mut e.mcp {
+        m.asked = Some(url.into());
+    }
+    e
 }
 
 /// A configured stdio server named `files`.
@@ -128,6 +137,7 @@ fn wrong_path_says_where_the_server_is() {
         probes: vec![Probe {
             url: URL.into(),
             answer: "POST: HTTP 404 Not Found; GET: HTTP 404 Not Found".into(),
+            moved_to: None,
         }],
         found: Some(server(McpTransport::Sse, "http://127.0.0.1:8000/sse")),
         ..McpEvidence::default()
@@ -146,6 +156,86 @@ fn wrong_path_says_where_the_server_is() {
     assert!(f.fix.contains("legacy HTTP+SSE"), "{}", f.fix);
     assert!(!diagnose(&e).iter().any(|f| f.code == Code::McpOk));
     assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Degraded);
+}
+
+#[test]
+fn a_redirect_names_its_location_and_the_server_still_works() {
+    let asked = "http://127.0.0.1:8000/mcp/";
+    let e = asking(
+        asked,
+        McpEvidence {
+            probes: vec![Probe {
+                url: asked.into(),
+                answer: "HTTP 307 Temporary Redirect".into(),
+                moved_to: Some(URL.into()),
+            }],
+            found: Some(server(McpTransport::StreamableHttp, URL)),
+            ..McpEvidence::default()
+        },
+    );
+    let findings = diagnose(&e);
+    let f = first(&e, Code::McpWrongPath);
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(
+        f.summary,
+        "http://127.0.0.1:8000/mcp/ redirects to http://127.0.0.1:8000/mcp (HTTP 307 Temporary Redirect); the MCP server answers at http://127.0.0.1:8000/mcp"
+    );
+    assert!(
+        f.fix
+            .starts_with("Use http://127.0.0.1:8000/mcp in the client's configuration"),
+        "{}",
+        f.fix
+    );
+    // A warning leaves the working server's ok row in place.
+    let codes: Vec<Code> = findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, [Code::McpWrongPath, Code::McpOk]);
+    assert_eq!(verdict(&e, &findings), Verdict::Degraded);
+}
+
+#[test]
+fn the_legacy_message_endpoint_points_to_the_stream() {
+    let asked = "http://127.0.0.1:8000/message";
+    let sse = "http://127.0.0.1:8000/sse";
+    let e = asking(
+        asked,
+        McpEvidence {
+            found: Some(server(McpTransport::Sse, sse)),
+            messages: Some(asked.into()),
+            ..McpEvidence::default()
+        },
+    );
+    let f = first(&e, Code::McpWrongPath);
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(
+        f.summary,
+        "http://127.0.0.1:8000/message is where a legacy HTTP+SSE server takes messages, not where clients connect: its stream is at http://127.0.0.1:8000/sse"
+    );
+    assert!(
+        f.fix.starts_with("Use http://127.0.0.1:8000/sse"),
+        "{}",
+        f.fix
+    );
+}
+
+#[test]
+fn a_redirect_to_another_server_is_named_not_followed() {
+    let e = http(failed(Failure::Redirected {
+        url: URL.into(),
+        refusal: HttpRefusal {
+            location: Some("https://mcp.example.com/mcp".into()),
+            ..refusal(308, "")
+        },
+    }));
+    let f = first(&e, Code::McpWrongPath);
+    assert_eq!(
+        f.summary,
+        "http://127.0.0.1:8000/mcp redirects to https://mcp.example.com/mcp (HTTP 308), another server, which portdoctor does not follow"
+    );
+    assert!(
+        f.fix.contains("portdoctor mcp https://mcp.example.com/mcp"),
+        "{}",
+        f.fix
+    );
 }
 
 #[test]
@@ -269,6 +359,7 @@ fn not_mcp_lists_what_answered_instead() {
         probes: vec![Probe {
             url: URL.into(),
             answer: "POST: HTTP 501 Not Implemented; GET: HTTP 404 Not Found".into(),
+            moved_to: None,
         }],
         failure: Some(Failure::NotMcp),
         ..McpEvidence::default()
@@ -297,13 +388,48 @@ fn no_mcp_where_nobody_asked_for_it_is_no_finding() {
 fn a_silent_server_is_no_answer() {
     let e = http(failed(Failure::NoAnswer {
         url: URL.into(),
-        step: "initialize".into(),
-        waited: Duration::from_millis(3000),
+        unanswered: vec![("initialize".into(), Duration::from_millis(3000))],
+        within: Duration::from_millis(3000),
     }));
     let f = first(&e, Code::McpNoAnswer);
     assert_eq!(
         f.summary,
         "http://127.0.0.1:8000/mcp took the initialize request but did not answer within 3000 ms"
+    );
+}
+
+#[test]
+fn a_silent_process_has_its_start_and_each_wait_apart() {
+    let e = stdio(
+        McpEvidence {
+            steps: vec![McpStep {
+                step: "start".into(),
+                http_status: None,
+                elapsed_us: 2400,
+            }],
+            ..failed(Failure::NoAnswer {
+                url: "npx".into(),
+                unanswered: vec![
+                    ("server/discover".into(), Duration::from_millis(2500)),
+                    ("initialize".into(), Duration::from_millis(2500)),
+                ],
+                within: Duration::from_secs(5),
+            })
+        },
+        ProcessFacts::default(),
+    );
+    let f = first(&e, Code::McpNoAnswer);
+    assert_eq!(
+        f.summary,
+        "files took the server/discover and initialize requests but answered none within 5000 ms"
+    );
+    assert_eq!(
+        f.evidence,
+        [
+            "started in 2.4 ms (pid 4711)",
+            "server/discover: no answer after 2500 ms",
+            "initialize: no answer after 2500 ms"
+        ]
     );
 }
 
@@ -325,7 +451,7 @@ fn command_not_found_shows_the_path_searched() {
         input: "files".into(),
         mcp: Some(failed(Failure::CommandNotFound {
             command: "npx".into(),
-            path: "/usr/bin:/bin".into(),
+            path: Some("/usr/bin:/bin".into()),
         })),
         ..Evidence::default()
     };
@@ -340,6 +466,35 @@ fn command_not_found_shows_the_path_searched() {
             .contains(&"PATH searched: /usr/bin:/bin".to_owned())
     );
     assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Unreachable);
+}
+
+#[test]
+fn a_missing_file_is_not_a_path_problem() {
+    let e = Evidence {
+        input: "files".into(),
+        mcp: Some(failed(Failure::CommandNotFound {
+            command: "/nonexistent/server".into(),
+            path: None,
+        })),
+        ..Evidence::default()
+    };
+    let f = first(&e, Code::McpCommandNotFound);
+    assert_eq!(
+        f.summary,
+        "/nonexistent/server does not exist, so \"files\" cannot start"
+    );
+    assert!(
+        !f.fix.contains("PATH") && !f.fix.contains("/full/path"),
+        "{}",
+        f.fix
+    );
+    assert_eq!(
+        f.evidence,
+        [
+            "command: /nonexistent/server",
+            "no file at /nonexistent/server"
+        ]
+    );
 }
 
 #[test]
@@ -392,8 +547,8 @@ fn stdout_noise_is_a_warning_when_the_handshake_still_worked() {
     let e = stdio(
         failed(Failure::NoAnswer {
             url: "npx".into(),
-            step: "initialize".into(),
-            waited: Duration::from_secs(10),
+            unanswered: vec![("initialize".into(), Duration::from_secs(10))],
+            within: Duration::from_secs(10),
         }),
         noise,
     );
