@@ -18,7 +18,8 @@ const USAGE: &str = "usage: cargo xtask <setup|test|lint|embed [DIR]>
 
   setup         install what the tests need: Debian packages (chromium, redis, nginx,
                 sshd, postgres, ...), the wasm32 target, rustfmt and clippy, and
-                the MCP SDK's virtualenv (Debian and Ubuntu; apt-get)
+                the MCP SDK's virtualenv, the pinned npm MCP servers (Debian and
+                Ubuntu; apt-get, npm)
   test          check that setup has run, then cargo fmt --check, clippy -D warnings
                 (host + wasm32 page and embed), cargo test --workspace, and the embed
                 size budget

@@ -324,7 +324,7 @@ impl Answer {
                 error,
                 status: Some(status),
             },
-            _ => CallError::Http(refusal),
+            _ => CallError::Http(Box::new(refusal)),
         }
     }
 

@@ -577,20 +577,26 @@ fn failure(
                 Some(Ok(to)) => Endpoint::Moved {
                     answer: HttpRefusal {
                         location: None,
-                        ..refusal
+                        ..*refusal
                     }
                     .to_string(),
                     to,
                 },
-                _ => failed(Failure::Redirected { url, refusal }),
+                _ => failed(Failure::Redirected {
+                    url,
+                    refusal: *refusal,
+                }),
             },
             401 | 403 | 421 => failed(Failure::Rejected {
                 url,
-                refusal,
+                refusal: *refusal,
                 host: http.host.clone(),
                 origin: http.origin.clone(),
             }),
-            406 => failed(Failure::NotAcceptable { url, refusal }),
+            406 => failed(Failure::NotAcceptable {
+                url,
+                refusal: *refusal,
+            }),
             404 | 405 | 501 => Endpoint::Absent(refusal.to_string()),
             _ => failed(Failure::Error {
                 url,

@@ -53,9 +53,10 @@ pub enum CallError {
         error: RpcError,
         status: Option<u16>,
     },
-    /// An HTTP status without a JSON-RPC answer.
+    /// An HTTP status without a JSON-RPC answer (boxed: it is large, and
+    /// the rare case).
     #[error("{0}")]
-    Http(HttpRefusal),
+    Http(Box<HttpRefusal>),
     /// An answer, but not JSON-RPC: an HTML page, a log line.
     #[error("{0}")]
     NotJsonRpc(String),

@@ -119,10 +119,10 @@ async fn a_400_without_a_modern_error_falls_back_to_initialize() {
     assert_eq!(script.sent[2].1, "Handshake(\"2025-06-18\")");
 
     let mut script = Script::new(vec![
-        Err(CallError::Http(HttpRefusal {
+        Err(CallError::Http(Box::new(HttpRefusal {
             status: 400,
             ..HttpRefusal::default()
-        })),
+        }))),
         initialize_result("2024-11-05"),
     ]);
     assert_eq!(agree(&mut script).await.unwrap().version, "2024-11-05");
@@ -197,16 +197,16 @@ async fn silence_leads_to_initialize_only_where_servers_ignore_early_requests() 
 
 #[tokio::test]
 async fn no_route_here_is_not_a_fallback() {
-    let mut script = Script::new(vec![Err(CallError::Http(HttpRefusal {
+    let mut script = Script::new(vec![Err(CallError::Http(Box::new(HttpRefusal {
         status: 404,
         ..HttpRefusal::default()
-    }))]);
+    })))]);
     assert!(matches!(
         agree(&mut script).await.unwrap_err(),
         HandshakeError::Call {
-            error: CallError::Http(HttpRefusal { status: 404, .. }),
+            error: CallError::Http(refusal),
             ..
-        }
+        } if refusal.status == 404
     ));
 }
 
