@@ -188,8 +188,8 @@ fn a_redirect_names_its_location_and_the_server_still_works() {
     );
     // A warning leaves the working server's ok row in place.
     let codes: Vec<Code> = findings.iter().map(|f| f.code).collect();
-    assert_eq!(codes, [Code::McpWrongPath, Code::McpOk]);
-    assert_eq!(verdict(&e, &findings), Verdict::Degraded);
+    assert_eq!(codes, [Code::McpWrongPath, Code::McpOk, Code::Reachable]);
+    assert_eq!(verdict(&e, &findings), Verdict::Reachable);
 }
 
 #[test]
