@@ -65,7 +65,7 @@ impl Field {
         let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
             return Self::default();
         };
-        // A form's text box is the one input in it that is not a checkbox.
+        // A form's text box is its first input that is not a checkbox.
         let input = if target.tag_name().eq_ignore_ascii_case("form") {
             target
                 .query_selector("input:not([type=checkbox])")
@@ -74,12 +74,21 @@ impl Field {
         } else {
             Some(target)
         };
-        match input.and_then(|i| i.dyn_into::<HtmlInputElement>().ok()) {
-            Some(input) => Self {
+        let Some(input) = input else {
+            return Self::default();
+        };
+        if let Some(select) = input.dyn_ref::<web_sys::HtmlSelectElement>() {
+            return Self {
+                text: select.value(),
+                checked: false,
+            };
+        }
+        match input.dyn_into::<HtmlInputElement>() {
+            Ok(input) => Self {
                 text: input.value(),
                 checked: input.checked(),
             },
-            None => Self::default(),
+            Err(_) => Self::default(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! shared connection to the helper.
 //!
 //! Each view is a module that owns its panel, its typed messages and hooks,
-//! and its handlers: [`check`], [`machine`], [`watch`]. [`views`] lists them
+//! and its handlers: [`check`], [`machine`], [`watch`], [`talk`]. [`views`] lists them
 //! and builds the frame. This module mounts the frame, routes each
 //! [`views::Msg`] to the view it names and each answer of the [`Session`]
 //! to the view it belongs to; what a message means is [`session`]'s job.
@@ -14,6 +14,7 @@ mod describe;
 mod export;
 mod machine;
 mod session;
+mod talk;
 mod views;
 mod watch;
 mod widgets;
@@ -32,6 +33,7 @@ use crate::mounted::Mounted;
 use check::CheckView;
 use machine::MachineView;
 use session::{Change, Session};
+use talk::TalkView;
 use views::{Hook, Msg, Tree, View};
 use watch::WatchView;
 
@@ -96,6 +98,7 @@ pub fn mount(root: Element, options: JsValue) -> Result<Mounted, JsValue> {
         check: CheckView::new(&mut hooks, &sink)?,
         machine: MachineView::new(&mut hooks, &sink, me.timer(|page| page.machine.tick(page)))?,
         watch: WatchView::new(&mut hooks, &sink, me.timer(|page| page.watch.attempt(page)))?,
+        talk: TalkView::new(&mut hooks, &sink, me.clone())?,
         _root: root,
         frame,
         connection: Connection::shared(&url),
@@ -159,6 +162,7 @@ pub struct Page {
     check: CheckView,
     machine: MachineView,
     watch: WatchView,
+    talk: TalkView,
 }
 
 impl Page {
@@ -178,6 +182,7 @@ impl Page {
             Msg::Check(msg) => self.check.handle(self, msg, field),
             Msg::Machine(msg) => self.machine.handle(self, msg, field),
             Msg::Watch(msg) => self.watch.handle(self, msg, field),
+            Msg::Talk(msg) => self.talk.handle(self, msg, field),
         }
     }
 
@@ -241,7 +246,12 @@ impl Page {
         })
     }
 
-    fn copy(&self, text: &str) {
+    /// The helper's WebSocket, beside which its relay is.
+    pub fn ws_url(&self) -> &str {
+        self.connection.url()
+    }
+
+    pub fn copy(&self, text: &str) {
         let status = self.frame.copy_status.clone();
         dom::copy(text, move |copied| {
             status.set_text_content(Some(if copied {

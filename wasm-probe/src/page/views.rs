@@ -11,7 +11,7 @@ use protocol::{DEFAULT_PORT, PROTOCOL_VERSION, WS_PATH};
 use crate::link::Link;
 use crate::node::{Element, Wiring, el};
 
-use super::{check, machine, watch};
+use super::{check, machine, talk, watch};
 
 /// One of the page's views, behind its tab.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,11 +19,12 @@ pub enum View {
     Check,
     Machine,
     Watch,
+    Talk,
 }
 
 impl View {
     /// In tab order.
-    pub const ALL: [View; 3] = [View::Check, View::Machine, View::Watch];
+    pub const ALL: [View; 4] = [View::Check, View::Machine, View::Watch, View::Talk];
 
     /// Its name in `?view=` and in the tab's and panel's `data-view`.
     pub fn name(self) -> &'static str {
@@ -31,6 +32,7 @@ impl View {
             Self::Check => "check",
             Self::Machine => "machine",
             Self::Watch => "watch",
+            Self::Talk => "talk",
         }
     }
 
@@ -44,6 +46,7 @@ impl View {
             Self::Check => "Check",
             Self::Machine => "This machine",
             Self::Watch => "Wait until up",
+            Self::Talk => "Talk to it",
         }
     }
 
@@ -53,6 +56,7 @@ impl View {
             Self::Check => "Check a port",
             Self::Machine => "Every TCP listener on this machine",
             Self::Watch => "Wait until a service is up",
+            Self::Talk => "Talk to a service",
         }
     }
 
@@ -61,6 +65,7 @@ impl View {
             Self::Check => check::panel(target),
             Self::Machine => machine::panel(),
             Self::Watch => watch::panel(),
+            Self::Talk => talk::panel(),
         }
     }
 }
@@ -76,6 +81,7 @@ pub enum Msg {
     Check(check::Msg),
     Machine(machine::Msg),
     Watch(watch::Msg),
+    Talk(talk::Msg),
 }
 
 /// The elements the page keeps a handle to.
@@ -92,6 +98,7 @@ pub enum Hook {
     Check(check::Hook),
     Machine(machine::Hook),
     Watch(watch::Hook),
+    Talk(talk::Hook),
 }
 
 /// The page's trees: they send [`Msg`] and are hooked by [`Hook`].
@@ -213,7 +220,7 @@ mod tests {
         let page = skeleton("", View::Machine);
         let tabs = page.find_all("pd-tab");
         let names: Vec<_> = tabs.iter().map(|t| t.get("data-view").unwrap()).collect();
-        assert_eq!(names, ["check", "machine", "watch"]);
+        assert_eq!(names, ["check", "machine", "watch", "talk"]);
         assert_eq!(tabs[1].get("aria-selected"), Some("true"));
         assert_eq!(tabs[0].get("aria-selected"), Some("false"));
         assert_eq!(tabs[2].sends(Event::Click), Some(&Msg::Select(View::Watch)));

@@ -3,7 +3,10 @@
 //! (addresses, listeners, the service, MCP). Pure functions from protocol
 //! types to trees.
 
-use protocol::{AddressResult, ErrorKind, Finding, Listener, Progress, Report, Severity, Verdict};
+use protocol::{
+    AddressResult, ErrorKind, Finding, Listener, Outcome, Progress, Report, ServiceProtocol,
+    Severity, Verdict,
+};
 
 use crate::node::{Node, el};
 use crate::text::{ms, pieces, wire_name};
@@ -11,7 +14,8 @@ use crate::text::{ms, pieces, wire_name};
 use super::mcp::mcp_view;
 use crate::page::describe::{LINE_CHARS, TARGET_CHARS, mcp_text, owner, shorten};
 use crate::page::export;
-use crate::page::views::Html;
+use crate::page::talk;
+use crate::page::views::{Html, Msg};
 use crate::page::widgets::{cell, copy_button, facts, section, table};
 
 /// One line of progress per finished stage.
@@ -105,7 +109,8 @@ pub fn report_view(report: &Report, share_url: &str) -> Html {
                         share_url,
                     )
                     .attr("data-format", "link"),
-                ),
+                )
+                .children(console(report)),
         )
         .children((!report.findings.is_empty()).then(|| findings(&report.findings)))
         .children((!report.addresses.is_empty()).then(|| addresses(&report.addresses)))
@@ -116,6 +121,37 @@ pub fn report_view(report: &Report, share_url: &str) -> Html {
         )
         .children(service(report))
         .children(report.mcp.as_ref().map(mcp_view))
+}
+
+/// "Open a console" to the address that answered, when one did: the talk
+/// view connects there and suggests first messages for what answered.
+fn console(report: &Report) -> Option<Html> {
+    let open = report
+        .addresses
+        .iter()
+        .find(|a| a.outcome == Outcome::Open)?;
+    let target = &report.target;
+    let host = match (&target.host, target.port) {
+        (Some(host), Some(port)) if host.contains(':') => format!("[{host}]:{port}"),
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        _ => open.addr.clone(),
+    };
+    let protocol = match report.mcp {
+        Some(_) => Some(ServiceProtocol::Mcp),
+        None => report.service.protocol,
+    };
+    Some(
+        el("button", "pd-button pd-open-console")
+            .attr("type", "button")
+            .attr("data-target", &open.addr)
+            .on_click(Msg::Talk(talk::Msg::Open {
+                target: open.addr.clone(),
+                host,
+                path: target.path.clone(),
+                protocol,
+            }))
+            .text("Open a console"),
+    )
 }
 
 /// How the verdict's banner is coloured: as the top finding (the first is
@@ -327,6 +363,28 @@ mod tests {
         let prose = fix(&finding(Severity::Warning, "Bind to 127.0.0.1.")).unwrap();
         assert!(prose.find_all("pd-copy").is_empty(), "prose is not copied");
         assert_eq!(fix(&finding(Severity::Ok, "Nothing to fix.")), None);
+    }
+
+    #[test]
+    fn a_report_that_reached_something_opens_a_console_there() {
+        let view = report_view(&sample_report(), SHARE);
+        let button = view.find("pd-open-console");
+        assert_eq!(
+            button.sends(crate::node::Event::Click),
+            Some(&Msg::Talk(talk::Msg::Open {
+                target: "[::1]:8080".into(),
+                host: "localhost:8080".into(),
+                path: None,
+                protocol: Some(ServiceProtocol::Mcp),
+            }))
+        );
+        let mut refused = sample_report();
+        refused.addresses.retain(|a| a.outcome != Outcome::Open);
+        assert!(
+            report_view(&refused, SHARE)
+                .find_all("pd-open-console")
+                .is_empty()
+        );
     }
 
     #[test]
