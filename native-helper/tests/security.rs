@@ -10,9 +10,11 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
+use protocol::RequestKind;
 use serde_json::json;
 use support::ws::*;
 use support::*;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 fn refused_with_403(result: Result<Ws, WsError>) {
@@ -27,16 +29,6 @@ fn fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()
         .count()
-}
-
-/// Resident memory of a process, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
 }
 
 /// Polls until the helper is back to `baseline` descriptors (bounded).
@@ -84,32 +76,65 @@ async fn scripts_need_the_token() {
     assert!(tokio_tungstenite::connect_async(url).await.is_ok());
 }
 
+/// One request of each kind, as a page would send it; the match has no
+/// wildcard, so a new request kind does not compile until it is here.
+fn sample(kind: RequestKind, id: u64, target: &str) -> serde_json::Value {
+    match kind {
+        RequestKind::Hello => json!({"type": "hello", "protocol": 1}),
+        RequestKind::Check => json!({"type": "check", "id": id, "target": target}),
+        RequestKind::Listeners => json!({"type": "listeners", "id": id}),
+        RequestKind::Cancel => json!({"type": "cancel", "id": id}),
+        RequestKind::McpServers => json!({"type": "mcp-servers", "id": id}),
+        RequestKind::McpCheck => json!({"type": "mcp-check", "id": id, "name": "demo"}),
+        RequestKind::BindCheck => json!({"type": "bind-check", "id": id, "port": 8080}),
+    }
+}
+
+/// Walks every request kind from an allowed foreign origin: only hello,
+/// check and cancel are answered; everything else is `forbidden`, and the
+/// relay is refused at the upgrade.
 #[tokio::test]
 async fn allowed_origins_may_only_check() {
     let helper = helper(&["--allow-origin", "https://docs.example.com"]);
     let server = python_http("127.0.0.1");
+    let target = server.addr.to_string();
     let mut ws = connect(helper.addr, "https://docs.example.com")
         .await
         .unwrap();
-    send(&mut ws, json!({"type": "hello", "protocol": 1})).await;
-    next(&mut ws).await;
-    send(&mut ws, json!({"type": "listeners", "id": 1})).await;
-    let refused = next(&mut ws).await;
-    assert_eq!(refused["error"]["kind"], "forbidden", "{refused}");
-    send(
-        &mut ws,
-        json!({"type": "bind-check", "id": 3, "port": 8080}),
-    )
-    .await;
-    let refused = next(&mut ws).await;
-    assert_eq!(refused["error"]["kind"], "forbidden", "{refused}");
-    send(
-        &mut ws,
-        json!({"type": "check", "id": 2, "target": server.addr.to_string()}),
-    )
-    .await;
-    let report = until_done(&mut ws, 2).await.pop().unwrap();
-    assert_eq!(report["report"]["verdict"], "reachable");
+    for (id, kind) in RequestKind::all().enumerate() {
+        let id = id as u64 + 1;
+        send(&mut ws, sample(kind, id, &target)).await;
+        let end = loop {
+            let event = next(&mut ws).await;
+            if event["type"] != "progress" {
+                break event;
+            }
+        };
+        let answered = match kind {
+            RequestKind::Hello => end["type"] == "hello",
+            RequestKind::Check => end["report"]["verdict"] == "reachable",
+            // Nothing runs under that id: not forbidden, just unknown.
+            RequestKind::Cancel => end["error"]["kind"] == "unknown-id",
+            RequestKind::Listeners
+            | RequestKind::McpServers
+            | RequestKind::McpCheck
+            | RequestKind::BindCheck => end["error"]["kind"] == "forbidden" && end["id"] == id,
+        };
+        assert!(answered, "{}: {end}", kind.name());
+    }
+    let relay = format!("ws://{}/relay?target={target}", helper.addr)
+        .into_client_request()
+        .map(|mut request| {
+            let origin = "https://docs.example.com".parse().unwrap();
+            request.headers_mut().insert("Origin", origin);
+            request
+        })
+        .unwrap();
+    refused_with_403(
+        tokio_tungstenite::connect_async(relay)
+            .await
+            .map(|(ws, _)| ws),
+    );
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use support::ws::*;
 use support::*;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 #[tokio::test]
@@ -350,4 +351,54 @@ async fn an_allowed_foreign_origin_may_not_use_configured_servers() {
     }
     // Nothing was started: the hanging server would have noted its pid.
     assert!(!dir.0.join("pids").exists());
+}
+
+/// Sixteen checks at once on a client that reads nothing until it has sent
+/// them all, through a small receive buffer: every check's progress still
+/// arrives, each stage once and in order, before its report.
+#[tokio::test]
+async fn progress_reaches_a_slow_client_complete() {
+    let helper = helper(&[]);
+    let closed = closed_port();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(helper.addr).await.unwrap();
+    let mut request = format!("ws://{}/ws", helper.addr)
+        .into_client_request()
+        .unwrap();
+    let origin = format!("http://{}", helper.addr).parse().unwrap();
+    request.headers_mut().insert("Origin", origin);
+    let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
+    let (mut ws, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .unwrap();
+    send(&mut ws, json!({"type": "hello", "protocol": 1})).await;
+    for id in 0..16 {
+        let target = format!("127.0.0.1:{closed}");
+        send(
+            &mut ws,
+            json!({"type": "check", "id": id, "target": target}),
+        )
+        .await;
+    }
+    let mut stages: std::collections::HashMap<u64, Vec<String>> = Default::default();
+    let mut reports = 0;
+    while reports < 16 {
+        let event = next(&mut ws).await;
+        match event["type"].as_str() {
+            Some("progress") => stages
+                .entry(event["id"].as_u64().unwrap())
+                .or_default()
+                .push(event["progress"]["stage"].as_str().unwrap().to_owned()),
+            Some("report") => reports += 1,
+            _ => {}
+        }
+    }
+    for id in 0..16 {
+        assert_eq!(
+            stages[&id],
+            ["parsed", "resolved", "connected", "listeners"],
+            "check {id}"
+        );
+    }
 }

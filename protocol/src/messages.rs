@@ -29,9 +29,17 @@ pub const WS_PATH: &str = "/ws";
 /// A request id chosen by the client.
 pub type RequestId = u64;
 
-/// What the page (or any client) sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What the page (or any client) sends. [`RequestKind`] names each variant
+/// without its fields (`RequestKind::iter()` lists them all), for the
+/// helper's access table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, strum::EnumDiscriminants)]
 #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+#[strum_discriminants(
+    name(RequestKind),
+    vis(pub),
+    derive(Hash, strum::EnumIter, strum::IntoStaticStr),
+    strum(serialize_all = "kebab-case")
+)]
 pub enum ClientMessage {
     Hello {
         protocol: u32,
@@ -60,6 +68,18 @@ pub enum ClientMessage {
     /// Can a server bind this port? Only the helper's own page (or a token
     /// holder) may ask; ends with `bind-check`.
     BindCheck { id: RequestId, port: u16 },
+}
+
+impl RequestKind {
+    /// Every kind of request, in declaration order.
+    pub fn all() -> impl Iterator<Item = Self> {
+        <Self as strum::IntoEnumIterator>::iter()
+    }
+
+    /// The `type` the client sends, e.g. `bind-check`.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,6 +236,11 @@ impl ClientMessage {
         })
     }
 
+    /// Which request this is, without its fields.
+    pub fn kind(&self) -> RequestKind {
+        self.into()
+    }
+
     /// The id of a request, `None` for `hello`.
     pub fn id(&self) -> Option<RequestId> {
         match self {
@@ -264,6 +289,29 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.error.kind, ErrorKind::BadRequest);
         assert_eq!(err.id, Some(3));
+    }
+
+    /// One request of each kind, as a client would send it.
+    fn sample(kind: RequestKind) -> &'static str {
+        match kind {
+            RequestKind::Hello => r#"{"type":"hello","protocol":1}"#,
+            RequestKind::Check => r#"{"type":"check","id":1,"target":"8080"}"#,
+            RequestKind::Listeners => r#"{"type":"listeners","id":1}"#,
+            RequestKind::Cancel => r#"{"type":"cancel","id":1}"#,
+            RequestKind::McpServers => r#"{"type":"mcp-servers","id":1}"#,
+            RequestKind::McpCheck => r#"{"type":"mcp-check","id":1,"name":"files"}"#,
+            RequestKind::BindCheck => r#"{"type":"bind-check","id":1,"port":8080}"#,
+        }
+    }
+
+    #[test]
+    fn every_request_kind_is_named_as_on_the_wire() {
+        for kind in RequestKind::all() {
+            let message = ClientMessage::decode(sample(kind)).unwrap();
+            assert_eq!(message.kind(), kind);
+            let wire = serde_json::to_value(&message).unwrap();
+            assert_eq!(wire["type"], kind.name());
+        }
     }
 
     #[test]

@@ -87,6 +87,9 @@ struct ServeArgs {
     /// (default: claude_desktop_config.json where the assistant keeps it).
     #[arg(long, value_name = "PATH")]
     mcp_config: Option<PathBuf>,
+    /// Close a relay (`/relay`) after this long without a byte either way.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    relay_idle: Duration,
     #[command(flatten)]
     policy: PolicyArgs,
 }
@@ -460,6 +463,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         },
         token,
         mcp_config: args.mcp_config,
+        relay_idle: args.relay_idle,
     };
     tokio::select! {
         result = server::serve(listener, config) => match result {
@@ -523,9 +527,11 @@ fn open_browser(url: &str) {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only on a terminal: a log file or pipe gets plain `key=value`.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 }
 

@@ -8,9 +8,13 @@
 //!   Clients without an Origin (scripts; browsers always send one) must
 //!   present the per-start token, like Jupyter's.
 //! - An allowed foreign origin (a docs embed) gets [`Access::ChecksOnly`].
+//!
+//! What each access level may do is one table, [`Access::permits`], over
+//! everything a client can ask: every WebSocket request kind and the relay.
 
 use std::net::{IpAddr, SocketAddr};
 
+use protocol::RequestKind;
 use subtle::ConstantTimeEq as _;
 
 /// The names our own page can be loaded under.
@@ -26,14 +30,47 @@ pub struct Guard {
     token: Token,
 }
 
-/// What a WebSocket client may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a WebSocket client may do; a higher level may do all a lower one may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Access {
+    /// A page on an origin the user allowed: check targets, nothing else —
+    /// no listing of this machine's processes, no process starts, no relay.
+    ChecksOnly,
     /// Our own page, or a local script holding the token.
     Full,
-    /// A page on an origin the user allowed: check targets, nothing else —
-    /// no listing of this machine's processes, no process starts.
-    ChecksOnly,
+}
+
+/// Everything a client can ask of the helper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// A request on the `/ws` session.
+    Request(RequestKind),
+    /// A byte relay to a target (`/relay`): a page could talk to any local
+    /// service with it, so only our own page and token holders get one.
+    Relay,
+}
+
+impl Access {
+    /// The access table. Exhaustive, with no wildcard arm: a new request kind
+    /// does not compile until its author decides who may send it.
+    pub fn permits(self, operation: Operation) -> bool {
+        use RequestKind::*;
+        let needs = match operation {
+            Operation::Request(Hello | Cancel | Check) => Access::ChecksOnly,
+            Operation::Request(Listeners | BindCheck | McpServers | McpCheck) => Access::Full,
+            Operation::Relay => Access::Full,
+        };
+        self >= needs
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Operation::Request(kind) => f.write_str(kind.name()),
+            Operation::Relay => f.write_str("relay"),
+        }
+    }
 }
 
 /// Why a request was turned away; the text goes back to the client.
@@ -230,6 +267,29 @@ mod tests {
             "null",
         ] {
             assert!(g.check_websocket(Some(bad), None).is_err(), "{bad}");
+        }
+    }
+
+    /// Every operation, from the derived list of request kinds.
+    fn every_operation() -> impl Iterator<Item = Operation> {
+        RequestKind::all()
+            .map(Operation::Request)
+            .chain([Operation::Relay])
+    }
+
+    #[test]
+    fn allowed_origins_may_only_check() {
+        for operation in every_operation() {
+            let expected = matches!(
+                operation,
+                Operation::Request(RequestKind::Hello | RequestKind::Cancel | RequestKind::Check)
+            );
+            assert_eq!(
+                Access::ChecksOnly.permits(operation),
+                expected,
+                "{operation}"
+            );
+            assert!(Access::Full.permits(operation), "{operation}");
         }
     }
 

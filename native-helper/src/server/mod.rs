@@ -1,11 +1,14 @@
-//! The local server: the page, its WebSocket, a health check. Same port.
+//! The local server: the page, its WebSocket, the byte relay, a health
+//! check. Same port.
 //!
 //! Nothing here knows about probes: a WebSocket session turns requests into
-//! calls of [`engine`], and [`guard`] decides who may talk at all.
+//! calls of [`engine`], and [`guard`] decides who may talk at all and what
+//! they may do.
 
 mod assets;
 pub mod guard;
 mod listen;
+pub mod relay;
 mod session;
 
 pub use assets::embed_files;
@@ -13,6 +16,7 @@ pub use assets::embed_files;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State, WebSocketUpgrade};
@@ -24,7 +28,8 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use engine::CheckOptions;
-use guard::Guard;
+use guard::{Access, Guard, Operation};
+use session::Opening;
 
 /// Largest WebSocket message or frame we accept: requests are small JSON.
 pub const MAX_MESSAGE: usize = 64 * 1024;
@@ -39,13 +44,17 @@ pub struct ServerConfig {
     pub token: guard::Token,
     /// The desktop assistant's MCP configuration; `None` looks in the usual places.
     pub mcp_config: Option<PathBuf>,
+    /// A relay ends after this long without a byte either way.
+    pub relay_idle: Duration,
 }
 
 struct AppState {
     guard: Guard,
     check: Arc<CheckOptions>,
     mcp_config: Option<PathBuf>,
+    relay_idle: Duration,
     sessions: Arc<Semaphore>,
+    relays: Arc<Semaphore>,
 }
 
 /// Serves until the listener fails; the caller binds, so it knows the port.
@@ -59,10 +68,13 @@ pub fn app(local: SocketAddr, config: ServerConfig) -> Router {
         guard: Guard::new(local, &config.allowed_origins, config.token),
         check: Arc::new(config.check),
         mcp_config: config.mcp_config,
+        relay_idle: config.relay_idle,
         sessions: Arc::new(Semaphore::new(MAX_SESSIONS)),
+        relays: Arc::new(Semaphore::new(relay::MAX_RELAYS)),
     });
     Router::new()
         .route(protocol::WS_PATH, get(websocket))
+        .route(relay::PATH, get(open_relay))
         .route("/api/health", get(health))
         .fallback(get(asset))
         .layer(middleware::from_fn_with_state(state.clone(), check_host))
@@ -83,28 +95,58 @@ async fn check_host(State(state): State<Arc<AppState>>, request: Request, next: 
     }
 }
 
+/// A WebSocket upgrade's parameters: its Origin, and what its URL carries.
+struct Upgrade {
+    origin: Option<String>,
+    token: Option<String>,
+    /// `/relay`'s `target`.
+    target: Option<String>,
+}
+
+impl Upgrade {
+    fn read(headers: &axum::http::HeaderMap, uri: &Uri) -> Self {
+        let query = uri.query().unwrap_or_default().as_bytes();
+        let param = |name: &str| {
+            form_urlencoded::parse(query)
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.into_owned())
+        };
+        let (query_token, target) = (param("token"), param("target"));
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "));
+        Self {
+            origin: headers
+                .get(header::ORIGIN)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned),
+            token: bearer.map(str::to_owned).or(query_token),
+            target,
+        }
+    }
+
+    /// What this client may do, or why it may not talk at all.
+    fn access(&self, guard: &Guard) -> Result<Access, guard::Refusal> {
+        guard.check_websocket(self.origin.as_deref(), self.token.as_deref())
+    }
+}
+
+/// A 403 that says why, logged.
+fn forbidden(why: impl std::fmt::Display) -> Response {
+    tracing::warn!(%why, "websocket refused");
+    (StatusCode::FORBIDDEN, why.to_string()).into_response()
+}
+
 async fn websocket(
     State(state): State<Arc<AppState>>,
     headers: axum::http::HeaderMap,
     uri: Uri,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let origin = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok());
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .or_else(|| {
-            uri.query()?
-                .split('&')
-                .find_map(|pair| pair.strip_prefix("token="))
-        });
-    let access = match state.guard.check_websocket(origin, token) {
+    let access = match Upgrade::read(&headers, &uri).access(&state.guard) {
         Ok(access) => access,
-        Err(refusal) => {
-            tracing::warn!(%refusal, "websocket refused");
-            return (StatusCode::FORBIDDEN, refusal.to_string()).into_response();
-        }
+        Err(refusal) => return forbidden(refusal),
     };
     let Ok(permit) = state.sessions.clone().try_acquire_owned() else {
         return (
@@ -122,9 +164,55 @@ async fn websocket(
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
         .on_upgrade(move |socket| async move {
-            session::run(socket, context).await;
+            session::run(socket, context, Opening::Requests).await;
             drop(permit);
         })
+}
+
+/// `/relay?target=HOST:PORT`: a WebSocket whose binary frames are the bytes
+/// of a TCP connection (websockify's wire format; see [`relay`]).
+async fn open_relay(
+    State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+    uri: Uri,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let asked = Upgrade::read(&headers, &uri);
+    let access = match asked.access(&state.guard) {
+        Ok(access) => access,
+        Err(refusal) => return forbidden(refusal),
+    };
+    if !access.permits(Operation::Relay) {
+        return forbidden(format_args!(
+            "pages on other sites may only run checks: a relay needs the helper's own page (or a script with its token); origin {:?}",
+            asked.origin.unwrap_or_default()
+        ));
+    }
+    let Some(target) = asked.target.filter(|t| !t.is_empty()) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "say where to relay to: /relay?target=HOST:PORT, e.g. /relay?target=localhost:6379",
+        )
+            .into_response();
+    };
+    let relay = relay::Relay {
+        target,
+        options: state.check.clone(),
+        idle: state.relay_idle,
+        origin: asked.origin.unwrap_or_else(|| "token".to_owned()),
+        slot: state.relays.clone().try_acquire_owned().ok(),
+    };
+    let context = session::Context {
+        options: state.check.clone(),
+        mcp_config: None,
+        access,
+    };
+    let opening = Opening::Stream(Box::new(move |io| Box::pin(relay::run(relay, io))));
+    upgrade
+        .protocols(["binary"])
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| session::run(socket, context, opening))
 }
 
 async fn health() -> impl IntoResponse {

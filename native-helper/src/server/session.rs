@@ -1,22 +1,32 @@
-//! One WebSocket connection: reads requests, runs them as tasks, streams events.
+//! One WebSocket connection: requests in, events and bytes out.
 //!
-//! The reader never waits for a check: each request runs in its own task, so
-//! several checks proceed at once and `cancel` can stop one. Everything the
-//! client can make us hold is bounded: requests in flight, queued events.
+//! Every request is a task with an input and an output. It may take further
+//! input from the client after the request that opened it (bytes, close),
+//! and what it writes reaches the client in order. A canned check is the
+//! simple case: no input, progress events, one terminal event. A relay is
+//! the other: bytes both ways until one side ends, then a close frame that
+//! says why.
+//!
+//! Everything the client can make us hold is bounded, and nothing a request
+//! writes is dropped: writing waits while the client is slow (backpressure),
+//! so a client that stops reading stops its own requests instead of growing
+//! the helper. The reader never waits for a request, except to hand it
+//! bytes the client sent: waiting there slows the client down, as TCP would.
 //! Bad frames get a typed `error` event and the session carries on.
 //!
-//! Configured MCP servers (`mcp-servers`, `mcp-check`) need full access
-//! (our own page, or a local script with the token), since checking a stdio
-//! server starts a program: a page the user merely allowed with
-//! `--allow-origin` gets `forbidden`. Even then the client names a server by
-//! its key in the configuration file; the command comes from the file, never
+//! Before a request runs, the access table ([`Access::permits`]) decides
+//! whether this client may make it. Configured MCP servers are named by their
+//! key in the configuration file; the command comes from the file, never
 //! from the socket.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use bytes::Bytes;
+use futures_util::stream::SplitStream;
 use futures_util::{SinkExt, StreamExt};
 use protocol::{
     ClientMessage, ErrorKind, PROTOCOL_VERSION, Progress, ProtocolError, RequestId, ServerMessage,
@@ -24,18 +34,36 @@ use protocol::{
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use super::guard::Access;
+use super::guard::{Access, Operation};
 use engine::mcp::config::{self, ConfigError, Server};
 use engine::{self, CheckOptions};
 
 /// Requests one connection may have running at once.
 pub const MAX_IN_FLIGHT: usize = 16;
-/// Events waiting for a slow client before its requests wait too.
+/// Frames waiting for a slow client before the requests writing them wait too.
 const OUTBOX: usize = 64;
+/// The same for a session that is one stream: its frames are chunks of up to
+/// 64 KiB, so few of them (a relay holds at most this many in the helper).
+const STREAM_OUTBOX: usize = 4;
+/// Progress events one request may have waiting: a check sends one per
+/// stage and one per address, far fewer.
+const PROGRESS: usize = 64;
+/// Client frames waiting for a request that takes input, before the reader
+/// waits too (each at most [`super::MAX_MESSAGE`]).
+const INPUT: usize = 4;
 /// A client that opens a session but never says hello gives its slot back.
-const HELLO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// After our close frame, how long the client has to answer it.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
-type Running = Arc<Mutex<HashMap<RequestId, AbortHandle>>>;
+type Running = Arc<Mutex<HashMap<RequestId, Handle>>>;
+
+/// A running request, as the session sees it.
+struct Handle {
+    task: AbortHandle,
+    /// Where the client's bytes go, for a request that takes them.
+    input: Option<mpsc::Sender<Input>>,
+}
 
 /// What a session knows about where it runs.
 pub struct Context {
@@ -46,63 +74,188 @@ pub struct Context {
     pub access: Access,
 }
 
-pub async fn run(socket: WebSocket, context: Context) {
+/// How a session starts.
+pub enum Opening {
+    /// `/ws`: a `hello`, then JSON requests with ids.
+    Requests,
+    /// A session that is one stream from the start (`/relay`): every data
+    /// frame is its input, its last frame ends the session.
+    Stream(Box<dyn FnOnce(Io) -> futures_util::future::BoxFuture<'static, Frame> + Send>),
+}
+
+/// What the client sends a running request after the request itself.
+#[derive(Debug)]
+pub enum Input {
+    Bytes(Bytes),
+    /// The client closed the WebSocket.
+    Close,
+}
+
+/// One frame for the client.
+#[derive(Debug)]
+pub enum Frame {
+    Event(ServerMessage),
+    Bytes(Bytes),
+    /// Ends the session with this close code and reason.
+    Close(u16, String),
+}
+
+/// Where a request writes. Every send waits for room: nothing is dropped,
+/// and a client that stops reading stops the request.
+#[derive(Clone)]
+pub struct Output(mpsc::Sender<Frame>);
+
+/// The client is gone; whatever the request does next, nobody reads it.
+#[derive(Debug)]
+pub struct Gone;
+
+impl Output {
+    pub async fn send(&self, frame: Frame) -> Result<(), Gone> {
+        self.0.send(frame).await.map_err(|_| Gone)
+    }
+}
+
+/// A request's side of the session.
+pub struct Io {
+    /// The client's input; ends at once for requests that take none.
+    pub input: mpsc::Receiver<Input>,
+    pub output: Output,
+}
+
+pub async fn run(socket: WebSocket, context: Context, opening: Opening) {
     let (mut sink, mut stream) = socket.split();
-    let (outbox, mut outgoing) = mpsc::channel::<ServerMessage>(OUTBOX);
-    let writer = tokio::spawn(async move {
-        while let Some(msg) = outgoing.recv().await {
-            let text = serde_json::to_string(&msg).expect("server messages always serialise");
-            if sink.send(Message::Text(text.into())).await.is_err() {
+    let capacity = match opening {
+        Opening::Requests => OUTBOX,
+        Opening::Stream(_) => STREAM_OUTBOX,
+    };
+    let (outbox, mut outgoing) = mpsc::channel::<Frame>(capacity);
+    let mut writer = tokio::spawn(async move {
+        while let Some(frame) = outgoing.recv().await {
+            let (message, last) = match frame {
+                Frame::Event(event) => {
+                    let text =
+                        serde_json::to_string(&event).expect("server messages always serialise");
+                    (Message::Text(text.into()), false)
+                }
+                Frame::Bytes(bytes) => (Message::Binary(bytes), false),
+                Frame::Close(code, reason) => {
+                    let reason = close_reason(reason).into();
+                    (Message::Close(Some(CloseFrame { code, reason })), true)
+                }
+            };
+            if sink.send(message).await.is_err() || last {
                 break;
             }
         }
     });
-    let session = Session {
-        outbox,
+    let mut session = Session {
+        output: Output(outbox),
         context,
         running: Running::default(),
         greeted: false,
+        stream: false,
     };
-    session.read(&mut stream).await;
+    if let Opening::Stream(job) = opening {
+        session.greeted = true;
+        session.stream = true;
+        session.start(0, true, job).await;
+    }
+    session.read(&mut stream, &mut writer).await;
     writer.abort();
 }
 
+/// A close frame's reason must fit in 123 bytes; cut at a character boundary.
+fn close_reason(mut reason: String) -> String {
+    const MAX: usize = 123;
+    if reason.len() > MAX {
+        let end = (0..=MAX).rev().find(|&i| reason.is_char_boundary(i));
+        reason.truncate(end.unwrap_or(0));
+    }
+    reason
+}
+
 struct Session {
-    outbox: mpsc::Sender<ServerMessage>,
+    output: Output,
     context: Context,
     running: Running,
     greeted: bool,
+    /// Data frames are bytes for the session's one stream, not requests.
+    stream: bool,
 }
 
 impl Session {
-    async fn read(mut self, stream: &mut futures_util::stream::SplitStream<WebSocket>) {
+    async fn read(
+        mut self,
+        stream: &mut SplitStream<WebSocket>,
+        writer: &mut tokio::task::JoinHandle<()>,
+    ) {
+        // Set once our close frame is out: the client has until then to answer.
+        let mut close_by: Option<tokio::time::Instant> = None;
         // Keep reading after a Close frame until the stream ends, so the
         // close handshake completes (breaking early shows as 1006 in browsers).
         loop {
-            let frame = if self.greeted {
-                stream.next().await
-            } else {
-                match tokio::time::timeout(HELLO_TIMEOUT, stream.next()).await {
-                    Ok(frame) => frame,
-                    Err(_) => break,
+            let limit = match close_by {
+                Some(at) => Some(at.saturating_duration_since(tokio::time::Instant::now())),
+                None if !self.greeted => Some(HELLO_TIMEOUT),
+                None => None,
+            };
+            let next = async {
+                match limit {
+                    Some(limit) => tokio::time::timeout(limit, stream.next())
+                        .await
+                        .ok()
+                        .flatten(),
+                    None => stream.next().await,
+                }
+            };
+            let frame = tokio::select! {
+                frame = next => frame,
+                // The writer sent our close frame (or lost the client).
+                _ = &mut *writer, if close_by.is_none() => {
+                    close_by = Some(tokio::time::Instant::now() + CLOSE_TIMEOUT);
+                    continue;
                 }
             };
             let Some(Ok(frame)) = frame else { break };
             match frame {
-                Message::Text(text) => self.handle(text.as_str()).await,
-                Message::Binary(_) => {
-                    self.reply_error(
-                        None,
-                        ErrorKind::BinaryFrame,
-                        "binary frames are not part of the protocol; send JSON text frames",
-                    )
-                    .await
+                Message::Text(text) if self.stream => {
+                    self.route(Input::Bytes(Bytes::copy_from_slice(text.as_bytes())))
+                        .await
                 }
-                Message::Ping(_) | Message::Pong(_) | Message::Close(_) => {}
+                Message::Text(text) => self.handle(text.as_str()).await,
+                Message::Binary(bytes) => self.route(Input::Bytes(bytes)).await,
+                Message::Close(_) => self.route(Input::Close).await,
+                Message::Ping(_) | Message::Pong(_) => {}
             }
         }
-        for (_, task) in self.running.lock().expect("lock").drain() {
-            task.abort();
+        for (_, handle) in self.running.lock().expect("lock").drain() {
+            handle.task.abort();
+        }
+    }
+
+    /// Hands client input to the request that takes it; bytes nobody takes
+    /// get a typed error.
+    async fn route(&self, input: Input) {
+        let taker = {
+            let running = self.running.lock().expect("lock");
+            running.values().find_map(|h| h.input.clone())
+        };
+        match (taker, input) {
+            (Some(taker), input) => {
+                // Fails only once the request has ended: its end says why.
+                let _ = taker.send(input).await;
+            }
+            (None, Input::Close) => {}
+            // The stream has ended and its close frame is on the way.
+            (None, Input::Bytes(_)) if self.stream => {}
+            (None, Input::Bytes(_)) => {
+                self.reply_error(
+                    None,
+                    ErrorKind::BinaryFrame,
+                    "no request on this connection takes bytes: requests are JSON text frames (a byte relay is /relay?target=HOST:PORT)",
+                )
+                .await
+            }
         }
     }
 
@@ -119,6 +272,13 @@ impl Session {
             }
         };
         let id = request.id();
+        let operation = Operation::Request(request.kind());
+        if !self.context.access.permits(operation) {
+            let message = format!(
+                "pages on other sites may only run checks: `{operation}` needs the helper's own page (or a script with its token)"
+            );
+            return self.reply_error(id, ErrorKind::Forbidden, message).await;
+        }
         match request {
             ClientMessage::Hello { protocol, .. } if protocol == PROTOCOL_VERSION => {
                 self.greeted = true;
@@ -150,11 +310,11 @@ impl Session {
             } => {
                 let mut check = (*self.context.options).clone();
                 if let Some(ms) = options.timeout_ms {
-                    check.timeout = std::time::Duration::from_millis(ms).min(engine::MAX_TIMEOUT);
+                    check.timeout = Duration::from_millis(ms).min(engine::MAX_TIMEOUT);
                 }
                 check.expect = options.expect;
-                self.spawn(id, move |outbox| async move {
-                    let report = engine::check(&target, &check, &progress(outbox, id)).await;
+                self.start_with_progress(id, move |progress| async move {
+                    let report = engine::check(&target, &check, &progress).await;
                     ServerMessage::Report {
                         id,
                         report: Box::new(report),
@@ -162,16 +322,12 @@ impl Session {
                 })
                 .await;
             }
-            ClientMessage::BindCheck { id, .. } if self.context.access == Access::ChecksOnly => {
-                self.reply_error(Some(id), ErrorKind::Forbidden, "pages on other sites may only run checks; bind checks need the helper's own page")
-                    .await;
-            }
             ClientMessage::BindCheck { id, port: 0 } => {
                 self.reply_error(Some(id), ErrorKind::BadRequest, engine::bind::PORT_ZERO)
                     .await;
             }
             ClientMessage::BindCheck { id, port } => {
-                self.spawn(id, move |_| async move {
+                self.start_canned(id, async move {
                     ServerMessage::BindCheck {
                         id,
                         report: engine::bind::bind_check(port).await,
@@ -179,12 +335,8 @@ impl Session {
                 })
                 .await;
             }
-            ClientMessage::Listeners { id } if self.context.access == Access::ChecksOnly => {
-                self.reply_error(Some(id), ErrorKind::Forbidden, "pages on other sites may only run checks; listing this machine's listeners needs the helper's own page")
-                    .await;
-            }
             ClientMessage::Listeners { id } => {
-                self.spawn(id, move |_| async move {
+                self.start_canned(id, async move {
                     match engine::listeners::all().await {
                         Ok(all) => ServerMessage::Listeners {
                             id,
@@ -198,19 +350,9 @@ impl Session {
                 })
                 .await;
             }
-            ClientMessage::McpServers { id } | ClientMessage::McpCheck { id, .. }
-                if self.context.access == Access::ChecksOnly =>
-            {
-                self.reply_error(
-                    Some(id),
-                    ErrorKind::Forbidden,
-                    "configured MCP servers are for the helper's own page only: checking one can start a program on this machine",
-                )
-                .await;
-            }
             ClientMessage::McpServers { id } => {
                 let path = self.context.mcp_config.clone();
-                self.spawn(id, move |_| async move {
+                self.start_canned(id, async move {
                     match config::read(path).await {
                         Ok(config) => ServerMessage::McpServers {
                             id,
@@ -225,7 +367,7 @@ impl Session {
             ClientMessage::McpCheck { id, name } => {
                 let path = self.context.mcp_config.clone();
                 let options = self.context.options.clone();
-                self.spawn(id, move |outbox| async move {
+                self.start_with_progress(id, move |progress| async move {
                     let config = match config::read(path).await {
                         Ok(config) => config,
                         Err(e) => return config_error(id, &e),
@@ -234,8 +376,7 @@ impl Session {
                         Ok(server) => server,
                         Err(e) => return config_error(id, &e),
                     };
-                    let report =
-                        engine::check_configured(server, &options, &progress(outbox, id)).await;
+                    let report = engine::check_configured(server, &options, &progress).await;
                     ServerMessage::Report {
                         id,
                         report: Box::new(report),
@@ -246,11 +387,55 @@ impl Session {
         }
     }
 
-    /// Runs a request as its own task; `work` produces its terminal event.
-    async fn spawn<F, Fut>(&self, id: RequestId, work: F)
+    /// The simple case of a request: no input, one terminal event.
+    async fn start_canned<Fut>(&self, id: RequestId, work: Fut)
     where
-        F: FnOnce(mpsc::Sender<ServerMessage>) -> Fut,
         Fut: Future<Output = ServerMessage> + Send + 'static,
+    {
+        self.start(id, false, move |_| {
+            Box::pin(async move { Frame::Event(work.await) })
+        })
+        .await;
+    }
+
+    /// A request that streams progress before its terminal event. The
+    /// engine reports progress synchronously, so events wait in a queue of
+    /// their own and reach the client in order, all before the terminal event.
+    async fn start_with_progress<W, Fut>(&self, id: RequestId, work: W)
+    where
+        W: FnOnce(Box<dyn Fn(Progress) + Send + Sync>) -> Fut + Send + 'static,
+        Fut: Future<Output = ServerMessage> + Send + 'static,
+    {
+        self.start(id, false, move |io: Io| {
+            Box::pin(async move {
+                let (progress, mut queued) = mpsc::channel(PROGRESS);
+                let on_progress = Box::new(move |event| {
+                    if progress.try_send(event).is_err() {
+                        tracing::warn!("request {id}: more than {PROGRESS} progress events queued");
+                    }
+                });
+                let forward = async {
+                    while let Some(progress) = queued.recv().await {
+                        let event = ServerMessage::Progress { id, progress };
+                        if io.output.send(Frame::Event(event)).await.is_err() {
+                            break;
+                        }
+                    }
+                };
+                // `work` owns the queue's sender: once it is done, `forward`
+                // drains what is left and ends.
+                let (last, ()) = tokio::join!(work(on_progress), forward);
+                Frame::Event(last)
+            })
+        })
+        .await;
+    }
+
+    /// Runs a request as its own task; `job` writes its output and returns
+    /// its last frame. With `takes_input`, the client's bytes go to it.
+    async fn start<J>(&self, id: RequestId, takes_input: bool, job: J)
+    where
+        J: FnOnce(Io) -> futures_util::future::BoxFuture<'static, Frame>,
     {
         let refusal = {
             let mut running = self.running.lock().expect("lock");
@@ -267,19 +452,27 @@ impl Session {
                     ),
                 ))
             } else {
-                let outbox = self.outbox.clone();
+                let (input, received) = mpsc::channel(INPUT);
+                let output = self.output.clone();
                 let registry = self.running.clone();
-                let job = work(outbox.clone());
+                let job = job(Io {
+                    input: received,
+                    output: output.clone(),
+                });
                 // The lock is held across spawn so the task cannot finish and
                 // deregister before it is registered.
                 let task = tokio::spawn(async move {
                     let last = job.await;
                     // Deregister only once queued: a client that stops
                     // reading keeps its slots busy instead of piling up tasks.
-                    let _ = outbox.send(last).await;
+                    let _ = output.send(last).await;
                     registry.lock().expect("lock").remove(&id);
                 });
-                running.insert(id, task.abort_handle());
+                let handle = Handle {
+                    task: task.abort_handle(),
+                    input: takes_input.then_some(input),
+                };
+                running.insert(id, handle);
                 None
             }
         };
@@ -289,10 +482,10 @@ impl Session {
     }
 
     async fn cancel(&self, id: RequestId) {
-        let task = self.running.lock().expect("lock").remove(&id);
-        match task {
-            Some(task) => {
-                task.abort();
+        let handle = self.running.lock().expect("lock").remove(&id);
+        match handle {
+            Some(handle) => {
+                handle.task.abort();
                 self.reply_error(
                     Some(id),
                     ErrorKind::Cancelled,
@@ -326,16 +519,7 @@ impl Session {
 
     async fn send(&self, msg: ServerMessage) {
         // Fails only once the writer is gone, i.e. the client left.
-        let _ = self.outbox.send(msg).await;
-    }
-}
-
-/// Progress events of request `id`. Progress is advisory (the report
-/// repeats it), so a client too slow to read it loses progress events,
-/// never the report.
-fn progress(outbox: mpsc::Sender<ServerMessage>, id: RequestId) -> impl Fn(Progress) + Sync {
-    move |progress| {
-        let _ = outbox.try_send(ServerMessage::Progress { id, progress });
+        let _ = self.output.send(Frame::Event(msg)).await;
     }
 }
 
@@ -350,5 +534,19 @@ fn config_error(id: RequestId, error: &ConfigError) -> ServerMessage {
     ServerMessage::Error {
         id: Some(id),
         error: ProtocolError::new(ErrorKind::Config, message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::close_reason;
+
+    #[test]
+    fn close_reasons_fit_a_control_frame() {
+        let long = "é".repeat(100);
+        let cut = close_reason(long);
+        assert!(cut.len() <= 123, "{}", cut.len());
+        assert!(cut.chars().all(|c| c == 'é'));
+        assert_eq!(close_reason("refused".into()), "refused");
     }
 }

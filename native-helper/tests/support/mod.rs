@@ -430,3 +430,13 @@ pub fn codes(report: &serde_json::Value) -> Vec<String> {
         .map(|f| f["code"].as_str().expect("code").to_owned())
         .collect()
 }
+
+/// Resident memory of a process, in KiB.
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}

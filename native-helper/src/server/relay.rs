@@ -1,0 +1,258 @@
+//! `/relay?target=HOST:PORT`: bytes between a WebSocket and a TCP service,
+//! so a page can talk to it (`PING` to Redis, `GET /` to a web server).
+//!
+//! The wire format is websockify's (subprotocol `binary`, raw bytes in
+//! binary frames both ways), so websockify clients such as noVNC work
+//! against it. Who may open one is the access table's decision (the
+//! helper's own page and token holders; never an allowed foreign origin).
+//! The target policy applies to each resolved address right before
+//! connecting, as for checks. Backpressure runs end to end: a client that
+//! stops reading stops the TCP reads (the target's window fills), a target
+//! that stops reading stops the WebSocket reads; the buffers in between are
+//! bounded. How the relay ended reaches the client as the close code and
+//! reason ([`Ended`]), and the log gets one line per relay.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::Instant;
+
+use super::session::{Frame, Input, Io};
+use engine::CheckOptions;
+
+/// Path of the relay endpoint on the helper.
+pub const PATH: &str = "/relay";
+/// Relays the helper runs at once.
+pub const MAX_RELAYS: usize = 1024;
+/// Most bytes read from the target at once: one binary frame.
+const CHUNK: usize = 64 * 1024;
+
+/// One relay, as asked for.
+pub struct Relay {
+    /// `HOST:PORT` as the client wrote it.
+    pub target: String,
+    pub options: Arc<CheckOptions>,
+    /// Ends the relay when no byte went either way for this long.
+    pub idle: Duration,
+    /// Who asked (their Origin, or `token`), for the log line.
+    pub origin: String,
+    /// A slot under [`MAX_RELAYS`]; `None` when they were all taken.
+    pub slot: Option<OwnedSemaphorePermit>,
+}
+
+/// How a relay ended, and so its close code. The codes are part of the
+/// protocol (ARCHITECTURE.md lists them): add, never renumber.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Ended {
+    #[error("the client closed the relay")]
+    ClientClosed,
+    #[error("the target closed the connection")]
+    PeerClosed,
+    #[error("connection refused: nothing listens on {0}")]
+    Refused(String),
+    #[error("no answer from {0} within {1:?}: a firewall may drop the packets")]
+    TimedOut(String, Duration),
+    #[error("the target reset the connection")]
+    Reset,
+    #[error("nothing sent either way for {0:?}")]
+    Idle(Duration),
+    #[error("{0} is not allowed: loopback only, unless the helper runs with --allow-target")]
+    NotAllowed(SocketAddr),
+    #[error("bad target: {0}")]
+    BadTarget(String),
+    #[error("cannot reach {0}: {1}")]
+    Unreachable(String, String),
+    #[error("the connection failed: {0}")]
+    Failed(String),
+    #[error("{MAX_RELAYS} relays are open already; close one and retry")]
+    Busy,
+}
+
+impl Ended {
+    /// The WebSocket close code: 1000 for an orderly end either side, 1013
+    /// (try again later) at the cap, 4001.. for each way the TCP side failed.
+    pub fn code(&self) -> u16 {
+        match self {
+            Ended::ClientClosed | Ended::PeerClosed => 1000,
+            Ended::Busy => 1013,
+            Ended::Refused(_) => 4001,
+            Ended::TimedOut(..) => 4002,
+            Ended::Reset => 4003,
+            Ended::Idle(_) => 4004,
+            Ended::NotAllowed(_) => 4005,
+            Ended::BadTarget(_) => 4006,
+            Ended::Unreachable(..) => 4007,
+            Ended::Failed(_) => 4008,
+        }
+    }
+
+    fn from_io(e: &std::io::Error) -> Self {
+        use std::io::ErrorKind::*;
+        match e.kind() {
+            ConnectionReset | BrokenPipe | ConnectionAborted => Ended::Reset,
+            _ => Ended::Failed(e.to_string()),
+        }
+    }
+}
+
+/// Bytes that went each way, for the log line.
+#[derive(Default)]
+struct Counts {
+    sent: AtomicU64,
+    received: AtomicU64,
+}
+
+/// Runs the relay to its end; the last frame closes the WebSocket.
+pub async fn run(relay: Relay, io: Io) -> Frame {
+    let counts = Counts::default();
+    let (ended, address) = match relay.slot {
+        None => (Ended::Busy, None),
+        Some(_) => match connect(&relay.target, &relay.options).await {
+            Err(ended) => (ended, None),
+            Ok((stream, address)) => (pump(stream, io, relay.idle, &counts).await, Some(address)),
+        },
+    };
+    tracing::info!(
+        origin = %relay.origin,
+        target = %relay.target,
+        address = ?address,
+        sent = counts.sent.load(Relaxed),
+        received = counts.received.load(Relaxed),
+        code = ended.code(),
+        ended = %ended,
+        "relay"
+    );
+    Frame::Close(ended.code(), ended.to_string())
+}
+
+/// Resolves the target and connects to its first address that answers,
+/// in the resolver's order, as a client would.
+async fn connect(target: &str, options: &CheckOptions) -> Result<(TcpStream, SocketAddr), Ended> {
+    let target = engine::target::parse(target)
+        .and_then(engine::target::validate)
+        .map_err(|e| Ended::BadTarget(e.to_string()))?;
+    let addresses = engine::resolve::resolve(&target.host, target.port)
+        .await
+        .map_err(|e| Ended::BadTarget(e.to_string()))?;
+    let timeout = options.timeout.min(engine::MAX_TIMEOUT);
+    let mut failure = None;
+    for address in addresses {
+        // On the address, right before connecting: a name that resolves
+        // somewhere else (DNS rebinding) gains nothing.
+        if !options.policy.allows(address.ip()) {
+            failure.get_or_insert(Ended::NotAllowed(address));
+            continue;
+        }
+        let why = match tokio::time::timeout(timeout, TcpStream::connect(address)).await {
+            Ok(Ok(stream)) => {
+                // Interactive traffic: small writes go out at once.
+                let _ = stream.set_nodelay(true);
+                return Ok((stream, address));
+            }
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                Ended::Refused(address.to_string())
+            }
+            Ok(Err(e)) => Ended::Unreachable(address.to_string(), e.to_string()),
+            Err(_) => Ended::TimedOut(address.to_string(), timeout),
+        };
+        failure = Some(why);
+    }
+    Err(failure.expect("the resolver returns at least one address"))
+}
+
+/// Moves bytes both ways until one side ends or nothing moves for `idle`.
+async fn pump(stream: TcpStream, io: Io, idle: Duration, counts: &Counts) -> Ended {
+    let Io { mut input, output } = io;
+    let (from_peer, mut to_peer) = stream.into_split();
+    let started = Instant::now();
+    // Milliseconds from `started` to the last byte either way.
+    let last = AtomicU64::new(0);
+    let moved = || last.store(started.elapsed().as_millis() as u64, Relaxed);
+    let up = async {
+        while let Some(input) = input.recv().await {
+            match input {
+                Input::Bytes(bytes) => {
+                    if let Err(e) = to_peer.write_all(&bytes).await {
+                        return Ended::from_io(&e);
+                    }
+                    counts.sent.fetch_add(bytes.len() as u64, Relaxed);
+                    moved();
+                }
+                Input::Close => break,
+            }
+        }
+        let _ = to_peer.shutdown().await;
+        Ended::ClientClosed
+    };
+    let down = async {
+        // Allocated once data is there, so an idle relay holds no buffer.
+        let mut buffer = BytesMut::new();
+        loop {
+            if let Err(e) = from_peer.readable().await {
+                return Ended::from_io(&e);
+            }
+            buffer.reserve(CHUNK);
+            match from_peer.try_read_buf(&mut buffer) {
+                Ok(0) => return Ended::PeerClosed,
+                Ok(n) => {
+                    counts.received.fetch_add(n as u64, Relaxed);
+                    moved();
+                    // Waits while the client is slow: meanwhile nothing is
+                    // read, and the target's TCP window fills.
+                    let chunk = buffer.split().freeze();
+                    if output.send(Frame::Bytes(chunk)).await.is_err() {
+                        return Ended::ClientClosed;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Ended::from_io(&e),
+            }
+        }
+    };
+    let quiet = async {
+        loop {
+            let due = started + Duration::from_millis(last.load(Relaxed)) + idle;
+            if Instant::now() >= due {
+                return Ended::Idle(idle);
+            }
+            tokio::time::sleep_until(due).await;
+        }
+    };
+    tokio::select! {
+        ended = up => ended,
+        ended = down => ended,
+        ended = quiet => ended,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_ending_has_its_own_code_or_is_orderly() {
+        let endings = [
+            Ended::Refused("a".into()),
+            Ended::TimedOut("a".into(), Duration::from_secs(1)),
+            Ended::Reset,
+            Ended::Idle(Duration::from_secs(1)),
+            Ended::NotAllowed("10.0.0.1:80".parse().unwrap()),
+            Ended::BadTarget("x".into()),
+            Ended::Unreachable("a".into(), "b".into()),
+            Ended::Failed("x".into()),
+            Ended::Busy,
+        ];
+        let mut codes: Vec<u16> = endings.iter().map(Ended::code).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), endings.len(), "{codes:?}");
+        assert_eq!(Ended::PeerClosed.code(), 1000);
+        assert_eq!(Ended::ClientClosed.code(), 1000);
+    }
+}
