@@ -19,6 +19,7 @@ pub mod interfaces;
 pub mod listeners;
 pub mod mcp;
 pub mod policy;
+pub mod programs;
 pub mod resolve;
 pub mod target;
 
@@ -286,6 +287,9 @@ async fn probe(
         progress(Progress::Listeners {
             listeners: l.iter().map(listeners::to_report).collect(),
         });
+    }
+    if let Ok(l) = &table {
+        evidence.programs = l.iter().filter_map(programs::of).collect();
     }
     evidence.listeners = Some(table);
     evidence.interfaces = Some(interfaces::all());

@@ -564,6 +564,9 @@ fn an_empty_target_is_named_not_left_blank() {
     assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("(empty target): INVALID ("), "{text}");
+    // Its colons would run into the line's own.
+    let text = String::from_utf8_lossy(&portdoctor(&["check", "http://::::"]).stdout).into_owned();
+    assert!(text.starts_with("\"http://::::\": INVALID ("), "{text}");
 }
 
 #[test]
@@ -583,4 +586,58 @@ fn mcp_without_a_configuration_names_the_mcp_flags() {
         "{said}"
     );
     assert!(said.contains("`portdoctor mcp --config PATH`"), "{said}");
+}
+
+#[test]
+fn localhost_on_one_family_blames_the_hosts_file_and_names_the_servers_flag() {
+    // localhost → 127.0.0.1 only, as in this hosts file; the server on ::1 only.
+    let dir = TempDir::new("hosts");
+    std::fs::write(dir.path("hosts"), "127.0.0.1 localhost\n").unwrap();
+    let setup = format!("mount --bind {} /etc/hosts", dir.path("hosts").display());
+    let out = netns(
+        NetnsSetup {
+            setup: &setup,
+            server: Some(("python3 -m http.server --bind ::1 8000", "[::1]:8000")),
+            ..NetnsSetup::default()
+        },
+        &["check", "localhost:8000", "--json"],
+    );
+    let (report, code) = check_json(&out);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(codes(&report), ["localhost-single-family"]);
+    let finding = &report["findings"][0];
+    assert_eq!(
+        finding["summary"],
+        "localhost resolves only to 127.0.0.1 here (hosts file), and the server listens on IPv6 only ([::1]:8000)"
+    );
+    let fix = finding["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("`python3 -m http.server --bind 127.0.0.1 8000`"),
+        "{fix}"
+    );
+}
+
+#[test]
+fn the_fix_names_openssl_s_servers_own_flag() {
+    let dir = TempDir::new("s_server");
+    support::peers::self_signed(&dir.0);
+    let server = format!(
+        "openssl s_server -accept [::1]:4433 -cert {0}/cert.pem -key {0}/key.pem -www",
+        dir.0.display()
+    );
+    let out = netns(
+        NetnsSetup {
+            server: Some((&server, "[::1]:4433")),
+            ..NetnsSetup::default()
+        },
+        &["check", "127.0.0.1:4433", "--json"],
+    );
+    let (report, code) = check_json(&out);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(codes(&report), ["listening-other-family"]);
+    let fix = report["findings"][0]["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("`openssl s_server -accept 127.0.0.1:4433`"),
+        "{fix}"
+    );
 }

@@ -101,6 +101,20 @@ fn nginx_tls_is_named_and_http_to_it_is_tls_expected() {
             .unwrap()
             .contains("self-signed")
     );
+    // `openssl req -x509` makes a CA certificate: said in words, not as
+    // rustls's debug text (`Other(OtherError(CaUsedAsEndEntity))`).
+    let verification = untrusted["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l.as_str()?.strip_prefix("verification: "))
+        .next()
+        .expect("a verification line");
+    assert!(
+        verification.starts_with("the server presents a CA certificate (CA:TRUE) as its own"),
+        "{verification}"
+    );
+    assert!(!verification.contains("OtherError"), "{verification}");
 }
 
 #[test]

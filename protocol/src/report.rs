@@ -343,6 +343,9 @@ pub enum Code {
     /// Added: the loopback interface is down, so nothing on this machine can
     /// connect to 127.0.0.1 or ::1 (a check, or a bind check: binding works).
     LoopbackDown,
+    /// Added: `localhost` resolves to one family only here (the hosts
+    /// file), and the server listens on the other.
+    LocalhostSingleFamily,
     /// Added (note): the target was a wildcard address (`0.0.0.0`, `::`), what
     /// servers bind to mean "every address"; it was checked as the loopback
     /// address of its family, which is what a client reaching it here uses.

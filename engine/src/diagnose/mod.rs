@@ -15,6 +15,7 @@ use socket_table::Listener;
 
 use super::interfaces::Interface;
 use super::mcp::{Failure, McpEvidence};
+use super::programs::Program;
 use super::resolve::ResolveError;
 use super::target::TargetError;
 
@@ -37,6 +38,8 @@ pub struct Evidence {
     pub attempts: Vec<Attempt>,
     /// Listeners on the target port; `Err` when the socket table is unreadable.
     pub listeners: Option<Result<Vec<Listener>, String>>,
+    /// Server programs we know among the listeners' processes, by pid.
+    pub programs: Vec<(u32, Program)>,
     /// This machine's interfaces; `Err` when they could not be read.
     pub interfaces: Option<Result<Vec<Interface>, String>>,
     /// What the MCP stage found; `None` when it did not run or had nothing to say.
@@ -81,6 +84,15 @@ impl Evidence {
                 .mcp
                 .as_ref()
                 .is_some_and(|m| m.process.is_some() && m.found.is_some())
+    }
+
+    /// The server program behind `listener`, when it is one we know.
+    fn program(&self, listener: &Listener) -> Option<Program> {
+        let pid = listener.processes.first()?.pid;
+        self.programs
+            .iter()
+            .find(|(p, _)| *p == pid)
+            .map(|(_, program)| *program)
     }
 
     /// Listeners on the port, when the socket table could be read.

@@ -12,6 +12,7 @@
 //! | `loopback_down`           | loopback unreachable, no loopback interface up | `lo` is down (a fresh namespace)   |
 //! | `nothing_listening`       | refused, nothing in the socket table           | server not running / other port    |
 //! | `listening_other_family`  | refused, listener on the other IP family       | bound to ::1 only, or 127.0.0.1    |
+//! |   (`localhost-single-family`) | ... and localhost resolved to one family   | the hosts file                     |
 //! | `listening_other_address` | refused, listener on another specific address  | bound to a LAN / bridge address    |
 //! | `filtered`                | timeout, nothing listening                     | firewall silently dropping         |
 //! | `service_unresponsive`    | timeout or full accept queue, with a listener  | process hung or overloaded         |
@@ -273,29 +274,59 @@ fn nothing_listening(e: &Evidence) -> Option<Finding> {
     ))
 }
 
+/// Also `localhost-single-family`: when `localhost` resolved to one family
+/// only, the hosts file is what sent the client to the wrong one.
 fn listening_other_family(e: &Evidence) -> Option<Finding> {
     let (refused, elsewhere) = misplaced(e, |listener, tried| {
         listener.local.is_ipv4() != tried.is_ipv4()
     })?;
-    let (want, have) = if refused[0].addr.is_ipv4() {
-        ("IPv4", "IPv6")
+    let tried = refused[0].addr.ip();
+    let (want, have, loopback) = if tried.is_ipv4() {
+        ("IPv4", "IPv6", "127.0.0.1")
     } else {
-        ("IPv6", "IPv4")
+        ("IPv6", "IPv4", "::1")
     };
     let listener = elsewhere[0];
+    let make_it = match e.program(listener) {
+        Some(program) => format!(
+            "make the server listen on {loopback}: {}",
+            program.listen_on(loopback.parse().ok()?, listener.local.port())
+        ),
+        None => format!(
+            "make the server listen on {want} too: bind it to {loopback} (or to both loopback addresses) with its host/bind option"
+        ),
+    };
+    let single = e.host.eq_ignore_ascii_case("localhost")
+        && e.attempts
+            .iter()
+            .all(|a| a.addr.is_ipv4() == tried.is_ipv4());
+    let (code, summary, fix) = if single {
+        (
+            Code::LocalhostSingleFamily,
+            format!(
+                "localhost resolves only to {tried} here (hosts file), and the server listens on {have} only ({})",
+                listener.local
+            ),
+            format!(
+                "Connect to {} instead, or {make_it}; or let localhost mean both: the hosts file (/etc/hosts; on Windows C:\\Windows\\System32\\drivers\\etc\\hosts) should map localhost to 127.0.0.1 and ::1.",
+                listener.local
+            ),
+        )
+    } else {
+        (
+            Code::ListeningOtherFamily,
+            format!(
+                "The server listens on {have} only ({}), but {tried} is {want}",
+                listener.local
+            ),
+            format!("Connect to {} instead, or {make_it}.", listener.local),
+        )
+    };
     Some(finding(
-        Code::ListeningOtherFamily,
+        code,
         misplaced_severity(e),
-        format!(
-            "The server listens on {have} only ({}), but {} is {want}",
-            listener.local,
-            refused[0].addr.ip()
-        ),
-        format!(
-            "Connect to {} instead, or make the server listen on {want} too: bind it to {} (or to both loopback addresses) with its host/bind option.",
-            listener.local,
-            if want == "IPv4" { "127.0.0.1" } else { "::1" },
-        ),
+        summary,
+        fix,
         misplaced_evidence(&refused, &elsewhere),
     ))
 }
@@ -305,19 +336,22 @@ fn listening_other_address(e: &Evidence) -> Option<Finding> {
         listener.local.is_ipv4() == tried.is_ipv4()
     })?;
     let listener = elsewhere[0];
+    let tried = refused[0].addr.ip();
+    let make_it = match e.program(listener) {
+        Some(program) => format!(
+            "make it listen on {tried}: {}",
+            program.listen_on(tried, listener.local.port())
+        ),
+        None => format!("configure the server to listen on {tried} (for local use, 127.0.0.1)"),
+    };
     Some(finding(
         Code::ListeningOtherAddress,
         misplaced_severity(e),
         format!(
-            "The server listens on {} only, not on {}",
+            "The server listens on {} only, not on {tried}",
             listener.local.ip(),
-            refused[0].addr.ip()
         ),
-        format!(
-            "Connect to {} instead, or configure the server to listen on {} (for local use, 127.0.0.1).",
-            listener.local,
-            refused[0].addr.ip()
-        ),
+        format!("Connect to {} instead, or {make_it}.", listener.local),
         misplaced_evidence(&refused, &elsewhere),
     ))
 }

@@ -91,8 +91,10 @@ pub(super) async fn probe(addr: SocketAddr, target: &Target, deadline: Duration)
             // The server speaks TLS but would not finish with us.
             Some(rustls::Error::AlertReceived(alert)) => {
                 let mut refused = found("TLS", None, &recorder);
-                refused.service.detail =
-                    Some(format!("TLS (the server ended the handshake: {alert:?})"));
+                refused.service.detail = Some(format!(
+                    "TLS (the server ended the handshake: {})",
+                    words(&format!("{alert:?}"))
+                ));
                 Answer::Found(Box::new(refused))
             }
             _ if e.kind() == std::io::ErrorKind::ConnectionReset => Answer::Reset,
@@ -126,6 +128,62 @@ fn found(version: &str, alpn: Option<String>, recorder: &Recorder) -> Identified
     identified
 }
 
+/// Why the trust store refuses a certificate, in words. rustls's own
+/// messages show its enums' debug forms ("invalid peer certificate:
+/// Other(OtherError(CaUsedAsEndEntity))"), which tell a user nothing.
+fn untrusted_words(e: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    let rustls::Error::InvalidCertificate(c) = e else {
+        return e.to_string();
+    };
+    match c {
+        C::UnknownIssuer => {
+            "issued by a certificate authority this machine does not trust".to_owned()
+        }
+        C::Expired | C::ExpiredContext { .. } => "the certificate has expired".to_owned(),
+        C::NotValidYet | C::NotValidYetContext { .. } => {
+            "the certificate is not valid yet (or this machine's clock is wrong)".to_owned()
+        }
+        // Its Display says which names the certificate holds.
+        C::NotValidForNameContext { .. } => c.to_string(),
+        C::NotValidForName => "the certificate is not valid for the name asked for".to_owned(),
+        C::Revoked => "the certificate has been revoked".to_owned(),
+        C::BadSignature => "the certificate's signature does not verify".to_owned(),
+        C::BadEncoding => "the certificate cannot be read (bad encoding)".to_owned(),
+        C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
+            "the certificate is not meant for a TLS server (extended key usage)".to_owned()
+        }
+        C::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
+            Some(webpki::Error::CaUsedAsEndEntity) => {
+                "the server presents a CA certificate (CA:TRUE) as its own; self-signed certificates made with `openssl req -x509` are CA certificates by default".to_owned()
+            }
+            Some(webpki::Error::EndEntityUsedAsCa) => {
+                "a server certificate (CA:FALSE) was used to sign another".to_owned()
+            }
+            _ => format!("rejected by the trust store: {}", words(&other.to_string())),
+        },
+        other => format!(
+            "rejected by the trust store: {}",
+            words(&format!("{other:?}"))
+        ),
+    }
+}
+
+/// `CaUsedAsEndEntity` → `ca used as end entity`: an enum's debug name, as
+/// words, for the variants nobody wrote a sentence for. Anything after the
+/// name (`TrailingData(..)`) is dropped.
+fn words(debug: &str) -> String {
+    let name = debug.split(['(', ' ', '{']).next().unwrap_or(debug);
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_uppercase() && !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
 /// Accepts any certificate, remembering the leaf and the trust store's verdict.
 #[derive(Debug, Default)]
 pub struct Recorder {
@@ -154,7 +212,7 @@ impl ServerCertVerifier for Recorder {
                 verifier
                     .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
                     .map(|_| ())
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| untrusted_words(&e))
             });
         *self.seen.lock().expect("lock") = Some(Seen {
             leaf: end_entity.to_vec(),
@@ -266,6 +324,28 @@ fn tlv(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trust_store_refusals_are_words_not_debug_text() {
+        let ca = rustls::Error::InvalidCertificate(rustls::CertificateError::Other(
+            rustls::OtherError(Arc::new(webpki::Error::CaUsedAsEndEntity)),
+        ));
+        let said = untrusted_words(&ca);
+        assert!(
+            said.starts_with("the server presents a CA certificate"),
+            "{said}"
+        );
+        let other = rustls::Error::InvalidCertificate(rustls::CertificateError::Other(
+            rustls::OtherError(Arc::new(webpki::Error::UnsupportedCriticalExtension)),
+        ));
+        assert_eq!(
+            untrusted_words(&other),
+            "rejected by the trust store: unsupported critical extension"
+        );
+        let unknown = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        assert!(!untrusted_words(&unknown).contains("UnknownIssuer"));
+        assert_eq!(words("HandshakeFailure"), "handshake failure");
+    }
 
     #[test]
     fn der_lengths() {

@@ -15,16 +15,10 @@ pub fn report(report: &Report) -> String {
         Verdict::Reachable => report.verdict.label().to_ascii_lowercase(),
         _ => report.verdict.label().to_ascii_uppercase(),
     };
-    let input = report.target.input.trim();
     let _ = writeln!(
         out,
-        "{}: {} ({})",
-        if input.is_empty() {
-            "(empty target)"
-        } else {
-            input
-        },
-        verdict,
+        "{}: {verdict} ({})",
+        shown(&report.target.input),
         millis(report.elapsed_us)
     );
     if let Some(what) = answered_as(report) {
@@ -53,6 +47,19 @@ pub fn report(report: &Report) -> String {
         out.push_str(&mcp_section(mcp));
     }
     out
+}
+
+/// The target as the first line names it: quoted when its own end would
+/// run into the line's colon (`"http://::::"`), named when empty.
+fn shown(input: &str) -> String {
+    let input = input.trim();
+    if input.is_empty() {
+        "(empty target)".to_owned()
+    } else if input.ends_with(':') || input.contains(char::is_whitespace) {
+        format!("{input:?}")
+    } else {
+        input.to_owned()
+    }
 }
 
 /// What answered, as the page and the Markdown copy say it:

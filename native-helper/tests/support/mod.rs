@@ -366,7 +366,8 @@ pub fn portdoctor_in_netns(args: &[&str]) -> Output {
 pub struct NetnsSetup<'a> {
     /// Leave `lo` down, as a fresh namespace has it.
     pub loopback_down: bool,
-    /// More shell commands as root in the namespace (`ip link add ...`).
+    /// More shell commands as root in the namespace (`ip link add ...`,
+    /// `mount --bind HOSTS /etc/hosts`).
     pub setup: &'a str,
     /// A server started first (in the background, stopped afterwards);
     /// portdoctor runs once `wait_for` accepts connections.
@@ -395,8 +396,9 @@ pub fn netns(how: NetnsSetup, args: &[&str]) -> Output {
         format!("{{ {}; }} || exit 97\n", how.setup)
     };
     let script = format!("set -u\n{lo}{setup}{server}\"$0\" \"$@\"\n");
+    // Its own mount namespace too, so a setup may bind-mount a hosts file.
     let output = Command::new("unshare")
-        .args(["--net", "--", "sh", "-c", &script, BIN])
+        .args(["--net", "--mount", "--", "sh", "-c", &script, BIN])
         .args(args)
         .output()
         .expect("run unshare");

@@ -301,10 +301,19 @@ pub(super) fn exposed(e: &Evidence) -> Option<Finding> {
         .iter()
         .map(|l| format!("{} listens on {}", owner(l), l.local))
         .collect();
-    let fix = format!(
-        "If only this machine should use it, bind it to 127.0.0.1 (and ::1): e.g. `--host 127.0.0.1` / `--bind 127.0.0.1`, or listen 127.0.0.1:{} in its config.",
-        first.local.port()
-    );
+    // 127.0.0.1 rather than ::1: every client of this machine reaches it,
+    // whatever localhost resolves to first.
+    let loopback = std::net::Ipv4Addr::LOCALHOST;
+    let fix = match e.program(first) {
+        Some(program) => format!(
+            "If only this machine should use it, bind it to {loopback}: {}.",
+            program.listen_on(loopback.into(), first.local.port())
+        ),
+        None => format!(
+            "If only this machine should use it, bind it to 127.0.0.1 (and ::1): e.g. `--host 127.0.0.1` / `--bind 127.0.0.1`, or listen 127.0.0.1:{} in its config.",
+            first.local.port()
+        ),
+    };
     let Some(Ok(interfaces)) = &e.interfaces else {
         return Some(finding(
             Code::ExposedToNetwork,

@@ -8,6 +8,7 @@ use socket_table::{Listener, Process, Queue};
 use crate::connect::family;
 use crate::diagnose::{Attempt, Evidence, Problem, diagnose, verdict};
 use crate::interfaces::Interface;
+use crate::programs::Program;
 use crate::resolve::ResolveError;
 use crate::target::{self, TargetError};
 
@@ -327,6 +328,33 @@ fn a_wildcard_target_is_checked_as_loopback_with_a_note() {
         "{found:#?}"
     );
     assert_eq!(verdict(&e, &found), Verdict::Reachable);
+}
+
+#[test]
+fn localhost_of_one_family_blames_the_hosts_file() {
+    let mut e = evidence("localhost", 8000)
+        .tried("127.0.0.1:8000", Outcome::Refused)
+        .listening("[::1]:8000", None);
+    let f = only(&e, Code::LocalhostSingleFamily);
+    assert_eq!(
+        f.summary,
+        "localhost resolves only to 127.0.0.1 here (hosts file), and the server listens on IPv6 only ([::1]:8000)"
+    );
+    assert!(f.fix.contains("with its host/bind option"), "{}", f.fix);
+    // A server we know gets its own flag.
+    e.programs.push((4242, Program::PythonHttpServer));
+    let f = only(&e, Code::LocalhostSingleFamily);
+    assert!(
+        f.fix
+            .contains("listen on 127.0.0.1: `python3 -m http.server --bind 127.0.0.1 8000`"),
+        "{}",
+        f.fix
+    );
+    // Typed as an address, it is not the hosts file's doing.
+    let e = evidence("127.0.0.1", 8000)
+        .tried("127.0.0.1:8000", Outcome::Refused)
+        .listening("[::1]:8000", None);
+    only(&e, Code::ListeningOtherFamily);
 }
 
 #[test]
