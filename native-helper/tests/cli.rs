@@ -532,7 +532,7 @@ fn wait_waits_for_a_working_service_not_a_proxy_answering_502() {
 
     let out = portdoctor(&["wait", &url, "--until", "soon"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("use healthy or accepts"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[possible values: accepts, healthy]"));
 }
 
 #[test]

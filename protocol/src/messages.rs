@@ -11,6 +11,7 @@
 //! nothing sent over the socket can make it start a program.
 
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 use crate::report::{
     AddressResult, BindReport, Listener, McpReport, McpServerEntry, Report, Service,
@@ -163,8 +164,21 @@ pub struct ProtocolError {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumIter,
+    Display,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum ErrorKind {
     /// The frame is not JSON.
     BadJson,

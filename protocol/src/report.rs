@@ -5,6 +5,7 @@
 //! be added; none may be renamed or change meaning.
 
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 /// The whole outcome of one check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,8 +43,21 @@ pub struct Target {
 ///
 /// A warning (`exposed-to-network`, stray stdout of a stdio MCP server) is
 /// advice about a working server, so it never turns `reachable` into `degraded`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumIter,
+    Display,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Verdict {
     /// Something accepted and works as asked: no finding of severity error.
     Reachable,
@@ -55,8 +69,21 @@ pub enum Verdict {
     Invalid,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumIter,
+    Display,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Family {
     Ipv4,
     Ipv6,
@@ -74,8 +101,21 @@ pub struct AddressResult {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumIter,
+    Display,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Outcome {
     Open,
     Refused,
@@ -116,8 +156,21 @@ pub struct Service {
     pub banner: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumIter,
+    Display,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum ServiceProtocol {
     Http,
     Tls,
@@ -135,19 +188,7 @@ pub enum ServiceProtocol {
 impl ServiceProtocol {
     /// The name as it appears in JSON (`http`, `redis`, ...), for text output.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Http => "http",
-            Self::Tls => "tls",
-            Self::Ssh => "ssh",
-            Self::Redis => "redis",
-            Self::Postgres => "postgres",
-            Self::Mysql => "mysql",
-            Self::Smtp => "smtp",
-            Self::Ftp => "ftp",
-            Self::Websocket => "websocket",
-            Self::Mcp => "mcp",
-            Self::Unknown => "unknown",
-        }
+        self.into()
     }
 }
 
@@ -199,16 +240,42 @@ pub struct McpStep {
     pub elapsed_us: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumIter,
+    Display,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum McpTransport {
     StreamableHttp,
     Sse,
     Stdio,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumIter,
+    Display,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum McpEra {
     Handshake,
     Stateless,
@@ -241,8 +308,21 @@ pub struct McpServerEntry {
     pub problem: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumIter,
+    Display,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum McpServerKind {
     /// Started as a process; JSON-RPC over its stdin and stdout.
     Stdio,
@@ -280,8 +360,24 @@ pub struct Finding {
 }
 
 /// Ordered from least to most serious, so `max()` picks the worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumIter,
+    Display,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Severity {
     Ok,
     Info,
@@ -290,8 +386,22 @@ pub enum Severity {
 }
 
 /// Stable diagnosis codes (DESIGN.md). Add variants; never rename one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumIter,
+    Display,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Code {
     Reachable,
     PortOutOfRange,
@@ -354,11 +464,8 @@ pub enum Code {
 
 impl Code {
     /// The code as it appears in JSON, for text output.
-    pub fn as_str(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 }
 
@@ -420,8 +527,22 @@ pub struct BindAttempt {
 }
 
 /// What "up" means when waiting for a service (`portdoctor wait --until`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumIter,
+    Display,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Until {
     /// Something accepts connections, whatever it answers: a proxy whose
     /// backend is down counts.
@@ -470,41 +591,90 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator as _;
 
+    /// Every code's name as scripts match it: added to, never changed.
     #[test]
     fn codes_serialize_to_the_documented_names() {
-        let pairs = [
-            (Code::Reachable, "reachable"),
-            (Code::PortOutOfRange, "port-out-of-range"),
-            (Code::ListeningOtherFamily, "listening-other-family"),
-            (Code::McpVersionMismatch, "mcp-version-mismatch"),
-            (Code::TlsUntrustedCertificate, "tls-untrusted-certificate"),
-            (Code::PortInUse, "port-in-use"),
-            (Code::NotMcp, "not-mcp"),
-            (Code::McpNoAnswer, "mcp-no-answer"),
+        let documented = [
+            "reachable",
+            "port-out-of-range",
+            "invalid-target",
+            "name-not-resolved",
+            "localhost-not-loopback",
+            "nothing-listening",
+            "listening-other-family",
+            "listening-other-address",
+            "filtered",
+            "service-unresponsive",
+            "connection-reset",
+            "tls-expected",
+            "plaintext-expected",
+            "wrong-protocol",
+            "silent-service",
+            "http-error",
+            "mcp-ok",
+            "mcp-wrong-path",
+            "mcp-rejected",
+            "mcp-version-mismatch",
+            "not-mcp",
+            "port-in-use",
+            "exposed-to-network",
+            "tls-untrusted-certificate",
+            "target-not-allowed",
+            "container-published",
+            "port-available",
+            "mcp-not-acceptable",
+            "mcp-no-answer",
+            "mcp-error",
+            "mcp-command-not-found",
+            "mcp-process-exited",
+            "mcp-bad-output",
+            "mcp-bad-config",
+            "mcp-not-checked",
+            "loopback-down",
+            "wildcard-target",
         ];
-        for (code, name) in pairs {
-            assert_eq!(code.as_str(), name);
+        let names: Vec<_> = Code::iter().map(Code::as_str).collect();
+        assert_eq!(names, documented, "a new code's name goes at the end here");
+    }
+
+    /// strum's names (text output, `--expect`, the page's `data-*`) are
+    /// serde's, byte for byte, for every variant of every wire enum.
+    fn one_name_per_variant<T>()
+    where
+        T: strum::IntoEnumIterator
+            + Serialize
+            + serde::de::DeserializeOwned
+            + std::str::FromStr<Err = strum::ParseError>
+            + Into<&'static str>
+            + std::fmt::Display
+            + Copy
+            + PartialEq
+            + std::fmt::Debug,
+    {
+        for variant in T::iter() {
+            let name: &'static str = variant.into();
+            assert_eq!(serde_json::to_value(variant).unwrap(), name);
+            assert_eq!(variant.to_string(), name);
+            assert_eq!(name.parse::<T>(), Ok(variant));
+            assert_eq!(serde_json::from_value::<T>(name.into()).unwrap(), variant);
         }
     }
 
     #[test]
-    fn protocol_names_are_the_wire_names() {
-        for p in [
-            ServiceProtocol::Http,
-            ServiceProtocol::Tls,
-            ServiceProtocol::Ssh,
-            ServiceProtocol::Redis,
-            ServiceProtocol::Postgres,
-            ServiceProtocol::Mysql,
-            ServiceProtocol::Smtp,
-            ServiceProtocol::Ftp,
-            ServiceProtocol::Websocket,
-            ServiceProtocol::Mcp,
-            ServiceProtocol::Unknown,
-        ] {
-            assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
-        }
+    fn wire_enums_have_one_name_per_variant() {
+        one_name_per_variant::<Verdict>();
+        one_name_per_variant::<Family>();
+        one_name_per_variant::<Outcome>();
+        one_name_per_variant::<ServiceProtocol>();
+        one_name_per_variant::<McpTransport>();
+        one_name_per_variant::<McpEra>();
+        one_name_per_variant::<McpServerKind>();
+        one_name_per_variant::<Severity>();
+        one_name_per_variant::<Code>();
+        one_name_per_variant::<Until>();
+        one_name_per_variant::<crate::ErrorKind>();
     }
 
     #[test]

@@ -33,12 +33,9 @@ pub fn embed(root: Element, options: JsValue) -> Result<Mounted, JsValue> {
     let target = option(&options, "target")
         .ok_or("portdoctor: <port-check> needs a target, e.g. target=\"localhost:8080\"")?;
     let expect = match option(&options, "expect") {
-        Some(name) => Some(
-            serde_json::from_value::<ServiceProtocol>(serde_json::Value::String(name.clone()))
-                .map_err(|_| {
-                    format!("portdoctor: expect=\"{name}\" is not a protocol portdoctor knows")
-                })?,
-        ),
+        Some(name) => Some(name.parse::<ServiceProtocol>().map_err(|_| {
+            format!("portdoctor: expect=\"{name}\" is not a protocol portdoctor knows")
+        })?),
         None => None,
     };
     let port = match option(&options, "port") {

@@ -11,10 +11,13 @@ use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use protocol::{ServiceProtocol, Until};
+use strum::IntoEnumIterator;
 
 use protocol::{McpConfigReport, McpServerCheck, Report};
 
@@ -136,9 +139,8 @@ struct CheckArgs {
     /// Connect timeout per address: `3s`, `500ms`.
     #[arg(long, default_value = "3s", value_parser = parse_duration)]
     timeout: Duration,
-    /// The protocol you expect there (http, tls, ssh, redis, postgres, mysql,
-    /// smtp, ftp, websocket, mcp); something else answering is a finding.
-    #[arg(long, value_name = "PROTO", value_parser = parse_protocol)]
+    /// The protocol you expect there; something else answering is a finding.
+    #[arg(long, value_name = "PROTO", ignore_case = true, value_parser = wire_name(&[ServiceProtocol::Unknown]))]
     expect: Option<ServiceProtocol>,
     #[command(flatten)]
     policy: PolicyArgs,
@@ -153,7 +155,7 @@ struct WaitArgs {
     wait: Duration,
     /// `healthy`: until it works (no error finding); `accepts`: until
     /// anything accepts a connection, whatever it answers.
-    #[arg(long, value_name = "healthy|accepts", default_value = "healthy", value_parser = parse_until)]
+    #[arg(long, ignore_case = true, default_value = "healthy", value_parser = wire_name::<Until>(&[]))]
     until: Until,
 }
 
@@ -540,17 +542,26 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// A protocol name as the report spells it (`http`, `redis`, ...).
-fn parse_protocol(text: &str) -> Result<ServiceProtocol, String> {
-    serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase())).map_err(|_| {
-        format!("\"{text}\" is not a protocol portdoctor knows; use http, tls, ssh, redis, postgres, mysql, smtp, ftp, websocket or mcp")
-    })
-}
-
-/// `healthy` or `accepts`, as `--until` takes them.
-fn parse_until(text: &str) -> Result<Until, String> {
-    serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase()))
-        .map_err(|_| format!("\"{text}\" is not a state to wait for; use healthy or accepts"))
+/// One of a protocol enum's wire names (`--expect redis`, `--until
+/// accepts`), any case, but not those in `except`. The names, listed in
+/// `--help` and in the error, are the protocol crate's.
+fn wire_name<T>(except: &'static [T]) -> impl TypedValueParser<Value = T>
+where
+    T: IntoEnumIterator
+        + Into<&'static str>
+        + FromStr<Err = strum::ParseError>
+        + PartialEq
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    PossibleValuesParser::new(
+        T::iter()
+            .filter(|value| !except.contains(value))
+            .map(Into::<&'static str>::into),
+    )
+    .try_map(|name| name.to_ascii_lowercase().parse::<T>())
 }
 
 /// `3s`, `500ms`, `1.5s`, `2m`, `1h 30m` (humantime's units), or a bare
@@ -600,6 +611,27 @@ mod tests {
             );
         }
         assert!(parse_duration("3 parsecs").unwrap_err().contains("parsecs"));
+    }
+
+    #[test]
+    fn expect_takes_the_reports_protocol_names() {
+        let expect = |name: &str| {
+            Cli::try_parse_from(["portdoctor", "check", "8080", "--expect", name])
+                .map(|cli| match cli.command {
+                    Some(Command::Check(args)) => args.expect,
+                    _ => unreachable!("a check command"),
+                })
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(expect("redis"), Ok(Some(ServiceProtocol::Redis)));
+        assert_eq!(expect("WebSocket"), Ok(Some(ServiceProtocol::Websocket)));
+        for wrong in ["gopher", "unknown"] {
+            let error = expect(wrong).unwrap_err();
+            assert!(
+                error.contains("[possible values: http, tls, ssh, redis, postgres, mysql, smtp, ftp, websocket, mcp]"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

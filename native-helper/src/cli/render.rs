@@ -28,12 +28,11 @@ pub fn report(report: &Report) -> String {
     if !report.addresses.is_empty() {
         let _ = writeln!(out, "\naddresses:");
         for a in &report.addresses {
-            let outcome = serde_json::to_value(a.outcome).unwrap_or_default();
             let _ = writeln!(
                 out,
                 "  {:<42} {:<12} {:>10}  {}",
                 a.addr,
-                outcome.as_str().unwrap_or("?"),
+                <&str>::from(a.outcome),
                 millis(a.elapsed_us),
                 a.error.as_deref().unwrap_or("")
             );

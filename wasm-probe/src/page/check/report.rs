@@ -281,7 +281,7 @@ fn service(report: &Report) -> Option<Html> {
     let service = &report.service;
     let mut rows: Vec<(&str, &'static str, String)> = Vec::new();
     if let Some(protocol) = &service.protocol {
-        let mut text = wire_name(protocol);
+        let mut text = wire_name(protocol).to_owned();
         if let Some(detail) = &service.detail {
             text.push_str(&format!(": {detail}"));
         }
