@@ -633,10 +633,11 @@ mod tests {
             "mcp-bad-config",
             "mcp-not-checked",
             "loopback-down",
+            "localhost-single-family",
             "wildcard-target",
         ];
         let names: Vec<_> = Code::iter().map(Code::as_str).collect();
-        assert_eq!(names, documented, "a new code's name goes at the end here");
+        assert_eq!(names, documented, "a new code's name goes here, in its place");
     }
 
     /// strum's names (text output, `--expect`, the page's `data-*`) are
