@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 use support::*;
 
-/// The report contract of DESIGN.md: every documented field, with its type.
+/// The report contract of docs/report.md: every documented field, with its type.
 fn assert_contract(report: &Value) {
     let target = &report["target"];
     assert!(target["input"].is_string(), "{report:#}");

@@ -4,7 +4,8 @@
 //! `hello`; after that it sends requests carrying an `id` of its choosing and
 //! receives events tagged with the same `id`, so several checks can run on one
 //! connection at once. A request ends with exactly one terminal event:
-//! `report`, `listeners`, `mcp-servers` or `error`.
+//! `report`, `listeners`, `bind-check`, `mcp-servers` or `error`. The
+//! messages, who may send each, and the error kinds: docs/report.md.
 //!
 //! MCP servers from the desktop assistant's configuration are named by their
 //! key in that file, never by a command: the helper reads the file itself, so
@@ -34,6 +35,7 @@ pub type RequestId = u64;
 /// without its fields (`RequestKind::iter()` lists them all), for the
 /// helper's access table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, strum::EnumDiscriminants)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
 #[strum_discriminants(
     name(RequestKind),
@@ -84,6 +86,7 @@ impl RequestKind {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CheckOptions {
     /// Per-address connect timeout; the helper caps it.
@@ -96,6 +99,7 @@ pub struct CheckOptions {
 
 /// What the helper sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum ServerMessage {
     Hello {
@@ -131,6 +135,7 @@ pub enum ServerMessage {
 
 /// Progress of one check, one event per pipeline stage as it finishes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "stage", rename_all = "kebab-case")]
 pub enum Progress {
     Parsed {
@@ -159,6 +164,7 @@ pub enum Progress {
 
 /// A typed error: what was wrong and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProtocolError {
     pub kind: ErrorKind,
     pub message: String,
@@ -177,6 +183,7 @@ pub struct ProtocolError {
     EnumIter,
     Display,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum ErrorKind {
@@ -236,7 +243,7 @@ impl ClientMessage {
                 id,
                 error: ProtocolError::new(
                     ErrorKind::BadRequest,
-                    "request has no \"type\"; expected one of hello, check, listeners, cancel, mcp-servers, mcp-check",
+                    "request has no \"type\"; expected one of hello, check, listeners, bind-check, cancel, mcp-servers, mcp-check",
                 ),
             });
         };

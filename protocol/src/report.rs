@@ -1,4 +1,4 @@
-//! The report contract of DESIGN.md: what `portdoctor check --json` prints and
+//! The report contract (docs/report.md): what `portdoctor check --json` prints and
 //! what the page receives as the final event of a check.
 //!
 //! Scripts and acceptance tests parse these names. Fields and enum values may
@@ -9,6 +9,7 @@ use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 /// The whole outcome of one check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Report {
     pub target: Target,
     pub verdict: Verdict,
@@ -23,6 +24,7 @@ pub struct Report {
 
 /// What the user asked for, as far as it could be understood.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Target {
     pub input: String,
     pub host: Option<String>,
@@ -56,6 +58,7 @@ pub struct Target {
     EnumIter,
     Display,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum Verdict {
@@ -82,6 +85,7 @@ pub enum Verdict {
     EnumIter,
     Display,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum Family {
@@ -91,6 +95,7 @@ pub enum Family {
 
 /// One connect attempt to one resolved address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AddressResult {
     /// Socket address as text: `127.0.0.1:8080`, `[::1]:8080`.
     pub addr: String,
@@ -114,6 +119,7 @@ pub struct AddressResult {
     EnumIter,
     Display,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum Outcome {
@@ -129,6 +135,7 @@ pub enum Outcome {
 
 /// A listening TCP socket from the operating system's socket table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Listener {
     /// Bound address as text: `127.0.0.1:8080`, `[::]:8080`.
     pub local_addr: String,
@@ -141,6 +148,7 @@ pub struct Listener {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Queue {
     /// Connections completed by the kernel but not yet accepted by the process.
     pub current: u32,
@@ -150,6 +158,7 @@ pub struct Queue {
 
 /// What speaks on the port. Every field is `null` until identification ran.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Service {
     pub protocol: Option<ServiceProtocol>,
     pub detail: Option<String>,
@@ -169,6 +178,7 @@ pub struct Service {
     EnumIter,
     Display,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum ServiceProtocol {
@@ -194,6 +204,7 @@ impl ServiceProtocol {
 
 /// An MCP server that answered: where, how, who, and what it offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct McpReport {
     pub transport: McpTransport,
     pub era: McpEra,
@@ -232,6 +243,7 @@ pub struct McpReport {
 /// One exchange with an MCP server: a JSON-RPC call, or an HTTP request
 /// around them (`GET` of the SSE stream, `DELETE` of the session).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct McpStep {
     /// `server/discover`, `initialize`, `tools/list`, `GET`, `DELETE`, ...
     pub step: String,
@@ -253,6 +265,7 @@ pub struct McpStep {
     EnumIter,
     Display,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum McpTransport {
@@ -274,6 +287,7 @@ pub enum McpTransport {
     EnumIter,
     Display,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum McpEra {
@@ -282,6 +296,7 @@ pub enum McpEra {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct McpServerInfo {
     pub name: String,
     pub version: String,
@@ -289,6 +304,7 @@ pub struct McpServerInfo {
 
 /// One MCP server of the desktop assistant's configuration, as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct McpServerEntry {
     /// Its key under `mcpServers`.
     pub name: String,
@@ -321,6 +337,7 @@ pub struct McpServerEntry {
     EnumIter,
     Display,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum McpServerKind {
@@ -334,6 +351,7 @@ pub enum McpServerKind {
 
 /// `portdoctor mcp --json` without a target: every configured server, checked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct McpConfigReport {
     /// The configuration file read.
     pub config: String,
@@ -341,6 +359,7 @@ pub struct McpConfigReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct McpServerCheck {
     pub server: McpServerEntry,
     pub report: Report,
@@ -348,6 +367,7 @@ pub struct McpServerCheck {
 
 /// One conclusion drawn from the evidence: the cause, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Finding {
     pub code: Code,
     pub severity: Severity,
@@ -376,6 +396,7 @@ pub struct Finding {
     EnumIter,
     Display,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum Severity {
@@ -400,6 +421,7 @@ pub enum Severity {
     EnumIter,
     Display,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum Code {
@@ -471,6 +493,7 @@ impl Code {
 
 /// `portdoctor bind-check PORT --json`: can a server listen on this port?
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BindReport {
     pub port: u16,
     pub available: bool,
@@ -520,6 +543,7 @@ impl BindReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BindAttempt {
     pub addr: String,
     pub ok: bool,
@@ -577,8 +601,9 @@ impl Report {
                 .any(|f| f.code == Code::TargetNotAllowed)
     }
 
-    /// Exit status of `portdoctor check`: 0 reachable and working (warnings
-    /// and notes may apply), 1 degraded or unreachable, 2 invalid input.
+    /// Exit status of `portdoctor check` (docs/report.md): 0 reachable and
+    /// working (warnings and notes may apply), 1 degraded or unreachable, 2
+    /// invalid input.
     pub fn exit_code(&self) -> i32 {
         match self.verdict {
             Verdict::Reachable => 0,
@@ -637,7 +662,10 @@ mod tests {
             "wildcard-target",
         ];
         let names: Vec<_> = Code::iter().map(Code::as_str).collect();
-        assert_eq!(names, documented, "a new code's name goes here, in its place");
+        assert_eq!(
+            names, documented,
+            "a new code's name goes here, in its place"
+        );
     }
 
     /// strum's names (text output, `--expect`, the page's `data-*`) are

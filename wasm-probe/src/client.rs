@@ -4,7 +4,7 @@
 //! the connection to the helper. This module hands out ids, remembers which
 //! user (`K`) sent each request, and reads every frame into an [`Incoming`]
 //! saying whom it is for. A terminal event (`report`, `listeners`,
-//! `mcp-servers`, `error`) ends its request. Free of `web_sys`, so tested on
+//! `bind-check`, `mcp-servers`, `error`) ends its request. Free of `web_sys`, so tested on
 //! the host.
 
 use protocol::{

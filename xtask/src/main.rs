@@ -5,6 +5,7 @@
 //!   wasm32), every test including the headless-browser ones, and the docs
 //!   embed's size budget; first, whether `setup` has run.
 //! - `cargo xtask lint`: formatting and clippy only.
+//! - `cargo xtask schema`: regenerate docs/schema/ from the protocol types.
 //! - `cargo xtask embed [DIR]`: write the docs embed to DIR (default
 //!   `target/embed`) and check its size.
 
@@ -12,9 +13,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod schema;
 mod setup;
 
-const USAGE: &str = "usage: cargo xtask <setup|test|lint|embed [DIR]>
+const USAGE: &str = "usage: cargo xtask <setup|test|lint|schema|embed [DIR]>
 
   setup         install what the tests need: Debian packages (chromium, redis, nginx,
                 sshd, postgres, ...), the wasm32 target, rustfmt and clippy, and
@@ -24,6 +26,8 @@ const USAGE: &str = "usage: cargo xtask <setup|test|lint|embed [DIR]>
                 (host + wasm32 page and embed), cargo test --workspace, and the embed
                 size budget
   lint          the first two only
+  schema        write the report contract's JSON Schemas to docs/schema/ (from the
+                protocol types; a test fails when the committed ones are stale)
   embed [DIR]   write the docs embed to DIR (default target/embed), check its size";
 
 /// What a docs page downloads for the embed, gzipped, at most.
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
     let task = args.next();
     let result = match task.as_deref() {
         Some("setup") => setup::setup(),
+        Some("schema") => schema::write(),
         Some("test") => prerequisites()
             .and_then(|()| lint())
             .and_then(|()| test())

@@ -1,7 +1,9 @@
 //! Era detection and the calls of a check, written once for every transport.
 //!
-//! DESIGN.md, "MCP: two eras of the protocol": probe `server/discover` the
-//! stateless way first. A recognised stateless-era error is an answer in its
+//! MCP has two eras: the handshake era (`initialize`, a session) and the
+//! stateless era (`server/discover`, `_meta` on every request); the report's
+//! `mcp.era` says which answered. Probe `server/discover` the stateless way
+//! first. A recognised stateless-era error is an answer in its
 //! own right; anything else that is not positive evidence of a stateless
 //! server (a 400 without a modern error, `method not found`, no answer) falls
 //! back to `initialize`, as the official SDK's client does, so no one error

@@ -16,7 +16,7 @@ pub const HANDSHAKE_VERSIONS: &[&str] = &["2024-11-05", "2025-03-26", "2025-06-1
 /// Versions of the stateless era (`server/discover`, `_meta` on every request).
 pub const MODERN_VERSIONS: &[&str] = &["2026-07-28"];
 
-/// Stateless-era errors (DESIGN.md), sent with HTTP 400.
+/// Stateless-era JSON-RPC errors of the MCP specification, sent with HTTP 400.
 pub const HEADER_MISMATCH: i64 = -32020;
 pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
 pub const UNSUPPORTED_VERSION: i64 = -32022;

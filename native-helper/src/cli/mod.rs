@@ -2,7 +2,7 @@
 //! `listeners`, `bind-check`, `embed`.
 //!
 //! Thin by design: parse arguments, call the engine or the server, print.
-//! Exit codes follow DESIGN.md: 0 healthy, 1 a problem found, 2 bad usage.
+//! Exit codes as docs/report.md lists them: 0 healthy, 1 a problem found, 2 bad usage.
 
 mod config;
 mod render;
