@@ -5,12 +5,13 @@
 mod support;
 
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
 use support::*;
 
-/// The report contract of docs/report.md: every documented field, with its type.
+/// The report contract of DESIGN.md: every documented field, with its type.
 fn assert_contract(report: &Value) {
     let target = &report["target"];
     assert!(target["input"].is_string(), "{report:#}");
@@ -640,4 +641,53 @@ fn the_fix_names_openssl_s_servers_own_flag() {
         fix.contains("`openssl s_server -accept 127.0.0.1:4433`"),
         "{fix}"
     );
+}
+
+/// Validates `json` against docs/schema/`schema` with the `jsonschema`
+/// package (a dependency of the MCP SDK, so the tests' virtualenv has it).
+fn assert_matches_schema(schema: &str, json: &[u8]) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs/schema")
+        .join(schema);
+    let script = "import json, sys, jsonschema\n\
+                  schema = json.load(open(sys.argv[1]))\n\
+                  jsonschema.Draft202012Validator(schema).validate(json.loads(sys.argv[2]))";
+    let out = Command::new(mcp_python())
+        .args(["-c", script])
+        .arg(&path)
+        .arg(String::from_utf8_lossy(json).as_ref())
+        .output()
+        .expect("run the validator");
+    assert!(
+        out.status.success(),
+        "output does not match {schema}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn json_outputs_match_the_committed_schemas() {
+    let server = python_http("127.0.0.1");
+    let closed = closed_port();
+    let up = server.addr.to_string();
+    let down = format!("127.0.0.1:{closed}");
+    let port = server.addr.port().to_string();
+    for (schema, args) in [
+        ("report.json", vec!["check", &up, "--json"]),
+        ("report.json", vec!["check", &down, "--json"]),
+        ("report.json", vec!["check", "localhost:619009", "--json"]),
+        ("bind-report.json", vec!["bind-check", &port, "--json"]),
+        ("listeners.json", vec!["listeners", "--json"]),
+    ] {
+        let out = portdoctor(&args);
+        assert!(!out.stdout.is_empty(), "{args:?}: {out:?}");
+        assert_matches_schema(schema, &out.stdout);
+    }
+    // The validator does fail: a report without its verdict.
+    let (mut report, _) = check_json(&portdoctor(&["check", &down, "--json"]));
+    report.as_object_mut().unwrap().remove("verdict");
+    let result = std::panic::catch_unwind(|| {
+        assert_matches_schema("report.json", report.to_string().as_bytes())
+    });
+    assert!(result.is_err(), "a report without a verdict passed");
 }
