@@ -764,3 +764,32 @@ fn a_redirect_names_its_location_and_the_url_to_configure() {
     assert_demo(&report["mcp"]);
     assert_eq!(report["mcp"]["url"], there);
 }
+
+#[test]
+fn a_server_on_every_interface_still_passes_with_its_mcp_ok_line() {
+    // As Express servers do: `[::]`, in a namespace whose only other
+    // interface is a veth pair with an address.
+    let server = format!(
+        "{} {} streamable-http --bind :: --port 8000",
+        mcp_python().display(),
+        mcp_dir().join("demo_server.py").display()
+    );
+    let out = netns(
+        NetnsSetup {
+            setup: "ip link add pd0 type veth peer name pd1 && ip addr add 10.9.8.7/24 dev pd0 \
+                    && ip link set pd0 up && ip link set pd1 up",
+            server: Some((&server, "[::1]:8000")),
+            ..NetnsSetup::default()
+        },
+        &["mcp", "http://[::1]:8000/mcp", "--json"],
+    );
+    let (report, code) = check_json(&out);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["verdict"], "reachable");
+    assert_eq!(
+        codes(&report),
+        ["exposed-to-network", "mcp-ok", "reachable"]
+    );
+    assert_eq!(report["findings"][0]["severity"], "warning");
+    assert_demo(&report["mcp"]);
+}

@@ -122,6 +122,9 @@ def main():
     parser.add_argument("--era", choices=["handshake", "any"], default="any")
     parser.add_argument("--token")
     parser.add_argument("--tls", metavar="DIR")
+    # `::` is where Express and many servers listen by default.
+    parser.add_argument("--bind", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     if args.transport == "stdio":
         server.run("stdio")
@@ -141,8 +144,9 @@ def main():
             app = handshake_era_only(app)
         if args.token:
             app = bearer_only(app, args.token)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
+    family = socket.AF_INET6 if ":" in args.bind else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.bind((args.bind, args.port))
     tls = {}
     if args.tls:
         tls = {

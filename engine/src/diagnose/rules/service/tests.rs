@@ -3,7 +3,7 @@
 
 use protocol::{Code, Outcome, Service, ServiceProtocol, Severity, Verdict};
 
-use crate::diagnose::rules::tests::{codes, evidence, only};
+use crate::diagnose::rules::tests::{beside_reachable, codes, evidence, only};
 use crate::diagnose::{Evidence, diagnose, verdict};
 use crate::identify::{HttpFacts, Identified, TlsFacts};
 
@@ -131,15 +131,11 @@ fn silent_service() {
         ..Identified::default()
     };
     // A bare port: perhaps a protocol portdoctor does not know.
-    let e = open(None, None, silent.clone());
-    assert_eq!(
-        codes(&e),
-        vec![
-            (Code::SilentService, Severity::Warning),
-            (Code::Reachable, Severity::Ok)
-        ]
+    beside_reachable(
+        &open(None, None, silent.clone()),
+        Code::SilentService,
+        Severity::Warning,
     );
-    assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Reachable);
     // Asked for HTTP, silence does not work as asked.
     let e = open(Some("http"), None, silent);
     assert_eq!(codes(&e), vec![(Code::SilentService, Severity::Error)]);
@@ -193,13 +189,7 @@ fn http_errors_at_the_given_path_and_dead_upstreams() {
         Some("/api"),
         http(401, "Unauthorized", "nginx"),
     );
-    assert_eq!(
-        codes(&e),
-        vec![
-            (Code::HttpError, Severity::Warning),
-            (Code::Reachable, Severity::Ok)
-        ]
-    );
+    beside_reachable(&e, Code::HttpError, Severity::Warning);
     // A 404 at / of a bare port is just an API without a home page.
     assert_eq!(
         codes(&open(None, None, http(404, "Not Found", "uvicorn"))),
@@ -228,15 +218,7 @@ fn exposed_to_network_names_the_networks_and_keeps_the_server_reachable() {
         .interface("eth0", "192.0.2.2", true)
         .interface("eth0", "fd00::2", true)
         .interface("wlan0", "10.0.0.7", false);
-    assert_eq!(
-        codes(&e),
-        vec![
-            (Code::ExposedToNetwork, Severity::Warning),
-            (Code::Reachable, Severity::Ok)
-        ]
-    );
-    assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Reachable);
-    let f = diagnose(&e).remove(0);
+    let f = beside_reachable(&e, Code::ExposedToNetwork, Severity::Warning);
     // 0.0.0.0 is IPv4 only; wlan0 is down.
     assert!(
         f.summary.ends_with(
@@ -259,14 +241,7 @@ fn exposed_to_network_names_the_networks_and_keeps_the_server_reachable() {
 
     // Loopback the only interface up: nobody else can reach it today.
     let e = wildcard("[::]:8000").interface("eth0", "192.0.2.2", false);
-    assert_eq!(
-        codes(&e),
-        vec![
-            (Code::ExposedToNetwork, Severity::Info),
-            (Code::Reachable, Severity::Ok)
-        ]
-    );
-    let f = diagnose(&e).remove(0);
+    let f = beside_reachable(&e, Code::ExposedToNetwork, Severity::Info);
     assert!(
         f.summary.contains("only this machine can reach it"),
         "{}",
