@@ -15,6 +15,7 @@ use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signat
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio::net::TcpStream;
+use x509_cert::der::Decode as _;
 
 use super::{Answer, Identified};
 use crate::target::Target;
@@ -256,69 +257,31 @@ impl ServerCertVerifier for Recorder {
     }
 }
 
-/// Subject and issuer of an X.509 certificate, as "CN=..., O=...".
-///
-/// Certificate = SEQ { tbs = SEQ { [0] version?, serial, algorithm, issuer,
-/// validity, subject, ... }, ... }: a few steps of DER are all it takes.
+/// Longest subject or issuer we keep, in characters: the certificate is
+/// the server's to write, and the names go into every report.
+const MAX_NAME: usize = 256;
+
+/// Subject and issuer of an X.509 certificate in RFC 4514 form
+/// (`CN=localhost,O=Example`), read by x509-cert. RFC 4514 escapes the
+/// separators and ASCII control characters; other control characters (C1,
+/// which some terminals obey) become U+FFFD.
 fn names(der: &[u8]) -> Option<(String, String)> {
-    let (_, cert, _) = tlv(der)?;
-    let (_, tbs, _) = tlv(cert)?;
-    let mut rest = tbs;
-    let mut fields = Vec::new();
-    while let Some((tag, value, after)) = tlv(rest) {
-        fields.push((tag, value));
-        rest = after;
-    }
-    let skip = usize::from(fields.first()?.0 == 0xa0);
-    let issuer = name(fields.get(skip + 2)?.1);
-    let subject = name(fields.get(skip + 4)?.1);
-    Some((subject, issuer))
+    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    let tbs = cert.tbs_certificate();
+    Some((shown(tbs.subject()), shown(tbs.issuer())))
 }
 
-/// A Name: SEQ of SET of SEQ { OID, value }; keeps CN, O and OU.
-fn name(mut rdns: &[u8]) -> String {
-    let mut parts = Vec::new();
-    while let Some((_, set, after)) = tlv(rdns) {
-        rdns = after;
-        let Some((_, pair, _)) = tlv(set) else {
-            continue;
-        };
-        let Some((_, oid, value)) = tlv(pair) else {
-            continue;
-        };
-        let Some((_, text, _)) = tlv(value) else {
-            continue;
-        };
-        let label = match oid {
-            [0x55, 0x04, 0x03] => "CN",
-            [0x55, 0x04, 0x0a] => "O",
-            [0x55, 0x04, 0x0b] => "OU",
-            _ => continue,
-        };
-        parts.push(format!("{label}={}", String::from_utf8_lossy(text)));
+fn shown(name: &x509_cert::name::Name) -> String {
+    let text = name.to_string();
+    let mut out: String = text
+        .chars()
+        .take(MAX_NAME)
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    if text.chars().nth(MAX_NAME).is_some() {
+        out.push('…');
     }
-    parts.join(", ")
-}
-
-/// One DER tag-length-value: (tag, value, rest).
-fn tlv(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let tag = *bytes.first()?;
-    let first = *bytes.get(1)?;
-    let (len, start) = if first < 0x80 {
-        (usize::from(first), 2)
-    } else {
-        let count = usize::from(first & 0x7f);
-        if count == 0 || count > 4 {
-            return None;
-        }
-        let len = bytes
-            .get(2..2 + count)?
-            .iter()
-            .fold(0usize, |acc, &b| acc << 8 | usize::from(b));
-        (len, 2 + count)
-    };
-    let end = start.checked_add(len)?;
-    Some((tag, bytes.get(start..end)?, bytes.get(end..)?))
+    out
 }
 
 #[cfg(test)]
@@ -347,18 +310,50 @@ mod tests {
         assert_eq!(words("HandshakeFailure"), "handshake failure");
     }
 
+    /// A certificate of testdata/ (made by its make.sh), DER.
+    macro_rules! certificate {
+        ($name:literal) => {
+            include_bytes!(concat!("testdata/", $name, ".der")).as_slice()
+        };
+    }
+
+    fn subject(der: &[u8]) -> String {
+        names(der).expect("a certificate").0
+    }
+
     #[test]
-    fn der_lengths() {
+    fn names_of_certificates() {
+        let plain = certificate!("localhost");
         assert_eq!(
-            tlv(&[0x30, 0x02, 1, 2, 9]),
-            Some((0x30, &[1u8, 2][..], &[9u8][..]))
+            names(plain),
+            Some(("CN=localhost".into(), "CN=localhost".into()))
+        );
+        // Every attribute, most specific first, as RFC 4514 and openssl's
+        // -nameopt RFC2253 write them.
+        assert_eq!(
+            subject(certificate!("full")),
+            "CN=db.example,OU=Ops,O=Example GmbH,C=DE"
         );
         assert_eq!(
-            tlv(&[0x30, 0x81, 0x01, 7]),
-            Some((0x30, &[7u8][..], &[][..]))
+            subject(certificate!("components")),
+            "CN=host,DC=example,DC=org"
         );
-        assert_eq!(tlv(&[0x30, 0x05, 1]), None, "truncated");
-        assert_eq!(tlv(&[0x30, 0x85, 1, 1, 1, 1, 1]), None, "absurd length");
+        // A multi-valued RDN, in the order its DER SET sorts it.
+        assert_eq!(subject(certificate!("multi-rdn")), "OU=Ops+CN=host");
+        assert_eq!(names(&plain[..plain.len() - 1]), None, "truncated");
+    }
+
+    #[test]
+    fn odd_names_cannot_pass_for_others_or_reach_a_terminal() {
+        // Separators in a value are escaped: this is one CN, not an O.
+        assert_eq!(subject(certificate!("comma")), "CN=evil\\,O=Trusted Bank");
+        // An escape sequence (clear screen) and a C1 control (CSI).
+        let controls = subject(certificate!("controls"));
+        assert_eq!(controls, "CN=a\\1b[2Jb\u{fffd}31mc");
+        // Sixteen attributes: bounded.
+        let long = subject(certificate!("long"));
+        assert_eq!(long.chars().count(), MAX_NAME + 1);
+        assert!(long.starts_with("OU=oooo") && long.ends_with('…'), "{long}");
     }
 
     proptest::proptest! {
@@ -368,15 +363,24 @@ mod tests {
         #[test]
         fn any_certificate_bytes(der in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
             let _ = names(&der);
-            let _ = name(&der);
         }
-    }
 
-    #[test]
-    fn names_of_a_name() {
-        // SET { SEQ { OID 2.5.4.3, UTF8String "localhost" } }
-        let mut rdn = vec![0x31, 18, 0x30, 16, 0x06, 3, 0x55, 0x04, 0x03, 0x0c, 9];
-        rdn.extend_from_slice(b"localhost");
-        assert_eq!(name(&rdn), "CN=localhost");
+        /// A real certificate with a byte changed and cut anywhere: the
+        /// reader never panics, and what it keeps stays bounded.
+        #[test]
+        fn damaged_certificates(
+            at in proptest::prelude::any::<proptest::sample::Index>(),
+            byte in proptest::prelude::any::<u8>(),
+            cut in proptest::prelude::any::<proptest::sample::Index>(),
+        ) {
+            let mut der = certificate!("long").to_vec();
+            let at = at.index(der.len());
+            der[at] = byte;
+            der.truncate(cut.index(der.len()) + 1);
+            if let Some((subject, issuer)) = names(&der) {
+                proptest::prop_assert!(subject.chars().count() <= MAX_NAME + 1);
+                proptest::prop_assert!(issuer.chars().count() <= MAX_NAME + 1);
+            }
+        }
     }
 }
