@@ -686,3 +686,361 @@ async fn the_view_is_in_the_address_and_the_tabs_fit_a_phone() {
     browser.screenshot("page-390px-tabs.png").await;
     browser.client.close().await.unwrap();
 }
+
+/// The talk view connected to `target` through the helper's relay.
+async fn console(helper: &Running, target: &str) -> Browser {
+    let browser = page(helper, "/?view=talk").await;
+    browser
+        .type_into(".pd-talk-connect input[name=talk-target]", target)
+        .await;
+    browser.click(".pd-talk-connect button[type=submit]").await;
+    browser.wait_for(".pd-talk-status[data-state=open]").await;
+    browser
+}
+
+#[tokio::test]
+async fn a_console_from_a_redis_report_pings_it() {
+    let helper = helper(&[]);
+    let redis = support::peers::redis();
+    let browser = page(&helper, "/").await;
+    browser.check(&redis.addr.to_string()).await;
+    browser.wait_for(".pd-service[data-protocol=redis]").await;
+    browser.click(".pd-open-console").await;
+    browser
+        .wait_for(".pd-tab[data-view=talk][aria-selected=true]")
+        .await;
+    browser.wait_for(".pd-talk-status[data-state=open]").await;
+    assert_eq!(browser.text(".pd-talk-suggestion").await, "Redis PING");
+    browser.click(".pd-talk-suggestion").await;
+    let sent = browser
+        .text(".pd-chunk[data-direction=sent] .pd-chunk-text")
+        .await;
+    assert_eq!(sent, "PING\\r\\n\n");
+    let pong = browser
+        .text(".pd-chunk[data-direction=received] .pd-chunk-text")
+        .await;
+    assert_eq!(pong, "+PONG\\r\\n\n");
+    let head = browser
+        .text(".pd-chunk[data-direction=received] .pd-chunk-head")
+        .await;
+    assert!(head.starts_with("← received 7 bytes at "), "{head}");
+    browser.screenshot("page-console-redis.png").await;
+
+    // A typed line with its ending, then Close: the ending in words.
+    browser
+        .type_into(".pd-talk-send input[name=talk-message]", "ECHO hi\n")
+        .await;
+    browser
+        .text_when(".pd-transcript", |t| t.contains("$2\\r\\n\nhi\\r\\n"))
+        .await;
+    browser.click(".pd-talk-close").await;
+    let ended = browser
+        .text(".pd-talk-status[data-state=ended][data-ended=you-closed]")
+        .await;
+    assert_eq!(ended, "You closed the connection.");
+    browser.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_console_to_nginx_gets_a_200_and_says_how_it_ended() {
+    let helper = helper(&[]);
+    let scratch = TempDir::new("console-nginx");
+    let nginx = support::peers::nginx(false, &scratch);
+    let browser = page(&helper, "/").await;
+    browser.check(&format!("http://{}/", nginx.addr)).await;
+    browser.click(".pd-open-console").await;
+    browser.wait_for(".pd-talk-status[data-state=open]").await;
+    browser.click(".pd-talk-suggestion").await;
+    let answer = browser
+        .text_when(".pd-transcript", |t| t.contains("hello from nginx"))
+        .await;
+    assert!(answer.contains("HTTP/1.1 200 OK\\r\\n"), "{answer}");
+    assert!(answer.contains("Server: nginx"), "{answer}");
+    let sent = browser
+        .text(".pd-chunk[data-direction=sent] .pd-chunk-text")
+        .await;
+    assert!(
+        sent.contains(&format!("Host: {}\\r\\n", nginx.addr)),
+        "the Host the user typed: {sent}"
+    );
+    // `Connection: close`: nginx ends it, and the page says so.
+    browser
+        .wait_for(".pd-talk-status[data-state=ended][data-ended=closed]")
+        .await;
+    let markdown = browser
+        .run(
+            "navigator.clipboard.writeText = (t) => { window.copied = t; return Promise.resolve(); };
+             document.querySelector('.pd-talk-copy').click();
+             arguments[0](window.copied)",
+        )
+        .await;
+    let markdown = markdown.as_str().unwrap();
+    assert!(
+        markdown.starts_with("### portdoctor console: `"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("**← received**"), "{markdown}");
+    browser.screenshot("page-console-nginx.png").await;
+    browser.client.close().await.unwrap();
+}
+
+/// Sends back whatever arrives.
+fn echo(mut stream: std::net::TcpStream) {
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n @ 1..) = std::io::Read::read(&mut stream, &mut buffer) {
+            if std::io::Write::write_all(&mut stream, &buffer[..n]).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// Reads what arrives first, then resets the connection (RST mid-stream).
+fn reset_after_reading(mut stream: std::net::TcpStream) {
+    std::thread::spawn(move || {
+        let _ = std::io::Read::read(&mut stream, &mut [0u8; 64]);
+        support::peers::reset(stream);
+    });
+}
+
+/// Says one line, then closes (FIN).
+fn bye(mut stream: std::net::TcpStream) {
+    let _ = std::io::Write::write_all(&mut stream, b"bye\r\n");
+}
+
+#[tokio::test]
+async fn every_byte_value_goes_through_the_console_and_back_in_the_hex_view() {
+    let helper = helper(&[]);
+    let echo = support::peers::raw_listener(echo);
+    let browser = console(&helper, &echo.to_string()).await;
+    browser
+        .run(
+            "const select = document.querySelector('select[name=talk-encoding]');
+             select.value = 'hex';
+             select.dispatchEvent(new Event('change'));
+             arguments[0](null)",
+        )
+        .await;
+    let all: Vec<u8> = (0..=255).collect();
+    let hex: Vec<String> = all.iter().map(|b| format!("{b:02x}")).collect();
+    browser
+        .type_into(
+            ".pd-talk-send input[name=talk-message]",
+            &format!("{}\n", hex.join(" ")),
+        )
+        .await;
+    browser.click(".pd-talk-mode[data-mode=hex]").await;
+    browser.wait_for(".pd-transcript[data-mode=hex]").await;
+    let received = browser
+        .run(
+            "const wait = () => {
+               const rows = document.querySelectorAll('.pd-chunk[data-direction=received] .pd-hex-bytes');
+               const bytes = Array.from(rows, r => r.textContent.trim().split(/\\s+/)).flat();
+               if (bytes.length >= 256) arguments[0](bytes); else setTimeout(wait, 20);
+             };
+             wait()",
+        )
+        .await;
+    let back: Vec<u8> = received
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| u8::from_str_radix(h.as_str().unwrap(), 16).unwrap())
+        .collect();
+    assert_eq!(back, all);
+    browser.screenshot("page-console-hex.png").await;
+    browser.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_console_says_reset_closed_or_silent() {
+    let helper = helper(&[]);
+    let reset = support::peers::raw_listener(reset_after_reading);
+    let bye = support::peers::raw_listener(bye);
+    let silent = support::peers::raw_listener(support::peers::silent);
+
+    let browser = page(&helper, "/?view=talk").await;
+    let connect = |target: String| {
+        let browser = &browser;
+        async move {
+            browser
+                .type_into(".pd-talk-connect input[name=talk-target]", &target)
+                .await;
+            browser.click(".pd-talk-connect button[type=submit]").await;
+        }
+    };
+    connect(reset.to_string()).await;
+    browser.wait_for(".pd-talk-status[data-state=open]").await;
+    browser
+        .type_into(".pd-talk-send input[name=talk-message]", "hello\n")
+        .await;
+    let words = browser.text(".pd-talk-status[data-state=ended]").await;
+    assert_eq!(
+        browser.attr(".pd-talk-status", "data-ended").await,
+        "reset",
+        "{words}"
+    );
+    assert!(words.contains("reset"), "{words}");
+
+    connect(bye.to_string()).await;
+    browser
+        .text_when(".pd-chunk[data-direction=received] .pd-chunk-text", |t| {
+            t == "bye\\r\\n\n"
+        })
+        .await;
+    browser
+        .wait_for(".pd-talk-status[data-state=ended][data-ended=closed]")
+        .await;
+
+    connect(silent.to_string()).await;
+    browser.wait_for(".pd-talk-status[data-state=open]").await;
+    browser
+        .type_into(".pd-talk-send input[name=talk-message]", "hello?\n")
+        .await;
+    browser.wait_for(".pd-chunk[data-direction=sent]").await;
+    assert_eq!(
+        browser.count(".pd-chunk[data-direction=received]").await,
+        0,
+        "a silent target sends nothing"
+    );
+    assert_eq!(browser.attr(".pd-talk-status", "data-state").await, "open");
+    browser.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_saved_conversation_reruns_from_its_share_link_and_shows_the_failing_step() {
+    let helper = helper(&[]);
+    let redis = support::peers::redis();
+    let browser = console(&helper, &redis.addr.to_string()).await;
+    browser
+        .type_into(".pd-talk-send input[name=talk-message]", "PING\n")
+        .await;
+    browser
+        .text_when(".pd-transcript", |t| t.contains("+PONG"))
+        .await;
+    browser.click(".pd-talk-save").await;
+    let saved = browser
+        .prop(".pd-talk-steps", "value")
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut conversation: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    assert_eq!(
+        conversation["steps"],
+        serde_json::json!([
+            {"send": {"text": "PING\r\n"}},
+            {"expect": {"expect": {"text": "+PONG"}, "within_ms": 2000}}
+        ])
+    );
+
+    // One more exchange, whose expectation is wrong.
+    let steps = conversation["steps"].as_array_mut().unwrap();
+    steps.push(serde_json::json!({"send": {"text": "ECHO hi\r\n"}}));
+    steps.push(serde_json::json!({"expect": {"expect": {"regex": "^bye"}, "within_ms": 300}}));
+    let link = browser
+        .client
+        .execute(
+            "document.querySelector('.pd-talk-steps').value = arguments[0];
+             navigator.clipboard.writeText = (t) => { window.copied = t; return Promise.resolve(); };
+             document.querySelector('.pd-talk-share').click();
+             return window.copied",
+            vec![conversation.to_string().into()],
+        )
+        .await
+        .unwrap();
+    let link = link.as_str().unwrap();
+    assert!(
+        link.starts_with(&format!("http://{}/?talk=", helper.addr)),
+        "{link}"
+    );
+
+    // The link alone reruns it: every step judged, the wrong one with what came instead.
+    browser.client.goto(link).await.unwrap();
+    browser
+        .wait_for(".pd-tab[data-view=talk][aria-selected=true]")
+        .await;
+    browser
+        .wait_for(".pd-talk-results-body[data-state=done]")
+        .await;
+    assert_eq!(
+        browser.attr(".pd-talk-results-body", "data-failed").await,
+        "1"
+    );
+    let verdicts = browser
+        .run(
+            "arguments[0](Array.from(document.querySelectorAll('.pd-talk-outcome'), o => o.dataset.verdict))",
+        )
+        .await;
+    assert_eq!(
+        verdicts,
+        serde_json::json!(["sent", "passed", "sent", "failed"])
+    );
+    let failed = browser.text(".pd-talk-outcome[data-verdict=failed]").await;
+    assert!(
+        failed.contains("expect regex ^bye within 300 ms"),
+        "{failed}"
+    );
+    assert!(failed.contains("nothing matched within 300 ms"), "{failed}");
+    let received = browser
+        .text(".pd-talk-outcome[data-verdict=failed] .pd-talk-received")
+        .await;
+    assert_eq!(received, "$2\\r\\n\nhi\\r\\n\n");
+    browser.screenshot("page-conversation.png").await;
+    browser.client.close().await.unwrap();
+}
+
+/// Answers its first read with 10 MB, then closes.
+fn ten_megabytes(mut stream: std::net::TcpStream) {
+    std::thread::spawn(move || {
+        let _ = std::io::Read::read(&mut stream, &mut [0u8; 64]);
+        let block = [b'x'; 64 * 1024];
+        for _ in 0..160 {
+            if std::io::Write::write_all(&mut stream, &block).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+#[tokio::test]
+async fn a_ten_megabyte_answer_stays_bounded_on_screen() {
+    let helper = helper(&[]);
+    let big = support::peers::raw_listener(ten_megabytes);
+    let browser = console(&helper, &big.to_string()).await;
+    browser
+        .type_into(".pd-talk-send input[name=talk-message]", "go\n")
+        .await;
+    browser
+        .wait_for(".pd-talk-status[data-state=ended][data-ended=closed]")
+        .await;
+    let hidden = browser.text(".pd-transcript-hidden").await;
+    let shown_bytes = 16 * 1024;
+    // "go\r\n" went out first.
+    let expected = 4 + 160 * 64 * 1024 - shown_bytes;
+    assert!(
+        hidden.starts_with(&format!("{expected} earlier bytes are not shown")),
+        "{hidden}"
+    );
+    let on_screen = browser
+        .run("arguments[0](document.querySelector('.pd-transcript').textContent.length)")
+        .await;
+    assert!(
+        on_screen.as_u64().unwrap() < 20 * 1024,
+        "{on_screen} characters on screen"
+    );
+    // The capture keeps all of it for the download.
+    let captured = browser
+        .run(
+            "const created = [];
+             URL.createObjectURL = (blob) => { created.push(blob.size); return 'blob:x'; };
+             URL.revokeObjectURL = () => {};
+             HTMLAnchorElement.prototype.click = function () {};
+             document.querySelector('.pd-talk-download').click();
+             arguments[0](created)",
+        )
+        .await;
+    assert_eq!(captured, serde_json::json!([160 * 64 * 1024]));
+    browser.client.close().await.unwrap();
+}

@@ -43,7 +43,8 @@ use watch::WatchView;
 /// by default `/ws` on the page's own host, the only origin the helper
 /// accepts unless told otherwise) and `target` (prefills the input). A
 /// `?check=TARGET` in the page's address prefills it and runs the check;
-/// `?view=machine` opens that view.
+/// `?talk=CONVERSATION` replays a saved conversation; `?view=machine` opens
+/// that view.
 /// The component stays until `unmount()`, whatever happens to the handle.
 #[wasm_bindgen]
 pub fn mount(root: Element, options: JsValue) -> Result<Mounted, JsValue> {
@@ -113,6 +114,8 @@ pub fn mount(root: Element, options: JsValue) -> Result<Mounted, JsValue> {
     page.link(page.connection.link());
     if let Some(target) = shared {
         page.check.run(&page, &target)?;
+    } else if let Some(conversation) = query.get("talk") {
+        page.talk.shared(&page, &conversation)?;
     }
     page.machine.tick(&page);
     Ok(Mounted::keep(page))

@@ -7,21 +7,25 @@
 //! [`TalkView`] holds the relay's socket and handles this view's [`Msg`]s.
 
 pub mod compose;
+pub mod conversation;
 pub mod transcript;
 
 use std::cell::RefCell;
 
 use protocol::ServiceProtocol;
 use wasm_bindgen::prelude::*;
-use web_sys::{BinaryType, CloseEvent, Event, HtmlInputElement, MessageEvent, WebSocket};
+use web_sys::{
+    BinaryType, CloseEvent, Event, HtmlInputElement, HtmlTextAreaElement, MessageEvent, WebSocket,
+};
 
-use crate::dom::{self, Field, Handler, Hooks, Region, Sink};
+use crate::dom::{self, Field, Handler, Hooks, Region, Sink, Timer};
 use crate::node::{self, el};
 
 use super::views::{self, Html, Tree, View};
 use super::widgets::{self, note};
 use super::{Page, PageRef};
 use compose::{Encoding, Ending, Suggestion, suggestions};
+use conversation::{Conversation, Next, Run};
 use transcript::{Direction, Mode, Transcript};
 
 /// What the talk view's elements send.
@@ -47,6 +51,12 @@ pub enum Msg {
     Close,
     CopyMarkdown,
     Download,
+    /// Save the session as a conversation (steps) to edit and run.
+    Save,
+    /// Replay the conversation as written and judge it.
+    Run,
+    /// Copy a link that reruns the conversation.
+    Share,
 }
 
 /// The talk view's elements its handlers update.
@@ -56,6 +66,8 @@ pub enum Hook {
     Status,
     Suggestions,
     Transcript,
+    Steps,
+    Results,
 }
 
 fn hook(hook: Hook) -> views::Hook {
@@ -149,6 +161,43 @@ pub fn panel() -> Html {
                 .child(button("pd-button pd-talk-close", "Close", Msg::Close)),
         )
         .child(el("div", "pd-talk-transcript").hook(hook(Hook::Transcript)))
+        .child(
+            el("section", "pd-talk-conversation")
+                .attr("aria-label", "Conversation")
+                .child(el("h2", "pd-heading").text("Conversation"))
+                .child(note(
+                    "Save the session as steps (send this; expect text, a regex or bytes \
+                     within N ms), edit them, and run them again: each step is judged.",
+                ))
+                .child(
+                    el("textarea", "pd-input pd-talk-steps")
+                        .attr("name", "talk-steps")
+                        .attr("rows", "8")
+                        .attr("spellcheck", "false")
+                        .attr("aria-label", "Steps, as JSON")
+                        .hook(hook(Hook::Steps)),
+                )
+                .child(
+                    el("p", "pd-actions")
+                        .child(button(
+                            "pd-button pd-talk-save",
+                            "Save as conversation",
+                            Msg::Save,
+                        ))
+                        .child(button("pd-button pd-talk-run", "Run", Msg::Run))
+                        .child(button(
+                            "pd-button pd-talk-share",
+                            "Copy share link",
+                            Msg::Share,
+                        )),
+                )
+                .child(
+                    el("div", "pd-talk-results")
+                        .attr("role", "status")
+                        .attr("aria-live", "polite")
+                        .hook(hook(Hook::Results)),
+                ),
+        )
 }
 
 /// Where a console is.
@@ -173,6 +222,8 @@ struct Talk {
     mode: Mode,
     encoding: Encoding,
     suggestions: Vec<Suggestion>,
+    /// A conversation being replayed on this connection.
+    run: Option<Run>,
 }
 
 impl Default for Talk {
@@ -187,6 +238,7 @@ impl Default for Talk {
             mode: Mode::Text,
             encoding: Encoding::CrLf,
             suggestions: Vec::new(),
+            run: None,
         }
     }
 }
@@ -248,8 +300,12 @@ pub struct TalkView {
     status: web_sys::Element,
     suggestions: Region<Tree>,
     transcript: Region<Tree>,
+    steps: HtmlTextAreaElement,
+    results: Region<Tree>,
     talk: RefCell<Talk>,
     relay: RefCell<Option<Relay>>,
+    /// Wakes a conversation's step when its time is up.
+    timer: Timer,
     me: PageRef,
 }
 
@@ -264,8 +320,13 @@ impl TalkView {
             status: hooks.take(hook(Hook::Status))?,
             suggestions: Region::new(hooks.take(hook(Hook::Suggestions))?, sink.clone()),
             transcript: Region::new(hooks.take(hook(Hook::Transcript))?, sink.clone()),
+            steps: hooks.take(hook(Hook::Steps))?,
+            results: Region::new(hooks.take(hook(Hook::Results))?, sink.clone()),
             talk: RefCell::default(),
             relay: RefCell::new(None),
+            timer: me.timer(|page| {
+                let _ = page.talk.drive();
+            }),
             me,
         })
     }
@@ -318,6 +379,85 @@ impl TalkView {
                 Ok(())
             }
             Msg::Download => download(&self.talk.borrow().transcript.received()),
+            Msg::Save => {
+                let talk = self.talk.borrow();
+                let saved = Conversation::from_chunks(&talk.target, talk.transcript.chunks());
+                self.steps.set_value(&saved.to_json());
+                Ok(())
+            }
+            Msg::Run => self.run(page, &self.steps.value()),
+            Msg::Share => match Conversation::parse(&self.steps.value()) {
+                Ok(conversation) => {
+                    page.copy(&format!("{}/{}", page.origin(), share_query(&conversation)));
+                    Ok(())
+                }
+                Err(problem) => self.results.show(note(&problem)).map(drop),
+            },
+        }
+    }
+
+    /// Opens the view on a shared conversation (`?talk=`) and runs it.
+    pub fn shared(&self, page: &Page, json: &str) -> Result<(), JsValue> {
+        page.select(View::Talk)?;
+        let pretty = Conversation::parse(json).map_or_else(|_| json.to_owned(), |c| c.to_json());
+        self.steps.set_value(&pretty);
+        self.run(page, &pretty)
+    }
+
+    /// Replays the conversation `json` over a fresh connection.
+    fn run(&self, page: &Page, json: &str) -> Result<(), JsValue> {
+        let conversation = match Conversation::parse(json) {
+            Ok(conversation) => conversation,
+            Err(problem) => return self.results.show(note(&problem)).map(drop),
+        };
+        self.target.set_value(&conversation.target);
+        self.connect(
+            page,
+            &conversation.target,
+            suggestions(None, &conversation.target, None),
+        )?;
+        page.set_query(&share_query(&conversation));
+        self.talk.borrow_mut().run = Some(Run::new(&conversation, dom::now_ms()));
+        self.show_results()
+    }
+
+    /// Lets the conversation act on what arrived and the time: send its
+    /// next step, look again later, or finish and close.
+    fn drive(&self) -> Result<(), JsValue> {
+        loop {
+            let now = dom::now_ms();
+            let mut talk = self.talk.borrow_mut();
+            // Steps start once the connection opened (or could not).
+            let started = matches!(talk.state, State::Open | State::Ended(_));
+            let next = match &mut talk.run {
+                Some(run) if started => run.advance(now),
+                _ => return Ok(()),
+            };
+            drop(talk);
+            match next {
+                Next::Send(bytes) => self.send(&bytes)?,
+                Next::WaitUntil(at) => {
+                    self.timer
+                        .start(at.saturating_sub(now).min(u32::MAX as u64) as u32);
+                    break;
+                }
+                Next::Done => {
+                    self.timer.stop();
+                    self.talk.borrow_mut().we_closed = true;
+                    if let Some(relay) = &*self.relay.borrow() {
+                        relay.socket.close()?;
+                    }
+                    break;
+                }
+            }
+        }
+        self.show_results()
+    }
+
+    fn show_results(&self) -> Result<(), JsValue> {
+        match &self.talk.borrow().run {
+            Some(run) => self.results.show(conversation::results_view(run)).map(drop),
+            None => Ok(()),
         }
     }
 
@@ -354,13 +494,18 @@ impl TalkView {
             dom::listen(&socket, event, listener, true)?;
         }
         self.relay.replace(Some(Relay { socket, listeners }));
+        // The view's choices outlive a connection.
+        let (mode, encoding) = {
+            let talk = self.talk.borrow();
+            (talk.mode, talk.encoding)
+        };
         self.talk.replace(Talk {
             target: target.to_owned(),
             state: State::Connecting,
             since_ms: dom::now_ms(),
             suggestions,
-            mode: self.talk.borrow().mode,
-            encoding: self.talk.borrow().encoding,
+            mode,
+            encoding,
             ..Talk::default()
         });
         self.show_all()
@@ -373,21 +518,30 @@ impl TalkView {
             talk.opened = true;
             talk.since_ms = dom::now_ms();
         }
-        self.show_status()
+        self.show_status()?;
+        self.drive()
     }
 
     fn received(&self, bytes: &[u8]) -> Result<(), JsValue> {
-        self.record(Direction::Received, bytes)
+        if let Some(run) = &mut self.talk.borrow_mut().run {
+            run.received(bytes);
+        }
+        self.record(Direction::Received, bytes)?;
+        self.drive()
     }
 
     fn closed(&self, code: u16, reason: &str) -> Result<(), JsValue> {
         {
             let mut talk = self.talk.borrow_mut();
             let ending = Ending::of(code, reason, talk.opened, talk.we_closed);
+            if let Some(run) = &mut talk.run {
+                run.ended(&ending.words);
+            }
             talk.state = State::Ended(ending);
         }
         self.relay.replace(None);
-        self.show_status()
+        self.show_status()?;
+        self.drive()
     }
 
     fn send(&self, bytes: &[u8]) -> Result<(), JsValue> {
@@ -445,6 +599,15 @@ impl TalkView {
             .show(talk.transcript.view(talk.mode))
             .map(drop)
     }
+}
+
+/// `?talk=…`: the query that reruns a conversation on load.
+fn share_query(conversation: &Conversation) -> String {
+    let json = serde_json::to_string(conversation).expect("plain data always serializes");
+    format!(
+        "?talk={}",
+        String::from(js_sys::encode_uri_component(&json))
+    )
 }
 
 /// A socket listener that calls `f` on the talk view while the page is mounted.

@@ -84,6 +84,10 @@ impl Transcript {
         }
     }
 
+    pub fn chunks(&self) -> &[Chunk] {
+        &self.chunks
+    }
+
     /// Everything received, in order: the download.
     pub fn received(&self) -> Vec<u8> {
         self.chunks
@@ -174,17 +178,22 @@ pub fn seconds(ms: u64) -> String {
     format!("{}.{:03} s", ms / 1000, ms % 1000)
 }
 
-/// Bytes as text with control bytes made visible: each C0 byte as its
-/// Unicode control picture (`␍␊` for CRLF, then a real line break after
-/// `␊`), DEL as `␡`, bytes that are not UTF-8 as `\xNN`.
+/// Bytes as text with control bytes made visible as the escapes
+/// programmers know (`\r\n`, then a real line break after `\n`; `\t`,
+/// `\0`, other control bytes and bytes that are not UTF-8 as `\xNN`; a
+/// backslash as `\\`). Plain escapes rather than Unicode control pictures:
+/// those are missing from many fonts.
 pub fn visible(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for piece in bytes.utf8_chunks() {
         for c in piece.valid().chars() {
             match c {
-                '\n' => out.push_str("␊\n"),
-                '\u{0}'..='\u{1f}' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('?')),
-                '\u{7f}' => out.push('␡'),
+                '\n' => out.push_str("\\n\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\0' => out.push_str("\\0"),
+                '\\' => out.push_str("\\\\"),
+                '\u{1}'..='\u{1f}' | '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
                 c => out.push(c),
             }
         }
@@ -222,8 +231,8 @@ mod tests {
 
     #[test]
     fn control_bytes_are_visible() {
-        assert_eq!(visible(b"+PONG\r\n"), "+PONG␍␊\n");
-        assert_eq!(visible(b"a\tb\x00\x7f"), "a␉b␀␡");
+        assert_eq!(visible(b"+PONG\r\n"), "+PONG\\r\\n\n");
+        assert_eq!(visible(b"a\tb\x00\x1b\x7f\\"), "a\\tb\\0\\x1b\\x7f\\\\");
         assert_eq!(visible(&[0x66, 0xff, 0x6f]), "f\\xffo");
         assert_eq!(visible("é".as_bytes()), "é");
     }
@@ -305,8 +314,8 @@ mod tests {
         assert_eq!(
             md,
             "### portdoctor console: `127.0.0.1:6379`\n\n\
-             **→ sent** at 0.002 s (6 bytes)\n\n```\nPING␍␊\n\n```\n\n\
-             **← received** at 0.003 s (7 bytes)\n\n```\n+PONG␍␊\n\n```\n\n\
+             **→ sent** at 0.002 s (6 bytes)\n\n```\nPING\\r\\n\n\n```\n\n\
+             **← received** at 0.003 s (7 bytes)\n\n```\n+PONG\\r\\n\n\n```\n\n\
              Ended: The target closed the connection.\n"
         );
     }
