@@ -57,12 +57,22 @@ pub async fn bind_check(port: u16) -> BindReport {
     } else {
         listeners::on_port(port).await.unwrap_or_default()
     };
+    let binds: Vec<String> = attempts
+        .iter()
+        .map(|a| match &a.error {
+            None => format!("bind {}: ok", a.addr),
+            Some(e) => format!("bind {}: {e}", a.addr),
+        })
+        .collect();
     let mut findings = Vec::new();
     // Binding works with loopback down; connecting to it does not.
     if let Ok(all) = interfaces::all()
         && !all.iter().any(|i| i.is_loopback() && i.up)
     {
-        findings.push(loopback_down(vec![interfaces::up_line(&all)]));
+        let evidence = std::iter::once(interfaces::up_line(&all))
+            .chain(binds.iter().cloned())
+            .collect();
+        findings.push(loopback_down(evidence));
     }
     if !in_use.is_empty() {
         findings.push(taken(port, &attempts, &in_use, &holders));
@@ -72,13 +82,7 @@ pub async fn bind_check(port: u16) -> BindReport {
             severity: Severity::Ok,
             summary: format!("Port {port} is free: a server can listen on it"),
             fix: "Nothing to fix.".to_owned(),
-            evidence: attempts
-                .iter()
-                .map(|a| match &a.error {
-                    None => format!("bind {}: ok", a.addr),
-                    Some(e) => format!("bind {}: {e}", a.addr),
-                })
-                .collect(),
+            evidence: binds,
         });
     }
     BindReport {
