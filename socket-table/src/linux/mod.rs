@@ -1,5 +1,5 @@
-//! Linux: the kernel's socket table over netlink, owners and names from
-//! `/proc` and `/etc/passwd`.
+//! Linux: the kernel's socket table over netlink, owners from `/proc`, user
+//! names from the C library (getpwuid_r, so LDAP and sssd users too).
 //!
 //! Two sources because the kernel splits the facts: sock_diag knows a
 //! socket's address, queue, uid and inode but not who holds it; only the

@@ -1,4 +1,5 @@
-//! Who holds which socket, and user names: `/proc/*/fd` and `/etc/passwd`.
+//! Who holds which socket, and user names: `/proc/*/fd` and the C library's
+//! user database.
 //!
 //! The kernel's socket table knows a socket's inode, not its processes; only
 //! the fd tables map an inode back to pids, as `ss -p` and `lsof` find them.
@@ -121,8 +122,8 @@ fn comm(proc_dir: &impl rustix::fd::AsFd, path: &mut Vec<u8>, pid: &[u8]) -> Opt
     Some(String::from_utf8_lossy(name).into_owned())
 }
 
-/// uid → user name from `/etc/passwd`, read once per table. Users that only
-/// a directory service (LDAP, systemd-homed) knows stay nameless.
+/// uid → user name, looked up once per uid per table through the C
+/// library (getpwuid_r), which asks every source nsswitch.conf names.
 pub struct UserNames(Vec<(u32, Option<String>)>);
 
 impl UserNames {
@@ -130,12 +131,7 @@ impl UserNames {
         let mut uids: Vec<u32> = uids.collect();
         uids.sort_unstable();
         uids.dedup();
-        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-        Self(
-            uids.into_iter()
-                .map(|uid| (uid, user_name(&passwd, uid)))
-                .collect(),
-        )
+        Self(uids.into_iter().map(|uid| (uid, user_name(uid))).collect())
     }
 
     pub fn get(&self, uid: u32) -> Option<String> {
@@ -144,13 +140,9 @@ impl UserNames {
     }
 }
 
-/// The first `/etc/passwd` entry for `uid`: `name:password:uid:...`.
-fn user_name(passwd: &str, uid: u32) -> Option<String> {
-    passwd.lines().find_map(|line| {
-        let mut fields = line.split(':');
-        let name = fields.next()?;
-        (fields.nth(1)?.parse() == Ok(uid)).then(|| name.to_owned())
-    })
+fn user_name(uid: u32) -> Option<String> {
+    let user = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)).ok()??;
+    Some(user.name)
 }
 
 #[cfg(test)]
@@ -173,13 +165,18 @@ mod tests {
     }
 
     #[test]
-    fn finds_user_names_by_uid() {
-        let passwd = "root:x:0:0:root:/root:/bin/bash\n\
-                      broken line\n\
-                      alice:x:1000:1000:Alice:/home/alice:/bin/sh\n\
-                      alias:x:1000:1000::/:/bin/sh\n";
-        assert_eq!(user_name(passwd, 0).as_deref(), Some("root"));
-        assert_eq!(user_name(passwd, 1000).as_deref(), Some("alice"));
-        assert_eq!(user_name(passwd, 1001), None);
+    fn names_users_as_the_system_does() {
+        // `id -un` asks the same sources (nsswitch.conf) for our own uid.
+        let uid = nix::unistd::getuid().as_raw();
+        let id = std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .unwrap();
+        let expected = String::from_utf8(id.stdout).unwrap().trim().to_owned();
+        let names = UserNames::of([0, uid, uid, u32::MAX - 1].into_iter());
+        assert_eq!(names.get(0).as_deref(), Some("root"));
+        assert_eq!(names.get(uid), Some(expected));
+        assert_eq!(names.get(u32::MAX - 1), None, "no such user");
+        assert_eq!(names.get(12345), None, "not asked for");
     }
 }
