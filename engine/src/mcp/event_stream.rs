@@ -5,6 +5,10 @@
 //! Bytes arrive in arbitrary chunks, so the parser keeps a partial line
 //! between calls; a line or event above [`MAX_EVENT`] bytes is an error
 //! rather than unbounded memory.
+//!
+//! Our own rather than a crate's: eventsource-stream and sse-stream buffer a
+//! line or event without any limit, so a server's endless line is theirs to
+//! grow until memory runs out.
 
 /// Largest line, and largest event, we hold.
 pub const MAX_EVENT: usize = 1024 * 1024;
