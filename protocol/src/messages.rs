@@ -170,21 +170,10 @@ pub struct ProtocolError {
     pub message: String,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    EnumIter,
-    Display,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, EnumString, EnumIter, Display)]
 #[strum(serialize_all = "kebab-case")]
 pub enum ErrorKind {
     /// The frame is not JSON.

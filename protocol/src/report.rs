@@ -45,21 +45,10 @@ pub struct Target {
 ///
 /// A warning (`exposed-to-network`, stray stdout of a stdio MCP server) is
 /// advice about a working server, so it never turns `reachable` into `degraded`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    EnumIter,
-    Display,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, EnumString, EnumIter, Display)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Verdict {
     /// Something accepted and works as asked: no finding of severity error.
@@ -72,21 +61,10 @@ pub enum Verdict {
     Invalid,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    EnumIter,
-    Display,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, EnumString, EnumIter, Display)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Family {
     Ipv4,
@@ -106,21 +84,10 @@ pub struct AddressResult {
     pub error: Option<String>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    EnumIter,
-    Display,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, EnumString, EnumIter, Display)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Outcome {
     Open,
@@ -165,21 +132,10 @@ pub struct Service {
     pub banner: Option<String>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    EnumIter,
-    Display,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, EnumString, EnumIter, Display)]
 #[strum(serialize_all = "kebab-case")]
 pub enum ServiceProtocol {
     Http,
@@ -252,21 +208,10 @@ pub struct McpStep {
     pub elapsed_us: u64,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    EnumIter,
-    Display,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, EnumString, EnumIter, Display)]
 #[strum(serialize_all = "kebab-case")]
 pub enum McpTransport {
     StreamableHttp,
@@ -274,21 +219,10 @@ pub enum McpTransport {
     Stdio,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    EnumIter,
-    Display,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, EnumString, EnumIter, Display)]
 #[strum(serialize_all = "kebab-case")]
 pub enum McpEra {
     Handshake,
@@ -324,21 +258,10 @@ pub struct McpServerEntry {
     pub problem: Option<String>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    EnumIter,
-    Display,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, EnumString, EnumIter, Display)]
 #[strum(serialize_all = "kebab-case")]
 pub enum McpServerKind {
     /// Started as a process; JSON-RPC over its stdin and stdout.
@@ -380,24 +303,10 @@ pub struct Finding {
 }
 
 /// Ordered from least to most serious, so `max()` picks the worst.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    EnumIter,
-    Display,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, EnumString, EnumIter, Display)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Severity {
     Ok,
@@ -407,22 +316,10 @@ pub enum Severity {
 }
 
 /// Stable diagnosis codes (DESIGN.md). Add variants; never rename one.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    EnumIter,
-    Display,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, EnumString, EnumIter, Display)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Code {
     Reachable,
@@ -551,21 +448,9 @@ pub struct BindAttempt {
 }
 
 /// What "up" means when waiting for a service (`portdoctor wait --until`).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    EnumIter,
-    Display,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, EnumString, EnumIter, Display)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Until {
     /// Something accepts connections, whatever it answers: a proxy whose
