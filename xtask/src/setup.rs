@@ -58,6 +58,8 @@ const PACKAGES: &[Package] = &[
     package("nftables", "nft"),
     // Test certificates.
     package("openssl", "openssl"),
+    // A user only a directory service knows (systemd's user database).
+    package("libnss-systemd", "/usr/lib/*/libnss_systemd.so.2"),
     package("curl", "curl"),
 ];
 

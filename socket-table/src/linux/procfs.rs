@@ -164,6 +164,40 @@ mod tests {
         assert_eq!(parse_pid(b"net"), None);
     }
 
+    /// A user only a directory service knows: a systemd userdb record, which
+    /// nss-systemd serves, in a private mount namespace (`unshare --mount`,
+    /// root, as the other namespace tests) so the machine is left as it was.
+    /// LDAP and sssd answer through the same NSS call.
+    #[test]
+    fn names_users_only_a_directory_service_knows() {
+        const UID: u32 = 61999;
+        if std::env::var_os("SOCKET_TABLE_USERDB_CHILD").is_some() {
+            let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
+            assert!(!passwd.contains(&format!(":{UID}:")), "in /etc/passwd");
+            let names = UserNames::of([UID].into_iter());
+            assert_eq!(
+                names.get(UID).as_deref(),
+                Some("directory-user"),
+                "is libnss-systemd installed, with `systemd` on the passwd line of /etc/nsswitch.conf?"
+            );
+            return;
+        }
+        let record = format!(r#"{{"userName":"directory-user","uid":{UID},"gid":{UID}}}"#);
+        let script = format!(
+            "mount -t tmpfs tmpfs /run && mkdir /run/userdb && cd /run/userdb \
+             && printf '%s' '{record}' > directory-user.user \
+             && ln -s directory-user.user {UID}.user \
+             && exec \"$0\" --exact linux::procfs::tests::names_users_only_a_directory_service_knows"
+        );
+        let status = std::process::Command::new("unshare")
+            .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+            .arg(std::env::current_exe().unwrap())
+            .env("SOCKET_TABLE_USERDB_CHILD", "1")
+            .status()
+            .unwrap();
+        assert!(status.success(), "the lookup in the namespace failed");
+    }
+
     #[test]
     fn names_users_as_the_system_does() {
         // `id -un` asks the same sources (nsswitch.conf) for our own uid.
