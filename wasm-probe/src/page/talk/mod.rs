@@ -318,10 +318,10 @@ impl TalkView {
         Ok(Self {
             target: hooks.take(hook(Hook::Target))?,
             status: hooks.take(hook(Hook::Status))?,
-            suggestions: Region::new(hooks.take(hook(Hook::Suggestions))?, sink.clone()),
-            transcript: Region::new(hooks.take(hook(Hook::Transcript))?, sink.clone()),
+            suggestions: hooks.region(hook(Hook::Suggestions), sink)?,
+            transcript: hooks.region(hook(Hook::Transcript), sink)?,
             steps: hooks.take(hook(Hook::Steps))?,
-            results: Region::new(hooks.take(hook(Hook::Results))?, sink.clone()),
+            results: hooks.region(hook(Hook::Results), sink)?,
             talk: RefCell::default(),
             relay: RefCell::new(None),
             timer: me.timer(|page| {
