@@ -12,9 +12,8 @@
 //! the third part alone)
 
 use std::hint::black_box;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -22,45 +21,12 @@ use native_helper::server::guard::{Guard, Token};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+mod common;
+
+use common::{Helper, percentile};
+
 const SESSIONS: usize = 1000;
 const CHECKS: usize = 300;
-
-fn percentile(samples: &mut [Duration], p: usize) -> Duration {
-    samples.sort();
-    samples[(samples.len() * p / 100).min(samples.len() - 1)]
-}
-
-/// The helper on a free port; killed on drop.
-struct Helper(Child, String);
-
-impl Helper {
-    fn start() -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_portdoctor"))
-            .args(["--no-open", "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start portdoctor");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let addr = first
-            .trim()
-            .strip_prefix("portdoctor is running at http://")
-            .expect("the helper announces its URL")
-            .trim_end_matches('/')
-            .to_owned();
-        Self(child, addr)
-    }
-}
-
-impl Drop for Helper {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Health round trips on one keep-alive connection.
 fn health_trips(addr: &str, n: usize) -> Vec<Duration> {

@@ -1044,30 +1044,3 @@ async fn a_ten_megabyte_answer_stays_bounded_on_screen() {
     assert_eq!(captured, serde_json::json!([160 * 64 * 1024]));
     browser.client.close().await.unwrap();
 }
-
-#[tokio::test]
-async fn a_console_says_when_the_helper_goes_away_and_connects_again_once_it_is_back() {
-    let first = helper(&[]);
-    let port = first.addr.port();
-    let echo = support::peers::raw_listener(echo);
-    let browser = console(&first, &echo.to_string()).await;
-    drop(first);
-    let words = browser
-        .text(".pd-talk-status[data-state=ended][data-ended=dropped]")
-        .await;
-    assert_eq!(words, "The connection to the helper dropped.");
-
-    let _second = helper_on(port, &[]);
-    browser.wait_for(".pd-status[data-state=open]").await;
-    browser.click(".pd-talk-connect button[type=submit]").await;
-    browser.wait_for(".pd-talk-status[data-state=open]").await;
-    browser
-        .type_into(".pd-talk-send input[name=talk-message]", "again\n")
-        .await;
-    browser
-        .text_when(".pd-chunk[data-direction=received] .pd-chunk-text", |t| {
-            t == "again\\r\\n\n"
-        })
-        .await;
-    browser.client.close().await.unwrap();
-}

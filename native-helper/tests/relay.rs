@@ -37,9 +37,21 @@ async fn relay_with(
     origin: Option<&str>,
     token: Option<&str>,
 ) -> Result<(Ws, Option<String>), WsError> {
-    let mut request = format!("ws://{helper}/relay?target={target}")
-        .into_client_request()
-        .unwrap();
+    open(
+        &format!("ws://{helper}/relay?target={target}"),
+        origin,
+        token,
+    )
+    .await
+}
+
+/// Opens `url` as a websockify client would, with any Origin and token.
+async fn open(
+    url: &str,
+    origin: Option<&str>,
+    token: Option<&str>,
+) -> Result<(Ws, Option<String>), WsError> {
+    let mut request = url.into_client_request().unwrap();
     let headers = request.headers_mut();
     headers.insert("Sec-WebSocket-Protocol", "binary".parse().unwrap());
     if let Some(origin) = origin {
@@ -382,4 +394,59 @@ fn targets_outside_the_policy_are_never_connected() {
         let mut ws = relay(helper.addr, "192.0.2.1:9").await;
         assert_close(&closed(&mut ws).await, 4002, "no answer");
     });
+}
+
+/// `portdoctor bridge TARGET`: every WebSocket on its port, whatever the
+/// path, relays to that one target, for the pages listed with
+/// --allow-origin and scripts with the token; nothing else is served.
+#[tokio::test]
+async fn a_bridge_relays_to_its_one_target_for_listed_origins_only() {
+    let redis = redis();
+    let dir = TempDir::new("bridge");
+    let token_file = dir.path("token");
+    let mut command = Command::new(BIN);
+    command.args([
+        "bridge",
+        &redis.addr.to_string(),
+        "--port",
+        "0",
+        "--allow-origin",
+        "http://app.example:8080",
+        "--token-file",
+        token_file.to_str().unwrap(),
+    ]);
+    let bridge = spawn_announcing(command, false, |line| {
+        let url = line.split(" is running at ws://").nth(1)?;
+        url.trim_end_matches('/').parse().ok()
+    });
+    let token = std::fs::read_to_string(&token_file).unwrap();
+    // noVNC's default path.
+    let url = format!("ws://{}/websockify", bridge.addr);
+    let ping = |mut ws: Ws| async move {
+        ws.send(Message::Binary(b"PING\r\n".to_vec().into()))
+            .await
+            .unwrap();
+        assert_eq!(read_bytes(&mut ws, 7).await.0, b"+PONG\r\n");
+        ws.close(None).await.unwrap();
+    };
+    let (ws, protocol) = open(&url, Some("http://app.example:8080"), None)
+        .await
+        .unwrap();
+    assert_eq!(protocol.as_deref(), Some("binary"));
+    ping(ws).await;
+    let (ws, _) = open(&url, None, Some(&token)).await.unwrap();
+    ping(ws).await;
+
+    refused_with(open(&url, Some("http://evil.example"), None).await, 403);
+    refused_with(open(&url, None, None).await, 403);
+    let port = bridge.addr.port();
+    assert_eq!(
+        status_with_host(bridge.addr, "/websockify", &format!("evil.example:{port}")),
+        403
+    );
+    // No page, no API: a plain GET is not an upgrade.
+    assert_ne!(
+        status_with_host(bridge.addr, "/", &format!("127.0.0.1:{port}")),
+        200
+    );
 }

@@ -140,12 +140,6 @@ impl<W: Wiring> Hooks<W> {
                 format!("portdoctor: the view has no {hook:?} element of that kind").into()
             })
     }
-
-    /// The element hooked as `hook`, as a region whose trees send to `sink`.
-    #[cfg(feature = "page")]
-    pub fn region(&mut self, hook: W::Hook, sink: &Sink<W::Msg>) -> Result<Region<W>, JsValue> {
-        Ok(Region::new(self.take(hook)?, sink.clone()))
-    }
 }
 
 /// An element whose content its component replaces: it keeps the listeners

@@ -60,6 +60,10 @@ enum Command {
     BindCheck(BindCheckArgs),
     /// Write the docs embed (`<port-check>`) into a folder a docs site can serve.
     Embed(EmbedArgs),
+    /// A websockify-compatible WebSocket bridge to one TARGET, for a local
+    /// web app (a noVNC page): only pages from --allow-origin, and scripts
+    /// with the token, may use it.
+    Bridge(BridgeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -200,6 +204,26 @@ struct BindCheckArgs {
 }
 
 #[derive(Debug, Args)]
+struct BridgeArgs {
+    /// Where every connection goes, e.g. localhost:5900.
+    target: String,
+    /// Port to listen on, on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 6080)]
+    port: u16,
+    /// A page that may use the bridge, e.g. http://localhost:8080. Repeatable.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origins: Vec<String>,
+    /// Where to write the token scripts must present (mode 0600).
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+    /// Close a connection after this long without a byte either way.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    relay_idle: Duration,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
 struct ListenersArgs {
     /// Print a JSON array of listeners.
     #[arg(long)]
@@ -220,6 +244,7 @@ pub fn main() -> ExitCode {
         Command::Listeners(args) => runtime.block_on(listeners(args)),
         Command::BindCheck(args) => runtime.block_on(bind_check(args)),
         Command::Embed(args) => embed(&args),
+        Command::Bridge(args) => runtime.block_on(bridge(args)),
     }
 }
 
@@ -410,37 +435,15 @@ async fn serve(args: ServeArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(&e),
     };
-    let addr = SocketAddr::new(args.listen, args.port);
-    let listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(l) => l,
-        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-            let holder = engine::listeners::on_port(args.port)
-                .await
-                .ok()
-                .and_then(|l| l.first().map(engine::listeners::owner))
-                .unwrap_or_else(|| "another program".to_owned());
-            return fail(&format!(
-                "port {} is already taken by {holder}. Is portdoctor already running? Open http://127.0.0.1:{}/ or start with --port 0 for any free port.",
-                args.port, args.port
-            ));
-        }
-        Err(e) => return fail(&format!("cannot listen on {addr}: {e}")),
+    let Bound {
+        listener,
+        local,
+        token,
+        token_file,
+    } = match listen(SocketAddr::new(args.listen, args.port), args.token_file).await {
+        Ok(bound) => bound,
+        Err(e) => return fail(&e),
     };
-    let local = match listener.local_addr() {
-        Ok(a) => a,
-        Err(e) => return fail(&format!("cannot read the bound address: {e}")),
-    };
-    let token = match server::guard::Token::generate() {
-        Ok(t) => t,
-        Err(e) => return fail(&format!("cannot make a session token: {e}")),
-    };
-    let token_file = args.token_file.unwrap_or_else(default_token_file);
-    if let Err(e) = write_private(&token_file, token.as_str()) {
-        return fail(&format!(
-            "cannot write the token to {}: {e}",
-            token_file.display()
-        ));
-    }
     let url = format!("http://{local}/");
     // Whoever started us may have stopped reading stdout: never die of that.
     let _ = writeln!(std::io::stdout(), "portdoctor is running at {url}");
@@ -466,7 +469,94 @@ async fn serve(args: ServeArgs) -> ExitCode {
         token,
         mcp_config: args.mcp_config,
         relay_idle: args.relay_idle,
+        bridge: None,
     };
+    run_server(listener, config).await
+}
+
+async fn bridge(args: BridgeArgs) -> ExitCode {
+    init_logging();
+    let policy = match args.policy.policy() {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), args.port);
+    let Bound {
+        listener,
+        local,
+        token,
+        token_file,
+    } = match listen(addr, args.token_file).await {
+        Ok(bound) => bound,
+        Err(e) => return fail(&e),
+    };
+    let _ = writeln!(
+        std::io::stdout(),
+        "portdoctor bridge to {} is running at ws://{local}/",
+        args.target
+    );
+    let _ = writeln!(
+        std::io::stdout(),
+        "scripts: send `Authorization: Bearer {}` (token also in {})",
+        token.as_str(),
+        token_file.display()
+    );
+    let config = ServerConfig {
+        allowed_origins: args.allow_origins,
+        check: CheckOptions {
+            policy,
+            ..CheckOptions::default()
+        },
+        token,
+        mcp_config: None,
+        relay_idle: args.relay_idle,
+        bridge: Some(args.target),
+    };
+    run_server(listener, config).await
+}
+
+/// A bound listener and the per-start token scripts must present.
+struct Bound {
+    listener: tokio::net::TcpListener,
+    local: SocketAddr,
+    token: server::guard::Token,
+    token_file: PathBuf,
+}
+
+/// Binds `addr` and makes the token, written to `token_file` (or the default place).
+async fn listen(addr: SocketAddr, token_file: Option<PathBuf>) -> Result<Bound, String> {
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            let port = addr.port();
+            let holder = engine::listeners::on_port(port)
+                .await
+                .ok()
+                .and_then(|l| l.first().map(engine::listeners::owner))
+                .unwrap_or_else(|| "another program".to_owned());
+            return Err(format!(
+                "port {port} is already taken by {holder}. Is portdoctor already running? Open http://127.0.0.1:{port}/ or start with --port 0 for any free port."
+            ));
+        }
+        Err(e) => return Err(format!("cannot listen on {addr}: {e}")),
+    };
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the bound address: {e}"))?;
+    let token = server::guard::Token::generate()
+        .map_err(|e| format!("cannot make a session token: {e}"))?;
+    let token_file = token_file.unwrap_or_else(default_token_file);
+    write_private(&token_file, token.as_str())
+        .map_err(|e| format!("cannot write the token to {}: {e}", token_file.display()))?;
+    Ok(Bound {
+        listener,
+        local,
+        token,
+        token_file,
+    })
+}
+
+async fn run_server(listener: tokio::net::TcpListener, config: ServerConfig) -> ExitCode {
     tokio::select! {
         result = server::serve(listener, config) => match result {
             Ok(()) => ExitCode::SUCCESS,

@@ -35,6 +35,10 @@ use session::Opening;
 pub const MAX_MESSAGE: usize = 64 * 1024;
 /// WebSocket sessions the helper serves at once.
 pub const MAX_SESSIONS: usize = 1024;
+/// Each WebSocket's read buffer, allocated (and touched) up front: the
+/// library's 128 KiB made an idle relay cost 144 KiB; larger frames are
+/// read in several pieces.
+const READ_BUFFER: usize = 16 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -46,6 +50,8 @@ pub struct ServerConfig {
     pub mcp_config: Option<PathBuf>,
     /// A relay ends after this long without a byte either way.
     pub relay_idle: Duration,
+    /// `portdoctor bridge`: serve nothing but relays to this one target.
+    pub bridge: Option<String>,
 }
 
 struct AppState {
@@ -53,6 +59,7 @@ struct AppState {
     check: Arc<CheckOptions>,
     mcp_config: Option<PathBuf>,
     relay_idle: Duration,
+    bridge: Option<String>,
     sessions: Arc<Semaphore>,
     relays: Arc<Semaphore>,
 }
@@ -69,14 +76,19 @@ pub fn app(local: SocketAddr, config: ServerConfig) -> Router {
         check: Arc::new(config.check),
         mcp_config: config.mcp_config,
         relay_idle: config.relay_idle,
+        bridge: config.bridge,
         sessions: Arc::new(Semaphore::new(MAX_SESSIONS)),
         relays: Arc::new(Semaphore::new(relay::MAX_RELAYS)),
     });
-    Router::new()
-        .route(protocol::WS_PATH, get(websocket))
-        .route(relay::PATH, get(open_relay))
-        .route("/api/health", get(health))
-        .fallback(get(asset))
+    let routes = match state.bridge {
+        Some(_) => Router::new().fallback(get(open_relay)),
+        None => Router::new()
+            .route(protocol::WS_PATH, get(websocket))
+            .route(relay::PATH, get(open_relay))
+            .route("/api/health", get(health))
+            .fallback(get(asset)),
+    };
+    routes
         .layer(middleware::from_fn_with_state(state.clone(), check_host))
         .with_state(state)
 }
@@ -126,9 +138,16 @@ impl Upgrade {
         }
     }
 
-    /// What this client may do, or why it may not talk at all.
-    fn access(&self, guard: &Guard) -> Result<Access, guard::Refusal> {
-        guard.check_websocket(self.origin.as_deref(), self.token.as_deref())
+    /// Reads an upgrade and decides what its client may do, or why it may
+    /// not talk at all.
+    fn admit(
+        guard: &Guard,
+        headers: &axum::http::HeaderMap,
+        uri: &Uri,
+    ) -> Result<(Self, Access), guard::Refusal> {
+        let asked = Self::read(headers, uri);
+        let access = guard.check_websocket(asked.origin.as_deref(), asked.token.as_deref())?;
+        Ok((asked, access))
     }
 }
 
@@ -144,8 +163,8 @@ async fn websocket(
     uri: Uri,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let access = match Upgrade::read(&headers, &uri).access(&state.guard) {
-        Ok(access) => access,
+    let access = match Upgrade::admit(&state.guard, &headers, &uri) {
+        Ok((_, access)) => access,
         Err(refusal) => return forbidden(refusal),
     };
     let Ok(permit) = state.sessions.clone().try_acquire_owned() else {
@@ -163,6 +182,7 @@ async fn websocket(
     upgrade
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| async move {
             session::run(socket, context, Opening::Requests).await;
             drop(permit);
@@ -170,30 +190,37 @@ async fn websocket(
 }
 
 /// `/relay?target=HOST:PORT`: a WebSocket whose binary frames are the bytes
-/// of a TCP connection (websockify's wire format; see [`relay`]).
+/// of a TCP connection (websockify's wire format; see [`relay`]). On a
+/// `portdoctor bridge`, every path (noVNC asks for `/websockify`) relays to
+/// its one target, for the listed origins too: the user named them for it.
 async fn open_relay(
     State(state): State<Arc<AppState>>,
     headers: axum::http::HeaderMap,
     uri: Uri,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let asked = Upgrade::read(&headers, &uri);
-    let access = match asked.access(&state.guard) {
-        Ok(access) => access,
+    let (asked, access) = match Upgrade::admit(&state.guard, &headers, &uri) {
+        Ok(admitted) => admitted,
         Err(refusal) => return forbidden(refusal),
     };
-    if !access.permits(Operation::Relay) {
-        return forbidden(format_args!(
-            "pages on other sites may only run checks: a relay needs the helper's own page (or a script with its token); origin {:?}",
-            asked.origin.unwrap_or_default()
-        ));
-    }
-    let Some(target) = asked.target.filter(|t| !t.is_empty()) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            "say where to relay to: /relay?target=HOST:PORT, e.g. /relay?target=localhost:6379",
-        )
-            .into_response();
+    let target = match &state.bridge {
+        Some(target) => target.clone(),
+        None if !access.permits(Operation::Relay) => {
+            return forbidden(format_args!(
+                "pages on other sites may only run checks: a relay needs the helper's own page (or a script with its token); origin {:?}",
+                asked.origin.unwrap_or_default()
+            ));
+        }
+        None => match asked.target.filter(|t| !t.is_empty()) {
+            Some(target) => target,
+            None => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    "say where to relay to: /relay?target=HOST:PORT, e.g. /relay?target=localhost:6379",
+                )
+                    .into_response();
+            }
+        },
     };
     let relay = relay::Relay {
         target,
@@ -212,6 +239,7 @@ async fn open_relay(
         .protocols(["binary"])
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| session::run(socket, context, opening))
 }
 

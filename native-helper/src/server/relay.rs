@@ -191,12 +191,13 @@ async fn pump(stream: TcpStream, io: Io, idle: Duration, counts: &Counts) -> End
         Ended::ClientClosed
     };
     let down = async {
-        // Allocated once data is there, so an idle relay holds no buffer.
         let mut buffer = BytesMut::new();
         loop {
             if let Err(e) = from_peer.readable().await {
                 return Ended::from_io(&e);
             }
+            // Allocated once data is there, and handed on whole with the
+            // chunk, so an idle relay holds no buffer.
             buffer.reserve(CHUNK);
             match from_peer.try_read_buf(&mut buffer) {
                 Ok(0) => return Ended::PeerClosed,
@@ -205,7 +206,7 @@ async fn pump(stream: TcpStream, io: Io, idle: Duration, counts: &Counts) -> End
                     moved();
                     // Waits while the client is slow: meanwhile nothing is
                     // read, and the target's TCP window fills.
-                    let chunk = buffer.split().freeze();
+                    let chunk = std::mem::take(&mut buffer).freeze();
                     if output.send(Frame::Bytes(chunk)).await.is_err() {
                         return Ended::ClientClosed;
                     }

@@ -149,11 +149,14 @@ pub struct CheckView {
 
 impl CheckView {
     pub fn new(hooks: &mut Hooks<Tree>, sink: &Sink<views::Msg>) -> Result<Self, JsValue> {
+        let mut region = |h| -> Result<Region<Tree>, JsValue> {
+            Ok(Region::new(hooks.take(hook(h))?, sink.clone()))
+        };
         let view = Self {
-            recent_region: hooks.region(hook(Hook::Recent), sink)?,
-            progress: hooks.region(hook(Hook::Progress), sink)?,
-            result: hooks.region(hook(Hook::Result), sink)?,
-            mcp_list: hooks.region(hook(Hook::McpList), sink)?,
+            recent_region: region(Hook::Recent)?,
+            progress: region(Hook::Progress)?,
+            result: region(Hook::Result)?,
+            mcp_list: region(Hook::McpList)?,
             input: hooks.take(hook(Hook::Input))?,
             report: hooks.take(hook(Hook::Report))?,
             recent: RefCell::new(load_recent()),

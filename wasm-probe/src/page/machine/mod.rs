@@ -108,8 +108,8 @@ impl MachineView {
         timer: Timer,
     ) -> Result<Self, JsValue> {
         Ok(Self {
-            table: hooks.region(hook(Hook::Table), sink)?,
-            bind: hooks.region(hook(Hook::Bind), sink)?,
+            table: Region::new(hooks.take(hook(Hook::Table))?, sink.clone()),
+            bind: Region::new(hooks.take(hook(Hook::Bind))?, sink.clone()),
             machine: RefCell::default(),
             timer,
         })

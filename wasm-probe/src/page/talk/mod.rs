@@ -318,10 +318,10 @@ impl TalkView {
         Ok(Self {
             target: hooks.take(hook(Hook::Target))?,
             status: hooks.take(hook(Hook::Status))?,
-            suggestions: hooks.region(hook(Hook::Suggestions), sink)?,
-            transcript: hooks.region(hook(Hook::Transcript), sink)?,
+            suggestions: Region::new(hooks.take(hook(Hook::Suggestions))?, sink.clone()),
+            transcript: Region::new(hooks.take(hook(Hook::Transcript))?, sink.clone()),
             steps: hooks.take(hook(Hook::Steps))?,
-            results: hooks.region(hook(Hook::Results), sink)?,
+            results: Region::new(hooks.take(hook(Hook::Results))?, sink.clone()),
             talk: RefCell::default(),
             relay: RefCell::new(None),
             timer: me.timer(|page| {

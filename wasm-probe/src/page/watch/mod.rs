@@ -86,7 +86,7 @@ impl WatchView {
         timer: Timer,
     ) -> Result<Self, JsValue> {
         Ok(Self {
-            status: hooks.region(views::Hook::Watch(Hook::Status), sink)?,
+            status: Region::new(hooks.take(views::Hook::Watch(Hook::Status))?, sink.clone()),
             watch: RefCell::new(None),
             notify: Cell::new(false),
             timer,
