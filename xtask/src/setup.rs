@@ -54,6 +54,9 @@ const PACKAGES: &[Package] = &[
     package("openssh-server", "/usr/sbin/sshd"),
     package("openssh-client", "ssh-keygen"),
     package("postgresql", "/usr/lib/postgresql/*/bin/postgres"),
+    // The relay's echo server, and its benchmark's peer.
+    package("socat", "socat"),
+    package("websockify", "websockify"),
     // A firewall drop inside a network namespace.
     package("nftables", "nft"),
     // Test certificates.
