@@ -307,8 +307,9 @@ async fn the_page_keeps_its_report_and_reconnects_when_the_helper_restarts() {
     browser.wait_for(".pd-report[data-state=done]").await;
 
     drop(first);
-    browser.wait_for(".pd-status[data-state=closed]").await;
-    let status = browser.text(".pd-status-text").await;
+    let status = browser
+        .text(".pd-status[data-state=closed] .pd-status-text")
+        .await;
     assert!(status.contains("reconnects by itself"), "{status}");
     browser
         .wait_for(".pd-verdict[data-verdict=unreachable]")

@@ -165,10 +165,14 @@ impl Connection {
             Ok(socket) => {
                 self.socket_listeners(&socket, true);
                 self.socket.replace(Some(socket));
+                // Background retries keep showing why the last attempt
+                // failed: a permission query that says "prompt" while the
+                // helper is simply gone must not flip the status to a prompt
+                // nobody sees.
                 if announce {
                     self.set_link(Link::Connecting);
+                    self.watch_permission(attempt);
                 }
-                self.watch_permission(attempt);
             }
             // A URL the browser refuses outright: explain it like any failure.
             Err(_) => self.explain_failure(attempt),
