@@ -2,10 +2,12 @@
 //!
 //! - `cargo xtask setup`: install what the tests need (Debian, Ubuntu).
 //! - `cargo xtask test`: everything CI checks — formatting, clippy (host and
-//!   wasm32), every test including the headless-browser ones, and the docs
-//!   embed's size budget; first, whether `setup` has run.
+//!   wasm32), every test including the headless-browser ones, the docs
+//!   embed's size budget, and `platforms`; first, whether `setup` has run.
 //! - `cargo xtask lint`: formatting and clippy only.
 //! - `cargo xtask schema`: regenerate docs/schema/ from the protocol types.
+//! - `cargo xtask platforms`: clippy for Windows and macOS, the Windows tests
+//!   and helper under Wine (`platforms.rs`).
 //! - `cargo xtask embed [DIR]`: write the docs embed to DIR (default
 //!   `target/embed`) and check its size.
 
@@ -13,21 +15,24 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod platforms;
 mod schema;
 mod setup;
 
-const USAGE: &str = "usage: cargo xtask <setup|test|lint|schema|embed [DIR]>
+const USAGE: &str = "usage: cargo xtask <setup|test|lint|platforms|schema|embed [DIR]>
 
   setup         install what the tests need: Debian packages (chromium, redis, nginx,
-                sshd, postgres, ...), the wasm32 target, rustfmt and clippy, and
-                the MCP SDK's virtualenv, the pinned npm MCP servers (Debian and
-                Ubuntu; apt-get, npm)
+                sshd, postgres, mingw-w64, wine64, ...), the wasm32, Windows and macOS
+                targets, rustfmt and clippy, the MCP SDK's virtualenv, cargo-zigbuild
+                with zig, the pinned npm MCP servers (Debian and Ubuntu; apt-get, npm)
   test          check that setup has run, then cargo fmt --check, clippy -D warnings
-                (host + wasm32 page and embed), cargo test --workspace, and the embed
-                size budget
+                (host + wasm32 page and embed), cargo test --workspace, the embed
+                size budget, and platforms
   lint          the first two only
   schema        write the report contract's JSON Schemas to docs/schema/ (from the
                 protocol types; a test fails when the committed ones are stale)
+  platforms     clippy -D warnings for Windows and macOS (aarch64, x86_64), the
+                Windows unit tests and portdoctor.exe under Wine
   embed [DIR]   write the docs embed to DIR (default target/embed), check its size";
 
 /// What a docs page downloads for the embed, gzipped, at most.
@@ -42,8 +47,10 @@ fn main() -> ExitCode {
         Some("test") => prerequisites()
             .and_then(|()| lint())
             .and_then(|()| test())
-            .and_then(|()| embed(Path::new("target/embed"))),
+            .and_then(|()| embed(Path::new("target/embed")))
+            .and_then(|()| platforms()),
         Some("lint") => lint(),
+        Some("platforms") => platforms(),
         Some("embed") => embed(
             &args
                 .next()
@@ -103,6 +110,10 @@ fn lint() -> Result<(), String> {
         ])?;
     }
     Ok(())
+}
+
+fn platforms() -> Result<(), String> {
+    platforms::clippy().and_then(|()| platforms::test_windows())
 }
 
 fn test() -> Result<(), String> {

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::run;
+use crate::{platforms, run};
 
 /// The official MCP Python SDK the MCP tests run servers from, pinned so the
 /// versions they assert stay put.
@@ -64,6 +64,16 @@ const PACKAGES: &[Package] = &[
     // A user only a directory service knows (systemd's user database).
     package("libnss-systemd", "/usr/lib/*/libnss_systemd.so.2"),
     package("curl", "curl"),
+    // The Windows build's C compiler and linker, and Wine to run it
+    // (`platforms::missing` checks them).
+    Package {
+        name: "gcc-mingw-w64-x86-64",
+        proof: None,
+    },
+    Package {
+        name: "wine64",
+        proof: None,
+    },
 ];
 
 /// What `cargo xtask test` needs that is not there, each in a few words.
@@ -75,9 +85,10 @@ pub fn missing() -> Vec<String> {
             (!installed(proof)).then(|| format!("{proof} (Debian package {})", p.name))
         })
         .collect();
-    if !sysroot().is_some_and(|root| root.join("lib/rustlib/wasm32-unknown-unknown").is_dir()) {
+    if !has_target("wasm32-unknown-unknown") {
         missing.push("the Rust target wasm32-unknown-unknown".to_owned());
     }
+    missing.extend(platforms::missing());
     for tool in ["fmt", "clippy"] {
         if !succeeds(Command::new(cargo_program()).args([tool, "--version"])) {
             missing.push(format!("cargo {tool}"));
@@ -115,7 +126,21 @@ pub fn setup() -> Result<(), String> {
         apt(&["update", "-q"])?;
         apt(&[&["install", "-y", "-q"], need.as_slice()].concat())?;
     }
-    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    run(Command::new("rustup")
+        .args([
+            "target",
+            "add",
+            "wasm32-unknown-unknown",
+            platforms::WINDOWS,
+        ])
+        .args(platforms::MACOS))?;
+    if platforms::zigbuild().is_none() {
+        let venv = platforms::zig_venv();
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+        run(Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet"])
+            .args(platforms::ZIG_PACKAGES))?;
+    }
     run(Command::new("rustup").args(["component", "add", "rustfmt", "clippy"]))?;
     let python = mcp_python();
     if !has_mcp_sdk(&python) {
@@ -217,8 +242,20 @@ fn installed(proof: &str) -> bool {
     if proof.starts_with('/') {
         return Path::new(proof).exists();
     }
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(proof).is_file()))
+    on_path(proof).is_some()
+}
+
+/// Where `program` is on the PATH.
+pub fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+/// Whether rustup installed the standard library for `target`.
+pub fn has_target(target: &str) -> bool {
+    sysroot().is_some_and(|root| root.join("lib/rustlib").join(target).is_dir())
 }
 
 fn sysroot() -> Option<PathBuf> {

@@ -6,11 +6,10 @@
 //! accepts.
 //!
 //! Only commands from the user's own configuration file come here (see
-//! `config.rs`). The process gets its own process group, and the group is
-//! killed when the check ends however it ends (answered, timed out,
-//! cancelled): `npx` and `uvx` run the real server as a grandchild, which
-//! killing the child alone would leave behind. On Windows only the child
-//! itself is killed.
+//! `config.rs`). The process gets its own process group (a job object on
+//! Windows), and the whole group is killed when the check ends however it
+//! ends (answered, timed out, cancelled): `npx` and `uvx` run the real server
+//! as a grandchild, which killing the child alone would leave behind.
 
 use std::collections::VecDeque;
 use std::process::Stdio as Pipe;
@@ -136,6 +135,7 @@ impl Stdio {
             },
         })?;
         let pid = child.id();
+        let group = Group::of(&child);
         let (Some(stdin), Some(stdout), Some(stderr)) =
             (child.stdin.take(), child.stdout.take(), child.stderr.take())
         else {
@@ -159,7 +159,7 @@ impl Stdio {
                 pid,
                 ..ProcessFacts::default()
             },
-            group: Group(pid),
+            group,
         })
     }
 
@@ -321,11 +321,24 @@ enum Signal {
     Kill,
 }
 
-/// The process group of a started server; killed when dropped, so a
-/// cancelled check leaves nothing behind either.
+/// The process tree of a started server: its process group on Unix, a job
+/// object on Windows. Killed when dropped, so a cancelled check leaves
+/// nothing behind either.
+#[cfg(unix)]
 struct Group(Option<u32>);
 
+/// Windows: a job object the child is assigned to right after it starts; its
+/// children inherit it. The handle closes with the group, and
+/// `JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE` kills whatever is still in the job.
+#[cfg(windows)]
+struct Group(Option<std::os::windows::io::OwnedHandle>);
+
 impl Group {
+    #[cfg(unix)]
+    fn of(child: &Child) -> Self {
+        Self(child.id())
+    }
+
     #[cfg(unix)]
     fn signal(&self, signal: Signal) {
         let Some(pid) = self.0.and_then(|p| i32::try_from(p).ok()) else {
@@ -343,8 +356,59 @@ impl Group {
         }
     }
 
-    #[cfg(not(unix))]
-    fn signal(&self, _: Signal) {}
+    /// Without a job (the calls failed), only the child itself is killed.
+    #[cfg(windows)]
+    fn of(child: &Child) -> Self {
+        use std::os::windows::io::{FromRawHandle, OwnedHandle};
+        use windows_sys::Win32::System::JobObjects::{
+            AssignProcessToJobObject, CreateJobObjectW, JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
+            JOBOBJECT_EXTENDED_LIMIT_INFORMATION, JobObjectExtendedLimitInformation,
+            SetInformationJobObject,
+        };
+        let Some(process) = child.raw_handle() else {
+            return Self(None);
+        };
+        // SAFETY: a fresh unnamed job; its handle is checked, then owned by
+        // the OwnedHandle, which closes it once. The limit struct is ours and
+        // correctly sized; `process` stays valid while `child` is borrowed.
+        unsafe {
+            let job = CreateJobObjectW(std::ptr::null(), std::ptr::null());
+            if job.is_null() {
+                return Self(None);
+            }
+            let job = OwnedHandle::from_raw_handle(job);
+            let mut limits = JOBOBJECT_EXTENDED_LIMIT_INFORMATION::default();
+            limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+            let handle = std::os::windows::io::AsRawHandle::as_raw_handle(&job);
+            let limited = SetInformationJobObject(
+                handle,
+                JobObjectExtendedLimitInformation,
+                (&raw const limits).cast(),
+                size_of::<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>() as u32,
+            ) != 0;
+            if !limited || AssignProcessToJobObject(handle, process) == 0 {
+                return Self(None);
+            }
+            Self(Some(job))
+        }
+    }
+
+    /// Windows has no polite signal for a process without our console:
+    /// closing stdin was the request to exit, so `Term` waits and `Kill` ends
+    /// every process in the job.
+    #[cfg(windows)]
+    fn signal(&self, signal: Signal) {
+        let (Some(job), Signal::Kill) = (&self.0, signal) else {
+            return;
+        };
+        // SAFETY: the job handle is open for as long as `self` lives.
+        unsafe {
+            windows_sys::Win32::System::JobObjects::TerminateJobObject(
+                std::os::windows::io::AsRawHandle::as_raw_handle(job),
+                1,
+            );
+        }
+    }
 }
 
 impl Drop for Group {
