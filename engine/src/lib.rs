@@ -18,6 +18,7 @@ pub mod identify;
 pub mod interfaces;
 pub mod listeners;
 pub mod mcp;
+pub mod platform;
 pub mod policy;
 pub mod programs;
 pub mod resolve;

@@ -12,6 +12,8 @@ use protocol::{Listener as ListenerReport, Queue};
 use socket_table::Listener;
 use tokio::sync::Semaphore;
 
+use crate::platform::Os;
+
 /// Every TCP listener of the machine.
 pub async fn all() -> Result<Vec<Listener>, String> {
     shared_read(None).await
@@ -79,10 +81,13 @@ pub fn to_report(listener: &Listener) -> ListenerReport {
     }
 }
 
-/// "python3 (pid 4242)" or "an unknown process" when the OS hides it.
+/// "python3 (pid 4242)", as the report says it; for an owner the OS hid,
+/// also the user's own command that names it.
 pub fn owner(listener: &Listener) -> String {
-    match listener.processes.first() {
-        Some(p) => format!("{} (pid {})", p.name, p.pid),
-        None => "a process we are not allowed to see (run as root to name it)".to_owned(),
+    let owner = to_report(listener).owner();
+    if listener.processes.is_empty() {
+        format!("{owner} ({})", Os::CURRENT.see_every_owner())
+    } else {
+        owner
     }
 }

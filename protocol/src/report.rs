@@ -114,6 +114,25 @@ pub struct Listener {
     pub queue: Option<Queue>,
 }
 
+/// How a listener whose owner the OS did not name is described.
+pub const UNKNOWN_OWNER: &str = "an unknown process";
+
+impl Listener {
+    /// Who holds the socket, in words: `node (pid 4242)`; `pid 4242` or
+    /// `node` when the OS gave only one; [`UNKNOWN_OWNER`] when it gave
+    /// neither (another user's process, or, under Wine, no Windows process).
+    /// Every text that names an owner (findings, CLI, page) says it this way.
+    pub fn owner(&self) -> String {
+        let name = self.process.as_deref().filter(|n| !n.is_empty());
+        match (name, self.pid) {
+            (Some(name), Some(pid)) => format!("{name} (pid {pid})"),
+            (Some(name), None) => name.to_owned(),
+            (None, Some(pid)) => format!("pid {pid}"),
+            (None, None) => UNKNOWN_OWNER.to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Queue {
@@ -589,6 +608,23 @@ mod tests {
         one_name_per_variant::<Code>();
         one_name_per_variant::<Until>();
         one_name_per_variant::<crate::ErrorKind>();
+    }
+
+    #[test]
+    fn an_owner_reads_as_what_the_os_said_and_unknown_as_unknown() {
+        let listener = |pid: Option<u32>, process: Option<&str>| Listener {
+            local_addr: "127.0.0.1:24777".into(),
+            pid,
+            process: process.map(str::to_owned),
+            user: None,
+            queue: None,
+        };
+        assert_eq!(listener(Some(42), Some("node")).owner(), "node (pid 42)");
+        assert_eq!(listener(Some(42), None).owner(), "pid 42");
+        assert_eq!(listener(Some(42), Some("")).owner(), "pid 42");
+        assert_eq!(listener(None, Some("node")).owner(), "node");
+        assert_eq!(listener(None, None).owner(), UNKNOWN_OWNER);
+        assert_eq!(listener(None, Some("")).owner(), UNKNOWN_OWNER);
     }
 
     #[test]

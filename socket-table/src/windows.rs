@@ -3,7 +3,9 @@
 //!
 //! The tables (`GetExtendedTcpTable`, what `netstat -ano` prints) carry the
 //! owning pid but neither the accept queue nor a user, so `queue`, `uid` and
-//! `user` stay `None`. Windows has one owner pid per socket.
+//! `user` stay `None`. Windows has one owner pid per socket. Pid 0 is the
+//! System Idle Process, which owns nothing: it stands for "no process known"
+//! (Wine says so for every socket of a Linux process), so it is left out.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -15,6 +17,8 @@ use windows_sys::Win32::System::Diagnostics::ToolHelp::{
 };
 
 use crate::{Error, Listener, Process};
+
+const IDLE_PROCESS: u32 = 0;
 
 /// Every listener, or those on `port`.
 pub fn tcp_listeners(port: Option<u16>) -> Result<Vec<Listener>, Error> {
@@ -36,6 +40,7 @@ pub fn tcp_listeners(port: Option<u16>) -> Result<Vec<Listener>, Error> {
             let mut processes: Vec<Process> = socket
                 .associated_pids
                 .into_iter()
+                .filter(|&pid| pid != IDLE_PROCESS)
                 .map(|pid| Process {
                     pid,
                     name: names.get(&pid).cloned().unwrap_or_default(),

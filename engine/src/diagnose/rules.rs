@@ -33,6 +33,7 @@ mod service;
 
 use super::{Attempt, Evidence, Problem};
 use crate::listeners::owner;
+use crate::platform::Os;
 use crate::target::TargetError;
 
 type Rule = fn(&Evidence) -> Option<Finding>;
@@ -371,7 +372,10 @@ fn filtered(e: &Evidence) -> Option<Finding> {
             "Connecting to {} timed out and nothing here listens on port {port}: a firewall is silently dropping the connection",
             timeouts[0].addr
         ),
-        "Look for a firewall rule that drops this port (Linux: `nft list ruleset` or `iptables -S`; Windows Defender Firewall; macOS pf), or start the server if it should be here.".to_owned(),
+        format!(
+            "Look for a firewall rule that drops this port ({}), or start the server if it should be here.",
+            Os::CURRENT.firewall_rules()
+        ),
         evidence,
     ))
 }

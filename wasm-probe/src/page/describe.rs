@@ -1,17 +1,7 @@
 //! Sentences about the report's values that the report view and its
 //! copies (Markdown) share, so both say the same.
 
-use protocol::{Listener, McpReport};
-
-/// `node (pid 4242)`, or what little the OS let us see.
-pub fn owner(listener: &Listener) -> String {
-    match (&listener.process, listener.pid) {
-        (Some(process), Some(pid)) => format!("{process} (pid {pid})"),
-        (Some(process), None) => process.clone(),
-        (None, Some(pid)) => format!("pid {pid}"),
-        (None, None) => "a process this helper cannot see".to_owned(),
-    }
-}
+use protocol::McpReport;
 
 pub fn server_name(mcp: &McpReport) -> String {
     match &mcp.server {

@@ -5,7 +5,7 @@ use protocol::Report;
 
 use crate::text::{ms, wire_name};
 
-use super::describe::{mcp_text, owner};
+use super::describe::mcp_text;
 
 /// The report contract, pretty-printed like `portdoctor check --json`.
 pub fn json(report: &Report) -> String {
@@ -53,7 +53,7 @@ pub fn markdown(report: &Report) -> String {
     if !report.listeners.is_empty() {
         md.push_str("\n**Listening**\n\n");
         for l in &report.listeners {
-            md.push_str(&format!("- {} on `{}`\n", owner(l), l.local_addr));
+            md.push_str(&format!("- {} on `{}`\n", l.owner(), l.local_addr));
         }
     }
     if let Some(protocol) = &report.service.protocol {

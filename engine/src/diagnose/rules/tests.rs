@@ -2,12 +2,13 @@
 
 use std::net::SocketAddr;
 
-use protocol::{AddressResult, Code, Outcome, Severity, Verdict};
+use protocol::{AddressResult, Code, Outcome, Severity, UNKNOWN_OWNER, Verdict};
 use socket_table::{Listener, Process, Queue};
 
 use crate::connect::family;
 use crate::diagnose::{Attempt, Evidence, Problem, diagnose, verdict};
 use crate::interfaces::Interface;
+use crate::platform::Os;
 use crate::programs::Program;
 use crate::resolve::ResolveError;
 use crate::target::{self, TargetError};
@@ -236,6 +237,7 @@ fn filtered_when_a_timeout_meets_no_listener() {
     let e = evidence("127.0.0.1", 9999).tried("127.0.0.1:9999", Outcome::Timeout);
     let f = only(&e, Code::Filtered);
     assert!(f.fix.contains("firewall"), "{}", f.fix);
+    assert!(f.fix.contains(Os::CURRENT.firewall_rules()), "{}", f.fix);
     assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Unreachable);
 }
 
@@ -247,6 +249,20 @@ fn unresponsive_when_a_timeout_meets_a_listener() {
     let f = only(&e, Code::ServiceUnresponsive);
     assert!(f.summary.contains("python3 (pid 4242)"), "{}", f.summary);
     assert!(f.evidence.iter().any(|l| l.contains("accept queue")));
+}
+
+#[test]
+fn an_owner_the_os_hid_reads_as_unknown_with_the_command_that_names_it() {
+    let mut e = evidence("127.0.0.1", 9999)
+        .tried("127.0.0.1:9999", Outcome::Timeout)
+        .listening("127.0.0.1:9999", Some((3, 3)));
+    if let Some(Ok(listeners)) = &mut e.listeners {
+        listeners[0].processes.clear();
+    }
+    let f = only(&e, Code::ServiceUnresponsive);
+    let owner = format!("{UNKNOWN_OWNER} ({})", Os::CURRENT.see_every_owner());
+    assert!(f.summary.contains(&owner), "{}", f.summary);
+    assert!(!f.summary.contains("pid"), "{}", f.summary);
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::node::{Node, el};
 use crate::text::{ms, pieces, wire_name};
 
 use super::mcp::mcp_view;
-use crate::page::describe::{LINE_CHARS, TARGET_CHARS, mcp_text, owner, shorten};
+use crate::page::describe::{LINE_CHARS, TARGET_CHARS, mcp_text, shorten};
 use crate::page::export;
 use crate::page::talk;
 use crate::page::views::{Html, Msg};
@@ -48,7 +48,7 @@ fn progress_text(progress: &Progress) -> String {
         Progress::Listeners { listeners } => {
             let each: Vec<String> = listeners
                 .iter()
-                .map(|l| format!("{} on {}", owner(l), l.local_addr))
+                .map(|l| format!("{} on {}", l.owner(), l.local_addr))
                 .collect();
             format!("Listening: {}", each.join("; "))
         }

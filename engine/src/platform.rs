@@ -1,0 +1,93 @@
+//! The user's own tools, per operating system: fixes name the command the
+//! user can type on the machine the helper runs on (`ss` on Linux, `lsof` on
+//! macOS, `netstat` on Windows), not a Linux command on a Mac.
+//!
+//! Every text is a function of an [`Os`] value rather than of `cfg!`, so the
+//! unit tests check all three systems on any one of them.
+
+/// The operating systems fixes are written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    /// And every other Unix: `ss` and `nft` are where a user looks first.
+    Linux,
+    MacOs,
+    Windows,
+}
+
+impl Os {
+    /// The system this helper runs on.
+    pub const CURRENT: Os = if cfg!(target_os = "macos") {
+        Os::MacOs
+    } else if cfg!(windows) {
+        Os::Windows
+    } else {
+        Os::Linux
+    };
+
+    /// Lists every TCP listener with its owner.
+    pub fn listeners_command(self) -> &'static str {
+        match self {
+            Os::Linux => "ss -tlnp",
+            Os::MacOs => "lsof -nP -iTCP -sTCP:LISTEN",
+            Os::Windows => "netstat -ano | findstr LISTENING",
+        }
+    }
+
+    /// How to see the owners of other users' sockets too: what to say when
+    /// the OS hid one from us.
+    pub fn see_every_owner(self) -> String {
+        match self {
+            Os::Linux | Os::MacOs => format!("`sudo {}` names it", self.listeners_command()),
+            Os::Windows => format!(
+                "`{}` in an administrator's Command Prompt names its pid",
+                self.listeners_command()
+            ),
+        }
+    }
+
+    /// Where firewall rules that drop a port are listed.
+    pub fn firewall_rules(self) -> &'static str {
+        match self {
+            Os::Linux => "`sudo nft list ruleset` or `sudo iptables -S`",
+            Os::MacOs => {
+                "`sudo pfctl -sr`, and System Settings › Network › Firewall for the application firewall"
+            }
+            Os::Windows => {
+                "`netsh advfirewall firewall show rule name=all dir=in`, or Windows Defender Firewall › Advanced settings"
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_os_gets_its_own_listener_command() {
+        assert_eq!(Os::Linux.listeners_command(), "ss -tlnp");
+        assert_eq!(Os::MacOs.listeners_command(), "lsof -nP -iTCP -sTCP:LISTEN");
+        assert_eq!(
+            Os::Windows.listeners_command(),
+            "netstat -ano | findstr LISTENING"
+        );
+    }
+
+    #[test]
+    fn seeing_every_owner_takes_the_systems_own_elevation() {
+        assert_eq!(Os::Linux.see_every_owner(), "`sudo ss -tlnp` names it");
+        assert_eq!(
+            Os::MacOs.see_every_owner(),
+            "`sudo lsof -nP -iTCP -sTCP:LISTEN` names it"
+        );
+        let windows = Os::Windows.see_every_owner();
+        assert!(windows.contains("administrator") && !windows.contains("sudo"));
+    }
+
+    #[test]
+    fn firewall_rules_are_looked_up_where_each_system_keeps_them() {
+        assert!(Os::Linux.firewall_rules().contains("nft list ruleset"));
+        assert!(Os::MacOs.firewall_rules().contains("pfctl"));
+        assert!(Os::Windows.firewall_rules().contains("netsh advfirewall"));
+    }
+}
