@@ -9,23 +9,40 @@ use std::sync::{Arc, LazyLock, Mutex};
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
 use protocol::{Listener as ListenerReport, Queue};
-use socket_table::Listener;
+use socket_table::{Listener, Listing};
 use tokio::sync::Semaphore;
 
 use crate::platform::Os;
 
 /// Every TCP listener of the machine.
 pub async fn all() -> Result<Vec<Listener>, String> {
+    Ok(listing().await?.listeners)
+}
+
+/// Every TCP listener, and how many processes the OS hid (macOS without
+/// root: other users' sockets are not listed at all).
+pub async fn listing() -> Result<Listing, String> {
     shared_read(None).await
 }
 
 /// The listeners bound to `port`, on any address. Cheap when there are none
 /// (the "connection refused" case): owners are only looked up for matches.
 pub async fn on_port(port: u16) -> Result<Vec<Listener>, String> {
-    shared_read(Some(port)).await
+    Ok(shared_read(Some(port)).await?.listeners)
 }
 
-type Read = Shared<BoxFuture<'static, Result<Arc<Vec<Listener>>, String>>>;
+/// What `portdoctor listeners` adds when the OS hid processes: how many, and
+/// the command that shows them.
+pub fn hidden_note(listing: &Listing) -> Option<String> {
+    (listing.hidden_processes > 0).then(|| {
+        format!(
+            "the OS hides {} other users' processes and their sockets: `sudo portdoctor listeners` lists them too",
+            listing.hidden_processes
+        )
+    })
+}
+
+type Read = Shared<BoxFuture<'static, Result<Arc<Listing>, String>>>;
 
 /// Reads under way, by port (`None`: the whole table).
 static IN_FLIGHT: LazyLock<Mutex<HashMap<Option<u16>, Read>>> = LazyLock::new(Default::default);
@@ -38,7 +55,7 @@ static READERS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(2));
 /// Single flight: a check that needs the table while a read of the same port
 /// is under way joins it. That read started at most a moment before, and the
 /// connect it is compared with runs concurrently anyway.
-async fn shared_read(port: Option<u16>) -> Result<Vec<Listener>, String> {
+async fn shared_read(port: Option<u16>) -> Result<Listing, String> {
     let read = IN_FLIGHT
         .lock()
         .expect("lock")
@@ -48,18 +65,15 @@ async fn shared_read(port: Option<u16>) -> Result<Vec<Listener>, String> {
     read.await.map(|table| table.as_ref().clone())
 }
 
-async fn read_table(port: Option<u16>) -> Result<Arc<Vec<Listener>>, String> {
+async fn read_table(port: Option<u16>) -> Result<Arc<Listing>, String> {
     let permit = READERS
         .acquire()
         .await
         .expect("the semaphore is never closed");
-    let result = tokio::task::spawn_blocking(move || match port {
-        Some(port) => socket_table::tcp_listeners_on(port),
-        None => socket_table::tcp_listeners(),
-    })
-    .await
-    .map_err(|e| format!("socket table reader failed: {e}"))
-    .and_then(|read| read.map_err(|e| e.to_string()));
+    let result = tokio::task::spawn_blocking(move || socket_table::listing(port))
+        .await
+        .map_err(|e| format!("socket table reader failed: {e}"))
+        .and_then(|read| read.map_err(|e| e.to_string()));
     drop(permit);
     IN_FLIGHT.lock().expect("lock").remove(&port);
     result.map(Arc::new)
@@ -89,5 +103,35 @@ pub fn owner(listener: &Listener) -> String {
         format!("{owner} ({})", Os::CURRENT.see_every_owner())
     } else {
         owner
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_processes_are_counted_and_nothing_hidden_says_nothing() {
+        let mut listing = Listing::default();
+        assert_eq!(hidden_note(&listing), None);
+        listing.hidden_processes = 3;
+        let note = hidden_note(&listing).unwrap();
+        assert!(note.contains("3 other users' processes"), "{note}");
+        assert!(note.contains("sudo portdoctor listeners"), "{note}");
+    }
+
+    #[test]
+    fn an_owner_the_os_named_is_its_name_and_pid() {
+        let listener = Listener {
+            local: "127.0.0.1:8080".parse().unwrap(),
+            queue: None,
+            uid: None,
+            user: None,
+            processes: vec![socket_table::Process {
+                pid: 42,
+                name: "node".into(),
+            }],
+        };
+        assert_eq!(owner(&listener), "node (pid 42)");
     }
 }

@@ -11,17 +11,32 @@
 //!   interface `ss` uses), then maps socket inodes to processes via `/proc`.
 //! - Windows reads the IP Helper table (`netstat -ano`'s source) through the
 //!   `netstat2` crate; it has no accept queue or uid to give.
-//! - Other systems, macOS included, get [`Error::Unsupported`]: `netstat2`'s
-//!   macOS backend generates bindings from the macOS SDK at build time, which
-//!   would make building portdoctor on a Mac need Xcode's tools.
+//! - macOS asks libproc for every process's socket descriptors (what `lsof`
+//!   does), with hand-written declarations: `netstat2`'s macOS backend
+//!   generates bindings from the macOS SDK at build time, which would make
+//!   building portdoctor on a Mac need libclang and Xcode's tools.
+//! - Other systems get [`Error::Unsupported`].
 
 #[cfg(target_os = "linux")]
 mod linux;
+#[cfg(target_os = "macos")]
+mod macos;
 #[cfg(windows)]
 mod windows;
 
 use std::io;
 use std::net::SocketAddr;
+
+/// Every listener the OS let us see, and how much it hid.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listing {
+    pub listeners: Vec<Listener>,
+    /// Processes whose sockets the OS would not show at all: on macOS,
+    /// without root, every other user's. Linux and Windows list every socket
+    /// (with [`Listener::processes`] empty when the owner is hidden), so
+    /// there it is 0.
+    pub hidden_processes: u32,
+}
 
 /// A listening TCP socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +94,12 @@ pub enum Error {
          with the output of `uname -r`"
     )]
     Malformed(String),
+    /// macOS: libproc could not list the processes.
+    #[error(
+        "macOS did not list its processes ({0}); `lsof -nP -iTCP -sTCP:LISTEN` reads the same \
+         information"
+    )]
+    Libproc(io::Error),
     /// Windows: the IP Helper API failed.
     #[error(
         "Windows did not give its TCP table ({0}); `netstat -ano | findstr LISTENING` \
@@ -87,37 +108,55 @@ pub enum Error {
     IpHelper(String),
     #[error(
         "listing listeners is not supported on {0} yet; \
-         `lsof -nP -iTCP -sTCP:LISTEN` shows them"
+         `netstat -an` or `sockstat -4 -6 -l` shows them"
     )]
     Unsupported(&'static str),
 }
 
 /// Every TCP listener, IPv4 and IPv6, sorted by port, then address.
 pub fn tcp_listeners() -> Result<Vec<Listener>, Error> {
-    sorted(backend(None)?)
+    Ok(listing(None)?.listeners)
 }
 
 /// The TCP listeners on `port`, sorted by address: what a check needs.
-///
-/// Cheaper than filtering [`tcp_listeners`] when nothing listens on the port
-/// (the "connection refused" case): owners are only looked up for the
-/// listeners kept, and with none, not at all.
 pub fn tcp_listeners_on(port: u16) -> Result<Vec<Listener>, Error> {
-    sorted(backend(Some(port))?)
+    Ok(listing(Some(port))?.listeners)
 }
 
-fn sorted(mut listeners: Vec<Listener>) -> Result<Vec<Listener>, Error> {
-    listeners.sort_by_key(|l| (l.local.port(), l.local.ip()));
-    Ok(listeners)
+/// The listeners on `port` (every one with `None`), and how many processes
+/// the OS hid from us.
+///
+/// With a port it is cheaper than filtering the whole table when nothing
+/// listens there (the "connection refused" case): owners are only looked up
+/// for the listeners kept, and with none, not at all.
+pub fn listing(port: Option<u16>) -> Result<Listing, Error> {
+    backend(port).map(sorted)
 }
 
-#[cfg(target_os = "linux")]
-use linux::tcp_listeners as backend;
+fn sorted(mut listing: Listing) -> Listing {
+    listing
+        .listeners
+        .sort_by_key(|l| (l.local.port(), l.local.ip()));
+    listing
+}
 
-#[cfg(windows)]
-use windows::tcp_listeners as backend;
+#[cfg(target_os = "macos")]
+use macos::tcp_listeners as backend;
 
-#[cfg(not(any(target_os = "linux", windows)))]
-fn backend(_port: Option<u16>) -> Result<Vec<Listener>, Error> {
+/// Linux and Windows hide no socket, only owners.
+#[cfg(any(target_os = "linux", windows))]
+fn backend(port: Option<u16>) -> Result<Listing, Error> {
+    #[cfg(target_os = "linux")]
+    use linux::tcp_listeners as every_socket;
+    #[cfg(windows)]
+    use windows::tcp_listeners as every_socket;
+    Ok(Listing {
+        listeners: every_socket(port)?,
+        hidden_processes: 0,
+    })
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
+fn backend(_port: Option<u16>) -> Result<Listing, Error> {
     Err(Error::Unsupported(std::env::consts::OS))
 }

@@ -409,9 +409,16 @@ async fn bind_check(args: BindCheckArgs) -> ExitCode {
 }
 
 async fn listeners(args: ListenersArgs) -> ExitCode {
-    match engine::listeners::all().await {
-        Ok(all) => {
-            let all: Vec<_> = all.iter().map(engine::listeners::to_report).collect();
+    match engine::listeners::listing().await {
+        Ok(listing) => {
+            if let Some(note) = engine::listeners::hidden_note(&listing) {
+                eprintln!("note: {note}");
+            }
+            let all: Vec<_> = listing
+                .listeners
+                .iter()
+                .map(engine::listeners::to_report)
+                .collect();
             emit(&all, args.json, |all| render::listeners(all));
             ExitCode::SUCCESS
         }
