@@ -1,7 +1,7 @@
 //! The check engine: one check, stage by stage.
 //!
 //! ```text
-//! text ─ target::parse ─ target::validate ─ resolve ─ policy ─┬─ connect (each address, concurrently) ─┬─ identify ─ mcp (HTTP) ─ diagnose ─ Report
+//! text ─ target::parse ─ target::validate ─ resolve ─ policy ─┬─ connect (each address, concurrently) ─┬─ identify ─ behind ─ mcp (HTTP) ─ diagnose ─ Report
 //!                                                             └─ listeners (socket table) ─────────────┘
 //! ```
 //!
@@ -11,6 +11,7 @@
 //! or terminals: the server and the CLI both call [`check`], and
 //! [`check_configured`] for the desktop assistant's configured MCP servers.
 
+pub mod behind;
 pub mod bind;
 pub mod connect;
 pub mod diagnose;
@@ -100,6 +101,7 @@ pub async fn check(
             });
             probe(&target, options, progress, &mut evidence).await;
             identify_service(&target, options, progress, &mut evidence).await;
+            look_behind(&target, options, &mut evidence).await;
             speak_mcp(&target, options, progress, &mut evidence).await;
         }
     }
@@ -164,6 +166,11 @@ fn report(target: TargetReport, evidence: Evidence, started: Instant) -> Report 
         },
         service: service(&evidence),
         mcp: evidence.mcp.as_ref().and_then(|m| m.found.clone()),
+        forward: evidence
+            .behind
+            .as_ref()
+            .and_then(|b| b.forward.as_ref())
+            .map(behind::Forward::to_report),
         findings,
         elapsed_us: connect::micros(started.elapsed()),
     }
@@ -207,6 +214,25 @@ async fn identify_service(
         service: found.service.clone(),
     });
     evidence.service = Some(found);
+}
+
+/// What holds the port, once the socket table named it.
+async fn look_behind(target: &target::Target, options: &CheckOptions, evidence: &mut Evidence) {
+    let Some(Ok(listeners)) = &evidence.listeners else {
+        return;
+    };
+    if listeners.is_empty() {
+        return;
+    }
+    let found = behind::look(behind::Input {
+        host: &target.host,
+        port: target.port,
+        listeners,
+        accepted: first_open(evidence).is_some(),
+        timeout: options.timeout.min(MAX_TIMEOUT),
+    })
+    .await;
+    evidence.behind = Some(found);
 }
 
 /// The MCP stage, for targets that may speak HTTP: an `http(s)://` URL, or

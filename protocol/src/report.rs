@@ -17,6 +17,10 @@ pub struct Report {
     pub listeners: Vec<Listener>,
     pub service: Service,
     pub mcp: Option<McpReport>,
+    /// Added: the listener forwards elsewhere (docker-proxy, socat, `ssh -L`,
+    /// `kubectl port-forward`): where to, and how that far end answered.
+    #[serde(default)]
+    pub forward: Option<Forward>,
     /// Most important first: the first finding is what the user should do first.
     pub findings: Vec<Finding>,
     pub elapsed_us: u64,
@@ -140,6 +144,23 @@ pub struct Queue {
     pub current: u32,
     /// The backlog the process asked for (capped by the OS).
     pub max: u32,
+}
+
+/// A forwarder holding the port and its far end, read from its command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Forward {
+    /// `docker-proxy`, `socat`, `ssh -L`, `kubectl port-forward`.
+    pub forwarder: String,
+    pub pid: u32,
+    /// The far end as the command line names it: `172.17.0.2:80`.
+    pub destination: String,
+    /// Where the destination is reached from when that is not this machine:
+    /// `the ssh server bastion`; `null` when this machine connects to it.
+    pub from: Option<String>,
+    /// One connect to the far end; `null` when it was not checked.
+    pub far_end: Option<AddressResult>,
+    /// Why it was not checked, or why its name did not resolve.
+    pub note: Option<String>,
 }
 
 /// What speaks on the port. Every field is `null` until identification ran.
@@ -398,6 +419,23 @@ pub enum Code {
     /// servers bind to mean "every address"; it was checked as the loopback
     /// address of its family, which is what a client reaching it here uses.
     WildcardTarget,
+    /// Added: a forwarder (docker-proxy, socat, `ssh -L`) accepted; its far end refuses.
+    ForwardTargetRefused,
+    /// Added: a forwarder's far end does not answer, or its name does not resolve.
+    ForwardTargetUnreachable,
+    /// Added: a forwarder's far end accepts but says nothing, as the port does.
+    ForwardTargetSilent,
+    /// Added: accepted then closed; the far end is reached from elsewhere
+    /// (the ssh server, inside a pod) and cannot be checked from here.
+    ForwardTargetRemote,
+    /// Added: every process holding the socket is stopped (Ctrl-Z, SIGSTOP).
+    ProcessStopped,
+    /// Added: every process holding the socket is stopped by its debugger.
+    ProcessTraced,
+    /// Added: the process holding the socket started seconds ago and is silent.
+    ProcessStarting,
+    /// Added: a service manager holds the socket; the service it starts fails.
+    SocketActivationFailed,
 }
 
 impl Code {
@@ -564,6 +602,14 @@ mod tests {
             "loopback-down",
             "localhost-single-family",
             "wildcard-target",
+            "forward-target-refused",
+            "forward-target-unreachable",
+            "forward-target-silent",
+            "forward-target-remote",
+            "process-stopped",
+            "process-traced",
+            "process-starting",
+            "socket-activation-failed",
         ];
         let names: Vec<_> = Code::iter().map(Code::as_str).collect();
         assert_eq!(

@@ -69,6 +69,7 @@ pub fn sample_report() -> Report {
                 elapsed_us: 800,
             }],
         }),
+        forward: None,
         findings: vec![
             Finding {
                 code: Code::ListeningOtherFamily,

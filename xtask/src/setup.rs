@@ -59,6 +59,11 @@ const PACKAGES: &[Package] = &[
     package("websockify", "websockify"),
     // A firewall drop inside a network namespace.
     package("nftables", "nft"),
+    // What is behind a port: real forwarders, a debugger, socket activation.
+    package("docker.io", "/usr/sbin/docker-proxy"),
+    package("socat", "socat"),
+    package("gdb", "gdb"),
+    package("systemd", "systemd-socket-activate"),
     // Test certificates.
     package("openssl", "openssl"),
     // A user only a directory service knows (systemd's user database).

@@ -51,6 +51,8 @@ pub struct Evidence {
     pub expect: Option<protocol::ServiceProtocol>,
     /// What identification found on the first open address.
     pub service: Option<super::identify::Identified>,
+    /// What holds the port: owners' states, a forward, socket activation.
+    pub behind: Option<super::behind::Behind>,
 }
 
 #[derive(Debug, Clone)]

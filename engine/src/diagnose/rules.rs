@@ -21,13 +21,16 @@
 //!
 //! What answers on the port (`tls-expected`, `wrong-protocol`, `http-error`,
 //! `exposed-to-network`, ...) has its own table in [`service`], the MCP rows
-//! (`mcp-ok`, `mcp-wrong-path`, `mcp-rejected`, ...) in [`mcp`].
+//! (`mcp-ok`, `mcp-wrong-path`, `mcp-rejected`, ...) in [`mcp`], what is
+//! behind the port (`process-stopped`, `forward-target-refused`,
+//! `socket-activation-failed`, `localhost-single-family`, ...) in [`behind`].
 
 use std::net::SocketAddr;
 
 use protocol::{Code, Finding, Outcome, Severity};
 use socket_table::Listener;
 
+mod behind;
 mod mcp;
 mod service;
 
@@ -53,6 +56,14 @@ pub(super) const PROBLEMS: &[Rule] = &[
     filtered,
     service_unresponsive,
     connection_reset,
+    behind::process_traced,
+    behind::process_stopped,
+    behind::forward_target_refused,
+    behind::forward_target_unreachable,
+    behind::forward_target_silent,
+    behind::forward_target_remote,
+    behind::socket_activation_failed,
+    behind::process_starting,
     service::reset_on_accept,
     service::tls_expected,
     service::plaintext_expected,
@@ -309,7 +320,7 @@ fn listening_other_family(e: &Evidence) -> Option<Finding> {
                 listener.local
             ),
             format!(
-                "Connect to {} instead, or {make_it}; or let localhost mean both: the hosts file (/etc/hosts; on Windows C:\\Windows\\System32\\drivers\\etc\\hosts) should map localhost to 127.0.0.1 and ::1.",
+                "Connect to {} instead, or {make_it}; or let localhost mean both: the hosts file (/etc/hosts; on Windows C:\\Windows\\System32\\drivers\\etc\\hosts) should map localhost to 127.0.0.1 and ::1. Browsers treat localhost as both whatever the file says, so it can work there and fail in curl or your client.",
                 listener.local
             ),
         )
@@ -323,13 +334,11 @@ fn listening_other_family(e: &Evidence) -> Option<Finding> {
             format!("Connect to {} instead, or {make_it}.", listener.local),
         )
     };
-    Some(finding(
-        code,
-        misplaced_severity(e),
-        summary,
-        fix,
-        misplaced_evidence(&refused, &elsewhere),
-    ))
+    let mut evidence = misplaced_evidence(&refused, &elsewhere);
+    if single {
+        evidence.extend(behind::hosts_lines(e));
+    }
+    Some(finding(code, misplaced_severity(e), summary, fix, evidence))
 }
 
 fn listening_other_address(e: &Evidence) -> Option<Finding> {
@@ -381,6 +390,9 @@ fn filtered(e: &Evidence) -> Option<Finding> {
 }
 
 fn service_unresponsive(e: &Evidence) -> Option<Finding> {
+    if behind::explains(e) {
+        return None;
+    }
     let listeners = e.known_listeners()?;
     let timeouts: Vec<&Attempt> = e
         .attempts_with(Outcome::Timeout)
@@ -419,6 +431,9 @@ fn service_unresponsive(e: &Evidence) -> Option<Finding> {
 }
 
 fn connection_reset(e: &Evidence) -> Option<Finding> {
+    if behind::explains(e) {
+        return None;
+    }
     let reset: Vec<&Attempt> = e.attempts_with(Outcome::Reset).collect();
     let first = reset.first()?;
     Some(finding(

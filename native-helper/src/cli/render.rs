@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use protocol::{
-    BindReport, Finding, Listener, McpConfigReport, McpEra, McpReport, McpServerKind, McpTransport,
-    Report, Verdict,
+    AddressResult, BindReport, Finding, Listener, McpConfigReport, McpEra, McpReport,
+    McpServerKind, McpTransport, Report, Verdict,
 };
 
 pub fn report(report: &Report) -> String {
@@ -28,19 +28,30 @@ pub fn report(report: &Report) -> String {
     if !report.addresses.is_empty() {
         let _ = writeln!(out, "\naddresses:");
         for a in &report.addresses {
-            let _ = writeln!(
-                out,
-                "  {:<42} {:<12} {:>10}  {}",
-                a.addr,
-                <&str>::from(a.outcome),
-                millis(a.elapsed_us),
-                a.error.as_deref().unwrap_or("")
-            );
+            address_row(&mut out, a);
         }
     }
     if !report.listeners.is_empty() {
         let _ = writeln!(out, "\nlisteners on this port:");
         out.push_str(&listener_rows(&report.listeners));
+    }
+    if let Some(forward) = &report.forward {
+        let _ = writeln!(
+            out,
+            "\n{} (pid {}) forwards to:",
+            forward.forwarder, forward.pid
+        );
+        match &forward.far_end {
+            Some(far) => address_row(&mut out, far),
+            None => {
+                let _ = writeln!(
+                    out,
+                    "  {:<42} {}",
+                    forward.destination,
+                    forward.note.as_deref().unwrap_or("")
+                );
+            }
+        }
     }
     if let Some(mcp) = &report.mcp {
         out.push_str(&mcp_section(mcp));
@@ -70,6 +81,18 @@ fn answered_as(report: &Report) -> Option<String> {
         Some(detail) => format!("{protocol}: {detail}"),
         None => protocol.to_owned(),
     })
+}
+
+/// One connect attempt: address, outcome, time, the OS's words.
+fn address_row(out: &mut String, a: &AddressResult) {
+    let _ = writeln!(
+        out,
+        "  {:<42} {:<12} {:>10}  {}",
+        a.addr,
+        <&str>::from(a.outcome),
+        millis(a.elapsed_us),
+        a.error.as_deref().unwrap_or("")
+    );
 }
 
 /// Every configured server, each with its report.

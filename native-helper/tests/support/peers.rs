@@ -152,20 +152,40 @@ pub fn self_signed(dir: &Path) {
 
 /// sshd on a free port with a host key made here.
 pub fn sshd(scratch: &TempDir) -> Running {
-    let key = scratch.path("host_ed25519");
+    sshd_with(scratch, "")
+}
+
+/// sshd that lets the current user in with a key made here, for `ssh -L`;
+/// returns the client's private key too.
+pub fn sshd_for_key(scratch: &TempDir) -> (Running, std::path::PathBuf) {
+    let key = keygen(scratch, "client_ed25519");
+    let authorized = format!(
+        "AuthorizedKeysFile {}.pub\nStrictModes no\nPermitRootLogin prohibit-password\n",
+        key.display()
+    );
+    (sshd_with(scratch, &authorized), key)
+}
+
+fn keygen(scratch: &TempDir, name: &str) -> std::path::PathBuf {
+    let key = scratch.path(name);
     let status = Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-f"])
         .arg(&key)
         .status()
         .expect("ssh-keygen");
     assert!(status.success());
+    key
+}
+
+fn sshd_with(scratch: &TempDir, extra: &str) -> Running {
+    let key = keygen(scratch, "host_ed25519");
     let _ = std::fs::create_dir_all("/run/sshd");
     let config = scratch.path("sshd_config");
     spawn_listening(|port| {
         std::fs::write(
             &config,
             format!(
-                "ListenAddress 127.0.0.1\nPort {port}\nHostKey {}\nPidFile {}\nUsePAM no\n",
+                "ListenAddress 127.0.0.1\nPort {port}\nHostKey {}\nPidFile {}\nUsePAM no\n{extra}",
                 key.display(),
                 scratch.path("sshd.pid").display()
             ),

@@ -170,7 +170,7 @@ pub(super) fn wrong_protocol(e: &Evidence) -> Option<Finding> {
 
 pub(super) fn silent_service(e: &Evidence) -> Option<Finding> {
     // A silent MCP endpoint is better told by the MCP rows (no answer).
-    if !identified(e)?.silent || e.mcp.is_some() {
+    if !identified(e)?.silent || e.mcp.is_some() || super::behind::explains(e) {
         return None;
     }
     // Asked for a protocol (a scheme, --expect), silence is a failure; on a
@@ -191,7 +191,7 @@ pub(super) fn silent_service(e: &Evidence) -> Option<Finding> {
 
 /// Accepted, then reset before anything was said (the connect looked open).
 pub(super) fn reset_on_accept(e: &Evidence) -> Option<Finding> {
-    if !identified(e)?.reset || protocol(e).is_some() {
+    if !identified(e)?.reset || protocol(e).is_some() || super::behind::explains(e) {
         return None;
     }
     Some(finding(
