@@ -148,6 +148,7 @@ pub struct Queue {
 
 /// A forwarder holding the port and its far end, read from its command line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Forward {
     /// `docker-proxy`, `socat`, `ssh -L`, `kubectl port-forward`.
     pub forwarder: String,
