@@ -258,7 +258,7 @@ async fn speak_mcp(
     let Some(open) = first_open(evidence).filter(|_| maybe_http) else {
         return;
     };
-    let found = mcp::check_http(target, open, &options.mcp).await;
+    let found = mcp::check_http(target, open, &options.mcp, &options.policy).await;
     if let Some(found) = &found {
         progress(Progress::Mcp {
             mcp: found.found.clone().map(Box::new),

@@ -55,6 +55,13 @@ impl TargetPolicy {
         Self { allowed }
     }
 
+    /// Only loopback is allowed (no `--allow-target`): then a name other
+    /// than `localhost` need not even be resolved, and no DNS query leaves
+    /// the machine for it.
+    pub fn loopback_only(&self) -> bool {
+        self.allowed.is_empty()
+    }
+
     pub fn allows(&self, ip: IpAddr) -> bool {
         ip.to_canonical().is_loopback() || self.allowed.iter().any(|c| c.contains(ip))
     }

@@ -152,7 +152,9 @@ fn a_configured_servers_headers_carry_its_token() {
     assert!(!all.to_string().contains("s3cret"), "{all:#}");
 
     let keyless = &report("keyless")["report"];
-    assert_eq!(codes(keyless), ["mcp-rejected"]);
+    // A static token, no OAuth: nothing to sign in with, as the second
+    // finding says (with the headers way out).
+    assert_eq!(codes(keyless), ["mcp-rejected", "mcp-auth-no-metadata"]);
     assert!(
         summary(keyless, "mcp-rejected").contains("requires authorization (HTTP 401"),
         "{keyless:#}"
@@ -687,14 +689,29 @@ fn a_401_with_a_json_rpc_body_is_a_rejection_in_mcp_and_in_check() {
     let expected = format!(
         "{oauth} requires authorization (HTTP 401 Unauthorized: JSON-RPC error -32001: Authentication required. Please authenticate to use this MCP server.)"
     );
+    // Its resource_metadata link points at the public mcp.context7.com,
+    // which a check on loopback does not fetch: the chain stops there.
+    let unreachable = format!(
+        "The authorization chain of {oauth} breaks at https://mcp.context7.com/.well-known/oauth-protected-resource: not fetched: mcp.context7.com is not this machine, and checks stay on loopback unless --allow-target allows its address"
+    );
     let (report, code) = mcp_json(&[&oauth]);
     assert_eq!(code, 1, "{report:#}");
-    assert_eq!(codes(&report), ["mcp-rejected"]);
+    assert_eq!(
+        codes(&report),
+        ["mcp-rejected", "mcp-auth-metadata-unreachable"]
+    );
     assert_eq!(summary(&report, "mcp-rejected"), expected);
+    assert_eq!(
+        summary(&report, "mcp-auth-metadata-unreachable"),
+        unreachable
+    );
     // A plain check of the URL says the same, not "HTTP error".
     let (report, code) = check_json(&portdoctor(&["check", &oauth, "--json"]));
     assert_eq!(code, 1, "{report:#}");
-    assert_eq!(codes(&report), ["mcp-rejected"]);
+    assert_eq!(
+        codes(&report),
+        ["mcp-rejected", "mcp-auth-metadata-unreachable"]
+    );
     assert_eq!(summary(&report, "mcp-rejected"), expected);
 }
 
@@ -792,4 +809,195 @@ fn a_server_on_every_interface_still_passes_with_its_mcp_ok_line() {
     );
     assert_eq!(report["findings"][0]["severity"], "warning");
     assert_demo(&report["mcp"]);
+}
+
+/// One step of `mcp.auth`: check, ok, HTTP status.
+type Link<'a> = (&'a str, bool, Option<u64>);
+
+/// The authorization chain of a report: (check, ok, HTTP status) per step.
+fn auth_steps(report: &Value) -> Vec<(String, bool, Option<u64>)> {
+    report["mcp"]["auth"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no mcp.auth in {report:#}"))
+        .iter()
+        .map(|s| {
+            assert!(s["elapsed_us"].is_u64(), "{s}");
+            (
+                s["check"].as_str().unwrap().to_owned(),
+                s["ok"].as_bool().unwrap(),
+                s["http_status"].as_u64(),
+            )
+        })
+        .collect()
+}
+
+fn chain(list: &[Link]) -> Vec<(String, bool, Option<u64>)> {
+    list.iter()
+        .map(|(c, ok, s)| ((*c).to_owned(), *ok, *s))
+        .collect()
+}
+
+/// The steps of a chain that holds from a resource_metadata link on.
+const WHOLE: &[Link] = &[
+    ("resource-metadata", true, Some(200)),
+    ("resource", true, None),
+    ("server-metadata", true, Some(200)),
+    ("issuer", true, None),
+    ("pkce", true, None),
+    ("registration", true, None),
+    ("scopes", true, None),
+];
+
+#[test]
+fn the_official_sdks_protected_server_and_authorization_server_make_a_whole_chain() {
+    let issuer_server = mcp_server("sdk_auth_server.py", &[]);
+    // The SDK's authorization server publishes its issuer with a slash.
+    let issuer = format!("http://{}/", issuer_server.addr);
+    let server = mcp_server(
+        "demo_server.py",
+        &["streamable-http", "--auth-issuer", &issuer],
+    );
+    let url = format!("http://{}/mcp", server.addr);
+    let (report, code) = mcp_json(&[&url]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(codes(&report), ["mcp-rejected"]);
+    assert_eq!(auth_steps(&report), chain(WHOLE));
+    let auth = &report["mcp"]["auth"];
+    assert_eq!(
+        auth[0]["url"],
+        format!(
+            "http://{}/.well-known/oauth-protected-resource/mcp",
+            server.addr
+        )
+    );
+    assert_eq!(
+        auth[2]["url"],
+        format!(
+            "http://{}/.well-known/oauth-authorization-server",
+            issuer_server.addr
+        )
+    );
+    assert_eq!(
+        auth[5]["detail"],
+        format!(
+            "Dynamic Client Registration at http://{}/register; token endpoint authentication: client_secret_post, client_secret_basic",
+            issuer_server.addr
+        )
+    );
+    assert_eq!(auth[6]["detail"], "a client asks for: demo");
+    let rejected = &report["findings"][0];
+    assert!(
+        rejected["fix"]
+            .as_str()
+            .unwrap()
+            .contains("The authorization chain is whole"),
+        "{rejected:#}"
+    );
+    // Nothing but metadata was asked for: the server is still at 401.
+    assert_eq!(report["mcp"]["server"], Value::Null);
+}
+
+#[test]
+fn the_sdks_servers_disagree_on_a_trailing_slash_of_the_issuer() {
+    // Configured without the slash, the resource names an issuer the
+    // authorization server's metadata does not: RFC 8414 says refuse.
+    let issuer_server = mcp_server("sdk_auth_server.py", &[]);
+    let issuer = format!("http://{}", issuer_server.addr);
+    let server = mcp_server(
+        "demo_server.py",
+        &["streamable-http", "--auth-issuer", &issuer],
+    );
+    let (report, _) = mcp_json(&[&format!("http://{}/mcp", server.addr)]);
+    assert_eq!(codes(&report), ["mcp-rejected", "mcp-auth-issuer-mismatch"]);
+    assert_eq!(
+        summary(&report, "mcp-auth-issuer-mismatch"),
+        format!(
+            "The authorization server's metadata says issuer {issuer}/, but it was found as {issuer}: clients must refuse it (RFC 8414)"
+        )
+    );
+    let fix = report["findings"][1]["fix"].as_str().unwrap().to_owned();
+    assert!(fix.contains("trailing slash"), "{fix}");
+}
+
+#[test]
+fn each_broken_link_of_the_authorization_chain_is_named() {
+    let missing = ("resource-metadata", false, Some(404));
+    let elsewhere = ("server-metadata", false, Some(404));
+    let cases: &[(&[&str], &[&str], Vec<Link>)] = &[
+        // Metadata through the header, at a custom place; the server's
+        // metadata per OpenID only.
+        (
+            &["--prm", "custom", "--as", "openid"],
+            &["mcp-rejected"],
+            [&WHOLE[..2], &[elsewhere], &WHOLE[2..]].concat(),
+        ),
+        // No link: path-based first, then the root; an issuer with a path.
+        (
+            &["--prm", "root", "--as", "path"],
+            &["mcp-rejected"],
+            [&[missing], WHOLE].concat(),
+        ),
+        // An issuer with a path whose metadata is at /t1/.well-known/openid-configuration.
+        (
+            &["--prm", "path", "--as", "path-openid"],
+            &["mcp-rejected"],
+            [&WHOLE[..2], &[elsewhere, elsewhere], &WHOLE[2..]].concat(),
+        ),
+        (&["--as", "cimd"], &["mcp-rejected"], WHOLE.to_vec()),
+        (
+            &["--prm", "mismatch"],
+            &["mcp-rejected", "mcp-auth-resource-mismatch"],
+            [&WHOLE[..1], &[("resource", false, None)], &WHOLE[2..]].concat(),
+        ),
+        (
+            &["--as", "issuer-mismatch"],
+            &["mcp-rejected", "mcp-auth-issuer-mismatch"],
+            [&WHOLE[..3], &[("issuer", false, None)], &WHOLE[4..]].concat(),
+        ),
+        (
+            &["--as", "no-pkce"],
+            &["mcp-rejected", "mcp-auth-no-pkce"],
+            [&WHOLE[..4], &[("pkce", false, None)], &WHOLE[5..]].concat(),
+        ),
+        (
+            &["--as", "no-registration"],
+            &["mcp-rejected", "mcp-auth-no-registration"],
+            [&WHOLE[..5], &[("registration", false, None)], &WHOLE[6..]].concat(),
+        ),
+        (
+            &["--as", "missing"],
+            &["mcp-rejected", "mcp-auth-metadata-unreachable"],
+            [&WHOLE[..2], &[elsewhere, elsewhere]].concat(),
+        ),
+        // The 2025-03-26 era: no resource metadata, server metadata at the origin.
+        (
+            &["--prm", "none", "--as", "legacy"],
+            &["mcp-rejected", "mcp-auth-no-metadata"],
+            vec![
+                missing,
+                missing,
+                ("server-metadata", true, Some(200)),
+                ("pkce", true, None),
+                ("registration", true, None),
+            ],
+        ),
+        // Nothing at all: then the default endpoints, which are not there either.
+        (
+            &["--prm", "none", "--as", "missing"],
+            &["mcp-rejected", "mcp-auth-no-metadata"],
+            vec![
+                missing,
+                missing,
+                elsewhere,
+                ("default-endpoints", false, None),
+            ],
+        ),
+    ];
+    for (args, expected, steps) in cases {
+        let server = mcp_server("auth_variants.py", args);
+        let (report, code) = mcp_json(&[&format!("http://{}/mcp", server.addr)]);
+        assert_eq!(code, 1, "{args:?}: {report:#}");
+        assert_eq!(codes(&report), *expected, "{args:?}: {report:#}");
+        assert_eq!(auth_steps(&report), chain(steps), "{args:?}: {report:#}");
+    }
 }

@@ -235,6 +235,49 @@ pub struct McpReport {
     /// Every exchange of the check, in order, with its time.
     #[serde(default)]
     pub steps: Vec<McpStep>,
+    /// Added: when the server answered 401, the authorization chain a client
+    /// would walk, step by step, in order (only public metadata is fetched).
+    #[serde(default)]
+    pub auth: Vec<McpAuthStep>,
+}
+
+/// One link of the MCP authorization chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct McpAuthStep {
+    pub check: McpAuthCheck,
+    /// The document fetched, when the step fetched one.
+    pub url: Option<String>,
+    pub http_status: Option<u16>,
+    pub elapsed_us: u64,
+    /// Whether this link holds.
+    pub ok: bool,
+    /// What was found, or why not, on one line.
+    pub detail: String,
+}
+
+/// What a step of the authorization chain checks, in the order of the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum McpAuthCheck {
+    /// Protected Resource Metadata (RFC 9728): fetched from the
+    /// `resource_metadata` link, or the path-based, then the root well-known URL.
+    ResourceMetadata,
+    /// Its `resource` names this server.
+    Resource,
+    /// Authorization server metadata (RFC 8414 or OpenID), at the locations
+    /// the spec lists for the issuer.
+    ServerMetadata,
+    /// The metadata's `issuer` equals the issuer it was fetched for.
+    Issuer,
+    /// PKCE with S256 (`code_challenge_methods_supported`).
+    Pkce,
+    /// How a client gets a client id: Client ID Metadata Documents, Dynamic
+    /// Client Registration, or only pre-registration.
+    Registration,
+    /// The scopes a client will ask for.
+    Scopes,
+    /// 2025-03-26 servers without metadata: `/authorize`, `/token`, `/register`.
+    DefaultEndpoints,
 }
 
 /// One exchange with an MCP server: a JSON-RPC call, or an HTTP request
@@ -437,6 +480,21 @@ pub enum Code {
     ProcessStarting,
     /// Added: a service manager holds the socket; the service it starts fails.
     SocketActivationFailed,
+    /// Added: a 401 from an MCP server, and no Protected Resource Metadata
+    /// (nor 2025-03-26 authorization server metadata) to sign in with.
+    McpAuthNoMetadata,
+    /// Added: a metadata document the chain names cannot be fetched.
+    McpAuthMetadataUnreachable,
+    /// Added: the Protected Resource Metadata's `resource` is not this server.
+    McpAuthResourceMismatch,
+    /// Added: the authorization server metadata's `issuer` is not the issuer
+    /// it was fetched for.
+    McpAuthIssuerMismatch,
+    /// Added: the authorization server does not advertise PKCE with S256.
+    McpAuthNoPkce,
+    /// Added: no Dynamic Client Registration and no Client ID Metadata
+    /// Documents: only pre-registered clients can sign in.
+    McpAuthNoRegistration,
 }
 
 impl Code {
@@ -611,6 +669,12 @@ mod tests {
             "process-traced",
             "process-starting",
             "socket-activation-failed",
+            "mcp-auth-no-metadata",
+            "mcp-auth-metadata-unreachable",
+            "mcp-auth-resource-mismatch",
+            "mcp-auth-issuer-mismatch",
+            "mcp-auth-no-pkce",
+            "mcp-auth-no-registration",
         ];
         let names: Vec<_> = Code::iter().map(Code::as_str).collect();
         assert_eq!(

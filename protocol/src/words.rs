@@ -4,7 +4,7 @@
 //! Wire names (`degraded`, `not-allowed`) are the contract scripts match;
 //! these are for people, and may be reworded without breaking anyone.
 
-use crate::report::{Family, McpTransport, Outcome, Severity, Verdict};
+use crate::report::{Family, McpAuthCheck, McpTransport, Outcome, Severity, Verdict};
 
 impl Verdict {
     /// The verdict's one word, as the CLI prints it (upper case when
@@ -71,6 +71,22 @@ impl McpTransport {
             Self::StreamableHttp => "Streamable HTTP",
             Self::Sse => "legacy HTTP+SSE",
             Self::Stdio => "stdio",
+        }
+    }
+}
+
+impl McpAuthCheck {
+    /// What the step checked, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ResourceMetadata => "resource metadata",
+            Self::Resource => "resource",
+            Self::ServerMetadata => "server metadata",
+            Self::Issuer => "issuer",
+            Self::Pkce => "PKCE",
+            Self::Registration => "registration",
+            Self::Scopes => "scopes",
+            Self::DefaultEndpoints => "default endpoints",
         }
     }
 }

@@ -68,6 +68,7 @@ pub fn sample_report() -> Report {
                 http_status: Some(200),
                 elapsed_us: 800,
             }],
+            auth: Vec::new(),
         }),
         forward: None,
         findings: vec![

@@ -19,6 +19,7 @@
 //! This module decides where to look and turns what happened into an
 //! [`McpEvidence`]; the diagnosis rules explain it.
 
+mod auth;
 pub mod config;
 mod event_stream;
 mod handshake;
@@ -36,11 +37,13 @@ use std::time::{Duration, Instant};
 use protocol::{McpEra, McpReport, McpStep, McpTransport};
 
 use super::connect::micros;
+use super::policy::TargetPolicy;
 use super::target::Target;
 use handshake::{Agreed, Client, HandshakeError, Inventory, Limits};
 use http::Http;
 use transport::{CallError, Transport};
 
+pub use auth::{AuthFacts, AuthProblem};
 pub use stdio::{ProcessFacts, Spec};
 pub use transport::HttpRefusal;
 
@@ -102,6 +105,8 @@ pub struct McpEvidence {
     /// Where a legacy HTTP+SSE stream said messages go (its `endpoint`
     /// event), without the session in the query.
     pub messages: Option<String>,
+    /// After a 401: the authorization chain, walked as a client would.
+    pub auth: Option<AuthFacts>,
 }
 
 /// An endpoint that is not an MCP server, and what it answered instead.
@@ -183,6 +188,7 @@ pub async fn check_http(
     target: &Target,
     addr: SocketAddr,
     options: &McpOptions,
+    policy: &TargetPolicy,
 ) -> Option<McpEvidence> {
     let expected = options.expect || names_mcp(target.path.as_deref());
     let origin = options.origin.clone();
@@ -263,7 +269,42 @@ pub async fn check_http(
         &evidence.failure,
         Some(Failure::Rejected { refusal, .. }) if refusal.speaks_mcp()
     );
-    (expected || evidence.found.is_some() || mcp_refused).then_some(evidence)
+    if !(expected || evidence.found.is_some() || mcp_refused) {
+        return None;
+    }
+    if let Some(Failure::Rejected { url, refusal, .. }) = &evidence.failure
+        && refusal.status == 401
+        && let Ok(server) = url::Url::parse(url)
+    {
+        let fetcher = auth::Fetcher { policy, limits };
+        let facts = auth::discover(&fetcher, &server, refusal.www_authenticate.as_deref()).await;
+        evidence.found = Some(refused(url, &evidence.steps, &facts, started));
+        evidence.auth = Some(facts);
+    }
+    Some(evidence)
+}
+
+/// The report of a server that refused for want of authorization: no
+/// agreement, the exchanges it took, and the authorization chain.
+fn refused(url: &str, steps: &[McpStep], facts: &AuthFacts, started: Instant) -> McpReport {
+    McpReport {
+        transport: McpTransport::StreamableHttp,
+        era: McpEra::Handshake,
+        url: url.to_owned(),
+        protocol_version: None,
+        server: None,
+        tools: None,
+        elapsed_us: micros(started.elapsed()),
+        capabilities: Vec::new(),
+        tool_names: Vec::new(),
+        resources: None,
+        prompts: None,
+        server_versions: Vec::new(),
+        client_versions: Vec::new(),
+        session: false,
+        steps: steps.to_vec(),
+        auth: facts.steps.clone(),
+    }
 }
 
 /// Where to look, in order: the given path, then the usual ones. A path
@@ -492,6 +533,7 @@ fn conclude(
         client_versions: Vec::new(),
         session,
         steps: talk.steps.clone(),
+        auth: Vec::new(),
     };
     let found = match (&talk.agreed, &talk.error) {
         (Some(agreed), _) => {

@@ -136,13 +136,16 @@ fn mcp_section(mcp: &McpReport) -> String {
         McpEra::Handshake => "handshake",
         McpEra::Stateless => "stateless",
     };
-    let _ = writeln!(
-        out,
-        "  protocol {} ({era} era); server supports {}; portdoctor {}",
-        mcp.protocol_version.as_deref().unwrap_or("none agreed"),
-        mcp.server_versions.join(", "),
-        mcp.client_versions.join(", ")
-    );
+    // A server that refused before agreeing on anything has no versions.
+    if mcp.protocol_version.is_some() || !mcp.server_versions.is_empty() {
+        let _ = writeln!(
+            out,
+            "  protocol {} ({era} era); server supports {}; portdoctor {}",
+            mcp.protocol_version.as_deref().unwrap_or("none agreed"),
+            mcp.server_versions.join(", "),
+            mcp.client_versions.join(", ")
+        );
+    }
     if !mcp.capabilities.is_empty() {
         let _ = writeln!(out, "  capabilities: {}", mcp.capabilities.join(", "));
     }
@@ -161,6 +164,24 @@ fn mcp_section(mcp: &McpReport) -> String {
             step.step,
             step.http_status.map(|s| s.to_string()).unwrap_or_default(),
             millis(step.elapsed_us)
+        );
+    }
+    if !mcp.auth.is_empty() {
+        let _ = writeln!(out, "  authorization chain:");
+    }
+    for step in &mcp.auth {
+        let _ = writeln!(
+            out,
+            "  {} {:<20} {:>5} {:>10}  {}{}",
+            if step.ok { "ok " } else { "NO " },
+            step.check.label(),
+            step.http_status.map(|s| s.to_string()).unwrap_or_default(),
+            millis(step.elapsed_us),
+            step.url
+                .as_deref()
+                .map(|u| format!("{u}: "))
+                .unwrap_or_default(),
+            step.detail
         );
     }
     out

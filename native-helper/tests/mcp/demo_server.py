@@ -2,7 +2,7 @@
 
     demo_server.py stdio
     demo_server.py streamable-http [--path /mcp] [--guard] [--era handshake]
-                                   [--token TOKEN] [--tls DIR]
+                                   [--token TOKEN] [--tls DIR] [--auth-issuer URL]
     demo_server.py sse [--guard]
 
 HTTP transports listen on 127.0.0.1 on a port the OS chooses and print
@@ -21,6 +21,9 @@ it 400 for want of a session.
 `--token` answers 401 with `WWW-Authenticate: Bearer` unless a request
 carries `Authorization: Bearer TOKEN`, as a server behind an API key does.
 `--tls DIR` serves HTTPS with DIR/cert.pem and DIR/key.pem.
+`--auth-issuer URL` turns on the SDK's own OAuth resource-server support
+(AuthSettings): 401 with a resource_metadata link, and Protected Resource
+Metadata naming URL as the authorization server; no token is accepted.
 
 The tests assert the name, version and tool names below exactly.
 """
@@ -30,37 +33,49 @@ import socket
 import sys
 
 import uvicorn
+from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 
 NAME = "portdoctor-demo"
 VERSION = "1.4.2"
 
-server = MCPServer(NAME, version=VERSION)
+
+def build(**settings):
+    """The demo server: two tools, a resource, a prompt."""
+    server = MCPServer(NAME, version=VERSION, **settings)
+
+    @server.tool()
+    def add(a: int, b: int) -> int:
+        """Add two numbers."""
+        return a + b
+
+    @server.tool()
+    def echo(text: str) -> str:
+        """Say it back."""
+        return text
+
+    @server.resource("demo://greeting")
+    def greeting() -> str:
+        """A fixed text."""
+        return "hello"
+
+    @server.prompt()
+    def review(code: str) -> str:
+        """Ask for a review."""
+        return f"Review this:\n{code}"
+
+    return server
 
 
-@server.tool()
-def add(a: int, b: int) -> int:
-    """Add two numbers."""
-    return a + b
+server = build()
 
 
-@server.tool()
-def echo(text: str) -> str:
-    """Say it back."""
-    return text
+class NoToken:
+    """Accepts no token: the tests look at what happens before one."""
 
-
-@server.resource("demo://greeting")
-def greeting() -> str:
-    """A fixed text."""
-    return "hello"
-
-
-@server.prompt()
-def review(code: str) -> str:
-    """Ask for a review."""
-    return f"Review this:\n{code}"
+    async def verify_token(self, token):
+        return None
 
 
 HANDSHAKE_VERSIONS = {"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"}
@@ -125,10 +140,26 @@ def main():
     # `::` is where Express and many servers listen by default.
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--auth-issuer", metavar="URL")
     args = parser.parse_args()
     if args.transport == "stdio":
         server.run("stdio")
         return
+    family = socket.AF_INET6 if ":" in args.bind else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.bind((args.bind, args.port))
+    port = sock.getsockname()[1]
+    app_server = server
+    if args.auth_issuer:
+        app_server = build(
+            auth=AuthSettings(
+                issuer_url=args.auth_issuer,
+                resource_server_url=f"http://127.0.0.1:{port}{args.path}",  # as the tests ask
+                required_scopes=["demo"],
+                validate_token_resource=False,
+            ),
+            token_verifier=NoToken(),
+        )
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=args.guard,
         allowed_hosts=["127.0.0.1:*"],
@@ -137,16 +168,13 @@ def main():
     if args.transport == "sse":
         app = server.sse_app(transport_security=security)
     else:
-        app = server.streamable_http_app(
+        app = app_server.streamable_http_app(
             streamable_http_path=args.path, transport_security=security
         )
         if args.era == "handshake":
             app = handshake_era_only(app)
         if args.token:
             app = bearer_only(app, args.token)
-    family = socket.AF_INET6 if ":" in args.bind else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.bind((args.bind, args.port))
     tls = {}
     if args.tls:
         tls = {

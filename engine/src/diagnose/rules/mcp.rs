@@ -16,12 +16,23 @@
 //! | `error`              | a JSON-RPC error, or the exchange broke off          | server bug, proxy                       |
 //! | `bad_output`         | non-JSON lines on a stdio server's stdout            | logs printed to stdout                  |
 //! | `ok`                 | a full conversation and no problem anywhere          | healthy                                 |
+//!
+//! After a 401, the authorization chain (`mcp/auth.rs`), one row per broken link:
+//!
+//! | rule                        | symptom                                                  | cause                                |
+//! |-----------------------------|----------------------------------------------------------|--------------------------------------|
+//! | `auth_no_metadata`          | no Protected Resource Metadata anywhere a client looks   | no OAuth, or a 2025-03-26 server     |
+//! | `auth_metadata_unreachable` | a metadata document the chain names cannot be fetched    | wrong link, server down, policy      |
+//! | `auth_resource_mismatch`    | the metadata's `resource` is not this server's URL       | proxy, port or host in the config    |
+//! | `auth_issuer_mismatch`      | the `issuer` inside differs from the one fetched for     | trailing slash, tenant path          |
+//! | `auth_no_pkce`              | no S256 in `code_challenge_methods_supported`            | old or misconfigured server          |
+//! | `auth_no_registration`      | no registration endpoint, no Client ID Metadata Documents | pre-registration only               |
 
 use protocol::{Code, Finding, McpReport, McpTransport, Severity};
 
 use super::{finding, join};
 use crate::diagnose::Evidence;
-use crate::mcp::{Failure, McpEvidence};
+use crate::mcp::{AuthProblem, Failure, McpEvidence};
 
 fn mcp(e: &Evidence) -> Option<&McpEvidence> {
     e.mcp.as_ref()
@@ -142,6 +153,17 @@ pub(in crate::diagnose) fn rejected(e: &Evidence) -> Option<Finding> {
                 None => "Give the client credentials for this server (a token or API key in the client's configuration).".to_owned(),
             },
         ),
+    };
+    // With the authorization chain walked, say how far it holds.
+    let fix = match mcp(e).and_then(|m| m.auth.as_ref()) {
+        Some(auth) if refusal.status == 401 && auth.problems.is_empty() => format!(
+            "{fix} The authorization chain is whole (metadata, authorization server, PKCE, registration; see the steps): a client with OAuth support can sign in, and signing in is what would check further."
+        ),
+        Some(auth) if refusal.status == 401 => format!(
+            "{fix} A client cannot sign in yet: the findings below name the broken link{} of the authorization chain.",
+            if auth.problems.len() == 1 { "" } else { "s" }
+        ),
+        _ => fix,
     };
     let mut evidence = vec![
         format!("POST {url}: {refusal}"),
@@ -406,6 +428,163 @@ pub(in crate::diagnose) fn bad_output(e: &Evidence) -> Option<Finding> {
         ),
         "Send logs and banners to stderr (Python: print(..., file=sys.stderr) or logging; Node: console.error): clients read every stdout line as a protocol message and drop or fail on the rest.".to_owned(),
         process.stray.iter().map(|l| format!("stdout: {l}")).collect(),
+    ))
+}
+
+/// The broken links of the authorization chain, when it was walked.
+fn auth_problems(e: &Evidence) -> impl Iterator<Item = &AuthProblem> {
+    mcp(e)
+        .and_then(|m| m.auth.as_ref())
+        .into_iter()
+        .flat_map(|a| a.problems.iter())
+}
+
+/// Where the server is, for auth findings.
+fn refused_at(e: &Evidence) -> String {
+    match failure(e) {
+        Some(Failure::Rejected { url, .. }) => url.clone(),
+        _ => e.input.clone(),
+    }
+}
+
+pub(in crate::diagnose) fn auth_no_metadata(e: &Evidence) -> Option<Finding> {
+    let (tried, legacy) = auth_problems(e).find_map(|p| match p {
+        AuthProblem::NoMetadata { tried, legacy } => Some((tried, *legacy)),
+        _ => None,
+    })?;
+    let url = refused_at(e);
+    let (severity, summary) = if legacy {
+        (
+            Severity::Warning,
+            format!(
+                "{url} publishes no Protected Resource Metadata: only clients of the 2025-03-26 revision find its authorization server (at its origin)"
+            ),
+        )
+    } else {
+        (
+            Severity::Warning,
+            format!(
+                "{url} wants authorization but publishes no Protected Resource Metadata: a client cannot find where to sign in"
+            ),
+        )
+    };
+    Some(finding(
+        Code::McpAuthNoMetadata,
+        severity,
+        summary,
+        "If the server signs clients in with OAuth, serve Protected Resource Metadata (RFC 9728) at /.well-known/oauth-protected-resource plus the MCP path, listing \"resource\" (this URL) and \"authorization_servers\", and name it in WWW-Authenticate: Bearer resource_metadata=\"...\" (the MCP SDKs do both when auth is configured). If it takes an API key instead, put the key in the client's configuration (\"headers\").".to_owned(),
+        tried.iter().map(|t| format!("tried: {t}")).collect(),
+    ))
+}
+
+pub(in crate::diagnose) fn auth_metadata_unreachable(e: &Evidence) -> Option<Finding> {
+    let (url, why) = auth_problems(e).find_map(|p| match p {
+        AuthProblem::MetadataUnreachable { url, why } => Some((url, why)),
+        _ => None,
+    })?;
+    Some(finding(
+        Code::McpAuthMetadataUnreachable,
+        Severity::Error,
+        format!(
+            "The authorization chain of {} breaks at {url}: {why}",
+            refused_at(e)
+        ),
+        format!(
+            "A client follows the same link and stops there. Make {url} answer with its metadata (JSON, HTTP 200), or correct the link that names it (the resource_metadata of WWW-Authenticate, or authorization_servers in the resource's metadata). If it is on another machine, portdoctor only fetches it with --allow-target for its address."
+        ),
+        vec![format!("{url}: {why}")],
+    ))
+}
+
+pub(in crate::diagnose) fn auth_resource_mismatch(e: &Evidence) -> Option<Finding> {
+    let (resource, server, metadata) = auth_problems(e).find_map(|p| match p {
+        AuthProblem::ResourceMismatch {
+            resource,
+            server,
+            metadata,
+        } => Some((resource, server, metadata)),
+        _ => None,
+    })?;
+    Some(finding(
+        Code::McpAuthResourceMismatch,
+        Severity::Error,
+        format!(
+            "The Protected Resource Metadata names the resource {resource}, not {server}: clients refuse to sign in to it"
+        ),
+        format!(
+            "Set \"resource\" in the metadata to the URL clients use, {server} (behind a proxy: the public URL, which the server must be told), or point the client at {resource} if that is where the server is meant to be reached."
+        ),
+        vec![
+            format!("metadata: {metadata}"),
+            format!("resource: {resource}"),
+            format!("server: {server}"),
+        ],
+    ))
+}
+
+pub(in crate::diagnose) fn auth_issuer_mismatch(e: &Evidence) -> Option<Finding> {
+    let (issuer, found, metadata) = auth_problems(e).find_map(|p| match p {
+        AuthProblem::IssuerMismatch {
+            issuer,
+            found,
+            metadata,
+        } => Some((issuer, found, metadata)),
+        _ => None,
+    })?;
+    let slash = issuer.trim_end_matches('/') == found.trim_end_matches('/');
+    Some(finding(
+        Code::McpAuthIssuerMismatch,
+        Severity::Error,
+        format!(
+            "The authorization server's metadata says issuer {found}, but it was found as {issuer}: clients must refuse it (RFC 8414)"
+        ),
+        format!(
+            "Make both the same string{}: the issuer in the authorization server's configuration, and the entry in the resource's authorization_servers.",
+            if slash {
+                " (they differ only in a trailing slash, which counts)"
+            } else {
+                ""
+            }
+        ),
+        vec![
+            format!("metadata: {metadata}"),
+            format!("issuer inside: {found}"),
+            format!("issuer used: {issuer}"),
+        ],
+    ))
+}
+
+pub(in crate::diagnose) fn auth_no_pkce(e: &Evidence) -> Option<Finding> {
+    let (metadata, methods) = auth_problems(e).find_map(|p| match p {
+        AuthProblem::NoPkce { metadata, methods } => Some((metadata, methods)),
+        _ => None,
+    })?;
+    Some(finding(
+        Code::McpAuthNoPkce,
+        Severity::Error,
+        "The authorization server does not advertise PKCE with S256: MCP clients refuse to sign in without it".to_owned(),
+        "Enable PKCE on the authorization server and list it in its metadata: \"code_challenge_methods_supported\": [\"S256\"].".to_owned(),
+        vec![
+            format!("metadata: {metadata}"),
+            format!(
+                "code_challenge_methods_supported: {}",
+                if methods.is_empty() { "(missing)".to_owned() } else { methods.join(", ") }
+            ),
+        ],
+    ))
+}
+
+pub(in crate::diagnose) fn auth_no_registration(e: &Evidence) -> Option<Finding> {
+    let metadata = auth_problems(e).find_map(|p| match p {
+        AuthProblem::NoRegistration { metadata } => Some(metadata),
+        _ => None,
+    })?;
+    Some(finding(
+        Code::McpAuthNoRegistration,
+        Severity::Warning,
+        "The authorization server offers no way for a client to register: only clients with a pre-registered client id can sign in".to_owned(),
+        "Enable Dynamic Client Registration (a \"registration_endpoint\") or Client ID Metadata Documents (\"client_id_metadata_document_supported\": true); otherwise register the client with the authorization server and put its client id (and secret) in the client's configuration.".to_owned(),
+        vec![format!("metadata: {metadata}")],
     ))
 }
 

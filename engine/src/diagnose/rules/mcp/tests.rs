@@ -9,7 +9,7 @@ use protocol::{
 };
 
 use crate::diagnose::{Attempt, Evidence, diagnose, verdict};
-use crate::mcp::{Failure, HttpRefusal, McpEvidence, Probe, ProcessFacts};
+use crate::mcp::{AuthFacts, AuthProblem, Failure, HttpRefusal, McpEvidence, Probe, ProcessFacts};
 
 const URL: &str = "http://127.0.0.1:8000/mcp";
 
@@ -33,6 +33,7 @@ fn server(transport: McpTransport, url: &str) -> McpReport {
         client_versions: vec!["2025-06-18".into(), "2025-11-25".into()],
         session: true,
         steps: vec![],
+        auth: Vec::new(),
     }
 }
 
@@ -591,4 +592,121 @@ fn a_bad_entry_is_invalid() {
     let f = first(&e, Code::McpBadConfig);
     assert!(f.fix.contains("claude_desktop_config.json"), "{}", f.fix);
     assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Invalid);
+}
+
+/// A 401 at URL, and what walking the authorization chain found.
+fn unauthorized(problems: Vec<AuthProblem>) -> Evidence {
+    http(McpEvidence {
+        failure: Some(Failure::Rejected {
+            url: URL.into(),
+            refusal: refusal(401, ""),
+            host: "127.0.0.1:8000".into(),
+            origin: None,
+        }),
+        auth: Some(AuthFacts {
+            steps: Vec::new(),
+            problems,
+        }),
+        ..McpEvidence::default()
+    })
+}
+
+#[test]
+fn each_broken_link_of_the_authorization_chain_is_a_finding() {
+    let metadata = "http://127.0.0.1:9000/.well-known/oauth-authorization-server".to_owned();
+    let cases = [
+        (
+            AuthProblem::NoMetadata {
+                tried: vec![
+                    "http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp".into(),
+                ],
+                legacy: false,
+            },
+            Code::McpAuthNoMetadata,
+            Severity::Warning,
+        ),
+        (
+            AuthProblem::MetadataUnreachable {
+                url: "http://127.0.0.1:9000".into(),
+                why: "HTTP 404".into(),
+            },
+            Code::McpAuthMetadataUnreachable,
+            Severity::Error,
+        ),
+        (
+            AuthProblem::ResourceMismatch {
+                resource: "http://127.0.0.1:8000/api".into(),
+                server: URL.into(),
+                metadata: metadata.clone(),
+            },
+            Code::McpAuthResourceMismatch,
+            Severity::Error,
+        ),
+        (
+            AuthProblem::IssuerMismatch {
+                issuer: "http://127.0.0.1:9000".into(),
+                found: "http://127.0.0.1:9000/".into(),
+                metadata: metadata.clone(),
+            },
+            Code::McpAuthIssuerMismatch,
+            Severity::Error,
+        ),
+        (
+            AuthProblem::NoPkce {
+                metadata: metadata.clone(),
+                methods: vec!["plain".into()],
+            },
+            Code::McpAuthNoPkce,
+            Severity::Error,
+        ),
+        (
+            AuthProblem::NoRegistration {
+                metadata: metadata.clone(),
+            },
+            Code::McpAuthNoRegistration,
+            Severity::Warning,
+        ),
+    ];
+    for (problem, code, severity) in cases {
+        let e = unauthorized(vec![problem]);
+        let findings = diagnose(&e);
+        let codes: Vec<Code> = findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, [Code::McpRejected, code]);
+        assert_eq!(findings[1].severity, severity, "{code:?}");
+        assert!(
+            findings[0]
+                .fix
+                .contains("the findings below name the broken link"),
+            "{}",
+            findings[0].fix
+        );
+    }
+    let e = unauthorized(vec![AuthProblem::IssuerMismatch {
+        issuer: "http://127.0.0.1:9000".into(),
+        found: "http://127.0.0.1:9000/".into(),
+        metadata,
+    }]);
+    assert!(first_fix(&e, Code::McpAuthIssuerMismatch).contains("trailing slash"));
+}
+
+#[test]
+fn a_whole_chain_says_signing_in_would_check_further() {
+    let e = unauthorized(Vec::new());
+    let codes: Vec<Code> = diagnose(&e).iter().map(|f| f.code).collect();
+    assert_eq!(codes, [Code::McpRejected]);
+    assert!(
+        diagnose(&e)[0]
+            .fix
+            .contains("The authorization chain is whole"),
+        "{}",
+        diagnose(&e)[0].fix
+    );
+}
+
+fn first_fix(e: &Evidence, code: Code) -> String {
+    diagnose(e)
+        .into_iter()
+        .find(|f| f.code == code)
+        .map(|f| f.fix)
+        .unwrap_or_default()
 }
