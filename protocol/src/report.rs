@@ -256,8 +256,21 @@ pub struct McpAuthStep {
 }
 
 /// What a step of the authorization chain checks, in the order of the spec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumIter,
+    Display,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum McpAuthCheck {
     /// Protected Resource Metadata (RFC 9728): fetched from the
     /// `resource_metadata` link, or the path-based, then the root well-known URL.
@@ -714,6 +727,7 @@ mod tests {
         one_name_per_variant::<ServiceProtocol>();
         one_name_per_variant::<McpTransport>();
         one_name_per_variant::<McpEra>();
+        one_name_per_variant::<McpAuthCheck>();
         one_name_per_variant::<McpServerKind>();
         one_name_per_variant::<Severity>();
         one_name_per_variant::<Code>();
