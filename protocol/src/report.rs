@@ -243,6 +243,7 @@ pub struct McpReport {
 
 /// One link of the MCP authorization chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct McpAuthStep {
     pub check: McpAuthCheck,
     /// The document fetched, when the step fetched one.
@@ -271,6 +272,7 @@ pub struct McpAuthStep {
 )]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum McpAuthCheck {
     /// Protected Resource Metadata (RFC 9728): fetched from the
     /// `resource_metadata` link, or the path-based, then the root well-known URL.
