@@ -288,22 +288,32 @@ pub async fn check_http(
 /// agreement, the exchanges it took, and the authorization chain.
 fn refused(url: &str, steps: &[McpStep], facts: &AuthFacts, started: Instant) -> McpReport {
     McpReport {
-        transport: McpTransport::StreamableHttp,
+        elapsed_us: micros(started.elapsed()),
+        auth: facts.steps.clone(),
+        ..unagreed(McpTransport::StreamableHttp, url, steps, false)
+    }
+}
+
+/// A report before any agreement: where and how we talked, nothing learnt
+/// yet. Both the refused and the concluded report start from it.
+fn unagreed(transport: McpTransport, url: &str, steps: &[McpStep], session: bool) -> McpReport {
+    McpReport {
+        transport,
         era: McpEra::Handshake,
         url: url.to_owned(),
         protocol_version: None,
         server: None,
         tools: None,
-        elapsed_us: micros(started.elapsed()),
+        elapsed_us: 0,
         capabilities: Vec::new(),
         tool_names: Vec::new(),
         resources: None,
         prompts: None,
         server_versions: Vec::new(),
         client_versions: Vec::new(),
-        session: false,
+        session,
         steps: steps.to_vec(),
-        auth: facts.steps.clone(),
+        auth: Vec::new(),
     }
 }
 
@@ -517,24 +527,7 @@ fn conclude(
     talk: &Talk,
     session: bool,
 ) -> (Option<McpReport>, Option<Failure>) {
-    let mut report = McpReport {
-        transport,
-        era: McpEra::Handshake,
-        url: url.to_owned(),
-        protocol_version: None,
-        server: None,
-        tools: None,
-        elapsed_us: 0,
-        capabilities: Vec::new(),
-        tool_names: Vec::new(),
-        resources: None,
-        prompts: None,
-        server_versions: Vec::new(),
-        client_versions: Vec::new(),
-        session,
-        steps: talk.steps.clone(),
-        auth: Vec::new(),
-    };
+    let mut report = unagreed(transport, url, &talk.steps, session);
     let found = match (&talk.agreed, &talk.error) {
         (Some(agreed), _) => {
             let tools = talk.inventory.tools.clone();
