@@ -7,6 +7,8 @@
 
 mod support;
 
+use std::process::Output;
+
 use serde_json::Value;
 use support::*;
 
@@ -1000,4 +1002,169 @@ fn each_broken_link_of_the_authorization_chain_is_named() {
         assert_eq!(codes(&report), *expected, "{args:?}: {report:#}");
         assert_eq!(auth_steps(&report), chain(steps), "{args:?}: {report:#}");
     }
+}
+
+/// The SDK's authorization server that signs people in (tokens it issues
+/// listed in `issued`) and the demo server behind it, checking tokens by
+/// introspection; `extra` are more arguments for the demo server.
+fn signing_in_servers(issued: &std::path::Path, extra: &[&str]) -> (Running, Running) {
+    let issuer_server = mcp_server(
+        "sdk_auth_server.py",
+        &["--grant", "--issued", issued.to_str().unwrap()],
+    );
+    let issuer = format!("http://{}/", issuer_server.addr);
+    let introspect = format!("http://{}/introspect", issuer_server.addr);
+    let mut args = vec![
+        "streamable-http",
+        "--auth-issuer",
+        &issuer,
+        "--introspect",
+        &introspect,
+    ];
+    args.extend_from_slice(extra);
+    let server = mcp_server("demo_server.py", &args);
+    (issuer_server, server)
+}
+
+/// `portdoctor mcp URL --login --json` with a $BROWSER that answers the
+/// consent page with `answer` (approve or deny).
+fn login(url: &str, answer: &str) -> Output {
+    let browser = format!(
+        "{} {} {answer}",
+        mcp_python().display(),
+        mcp_dir().join("browser_follows.py").display()
+    );
+    std::process::Command::new(BIN)
+        .args(["mcp", url, "--login", "--login-timeout", "30s", "--json"])
+        .env("BROWSER", browser)
+        .output()
+        .expect("run portdoctor")
+}
+
+/// The chain, then one sign-in per entry of `scopes`: a registration when
+/// the client id is new, authorize, callback, token.
+fn signed_in_chain(registrations: usize) -> Vec<(String, bool, Option<u64>)> {
+    let mut all = chain(WHOLE);
+    for _ in 0..registrations {
+        all.extend(chain(&[
+            ("register", true, None),
+            ("authorize", true, None),
+            ("callback", true, None),
+            ("token", true, Some(200)),
+        ]));
+    }
+    all
+}
+
+/// No token the authorization server issued appears in what portdoctor
+/// printed.
+fn assert_no_token_in(out: &Output, issued: &std::path::Path) {
+    let tokens = std::fs::read_to_string(issued).expect("the issued tokens");
+    assert!(!tokens.trim().is_empty(), "no token was issued");
+    let printed = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+    let printed = String::from_utf8_lossy(&printed);
+    for token in tokens.lines() {
+        assert!(!printed.contains(token), "a token was printed:\n{printed}");
+    }
+}
+
+#[test]
+fn login_signs_in_with_the_sdks_authorization_server_and_checks_what_is_behind_it() {
+    let scratch = TempDir::new("mcp-login");
+    let issued = scratch.path("issued");
+    let (issuer_server, server) = signing_in_servers(&issued, &[]);
+    let url = format!("http://{}/mcp", server.addr);
+    let out = login(&url, "approve");
+    let (report, code) = check_json(&out);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(codes(&report), ["mcp-signed-in", "mcp-ok", "reachable"]);
+    assert_demo(&report["mcp"]);
+    assert_eq!(auth_steps(&report), signed_in_chain(1));
+    assert_eq!(
+        report["mcp"]["login"],
+        serde_json::json!({
+            "registration": "dynamic-client-registration",
+            "token_type": "Bearer",
+            "scopes": ["demo"],
+            "expires_in_s": 3600,
+            "step_ups": 0,
+        })
+    );
+    let auth = report["mcp"]["auth"].as_array().unwrap();
+    // Registered as the SDK's server advertises: a secret, sent as Basic.
+    assert!(
+        auth[7]["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with("token endpoint authentication: client_secret_basic"),
+        "{auth:#?}"
+    );
+    assert_eq!(
+        auth[8]["url"],
+        format!("http://{}/authorize", issuer_server.addr)
+    );
+    assert!(
+        auth[9]["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with("state matches; iss is the issuer"),
+        "{auth:#?}"
+    );
+    // The authorization URL went to the browser and to stderr, with PKCE
+    // and the resource.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for part in [
+        "code_challenge_method=S256",
+        &format!("resource={}", url.replace(':', "%3A").replace('/', "%2F")),
+    ] {
+        assert!(stderr.contains(part), "{part} not in {stderr}");
+    }
+    assert_no_token_in(&out, &issued);
+}
+
+#[test]
+fn login_steps_up_when_the_server_wants_more_scopes() {
+    let scratch = TempDir::new("mcp-step-up");
+    let issued = scratch.path("issued");
+    let (_issuer, server) = signing_in_servers(&issued, &["--step-up", "extra"]);
+    let url = format!("http://{}/mcp", server.addr);
+    let out = login(&url, "approve");
+    let (report, code) = check_json(&out);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(codes(&report), ["mcp-signed-in", "mcp-ok", "reachable"]);
+    assert_demo(&report["mcp"]);
+    // The client registered for "demo" registers again for "demo extra".
+    assert_eq!(auth_steps(&report), signed_in_chain(2));
+    assert_eq!(
+        report["mcp"]["login"]["scopes"],
+        serde_json::json!(["demo", "extra"])
+    );
+    assert_eq!(report["mcp"]["login"]["step_ups"], 1);
+    assert_no_token_in(&out, &issued);
+}
+
+#[test]
+fn login_says_where_signing_in_stopped_when_the_person_denies() {
+    let scratch = TempDir::new("mcp-deny");
+    let issued = scratch.path("issued");
+    let (_issuer, server) = signing_in_servers(&issued, &[]);
+    let url = format!("http://{}/mcp", server.addr);
+    let (report, code) = check_json(&login(&url, "deny"));
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(codes(&report), ["mcp-rejected", "mcp-login-failed"]);
+    assert_eq!(
+        summary(&report, "mcp-login-failed"),
+        format!(
+            "Signing in to {url} stopped at the callback step: the authorization server answered access_denied"
+        )
+    );
+    let mut expected = chain(WHOLE);
+    expected.extend(chain(&[
+        ("register", true, None),
+        ("authorize", true, None),
+        ("callback", false, None),
+    ]));
+    assert_eq!(auth_steps(&report), expected);
+    assert_eq!(report["mcp"]["login"], Value::Null);
+    assert!(!issued.exists(), "a token was issued");
 }

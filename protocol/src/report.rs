@@ -239,6 +239,53 @@ pub struct McpReport {
     /// would walk, step by step, in order (only public metadata is fetched).
     #[serde(default)]
     pub auth: Vec<McpAuthStep>,
+    /// Added: after signing in (`--login`, the page's Sign in), the token
+    /// the check ran with, described (never the token itself); `null` otherwise.
+    #[serde(default)]
+    pub login: Option<McpLogin>,
+}
+
+/// The token a sign-in obtained, as far as it can be told without showing it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct McpLogin {
+    /// How the client got its client id.
+    pub registration: McpRegistration,
+    /// `token_type` of the token response (`Bearer`).
+    pub token_type: String,
+    /// The scopes granted (the response's `scope`, else those asked for).
+    pub scopes: Vec<String>,
+    /// `expires_in` of the token response, when it said.
+    pub expires_in_s: Option<u64>,
+    /// Times the server answered 403 insufficient_scope and the sign-in was
+    /// repeated with the union of the scopes (at most 3).
+    pub step_ups: u8,
+}
+
+/// How a signing-in client got its client id.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumIter,
+    Display,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum McpRegistration {
+    /// The client id is the URL of its Client ID Metadata Document.
+    ClientIdMetadataDocument,
+    /// Registered at the authorization server's `registration_endpoint` (RFC 7591).
+    DynamicClientRegistration,
+    /// A client id (and secret) the user gave.
+    PreRegistered,
 }
 
 /// One link of the MCP authorization chain.
@@ -293,6 +340,14 @@ pub enum McpAuthCheck {
     Scopes,
     /// 2025-03-26 servers without metadata: `/authorize`, `/token`, `/register`.
     DefaultEndpoints,
+    /// Signing in: the client id (registered, a metadata document, or given).
+    Register,
+    /// Signing in: the authorization URL, opened in a browser.
+    Authorize,
+    /// Signing in: the redirect to the loopback URI, its `state` and `iss`.
+    Callback,
+    /// Signing in: the code exchanged for a token at the token endpoint.
+    Token,
 }
 
 /// One exchange with an MCP server: a JSON-RPC call, or an HTTP request
@@ -510,6 +565,10 @@ pub enum Code {
     /// Added: no Dynamic Client Registration and no Client ID Metadata
     /// Documents: only pre-registered clients can sign in.
     McpAuthNoRegistration,
+    /// Added: signing in (`--login`) did not complete: the step and why.
+    McpLoginFailed,
+    /// Added: signed in; the check ran with the token.
+    McpSignedIn,
 }
 
 impl Code {
@@ -690,6 +749,8 @@ mod tests {
             "mcp-auth-issuer-mismatch",
             "mcp-auth-no-pkce",
             "mcp-auth-no-registration",
+            "mcp-login-failed",
+            "mcp-signed-in",
         ];
         let names: Vec<_> = Code::iter().map(Code::as_str).collect();
         assert_eq!(
@@ -730,6 +791,7 @@ mod tests {
         one_name_per_variant::<McpTransport>();
         one_name_per_variant::<McpEra>();
         one_name_per_variant::<McpAuthCheck>();
+        one_name_per_variant::<McpRegistration>();
         one_name_per_variant::<McpServerKind>();
         one_name_per_variant::<Severity>();
         one_name_per_variant::<Code>();

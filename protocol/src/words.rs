@@ -4,7 +4,9 @@
 //! Wire names (`degraded`, `not-allowed`) are the contract scripts match;
 //! these are for people, and may be reworded without breaking anyone.
 
-use crate::report::{Family, McpAuthCheck, McpTransport, Outcome, Severity, Verdict};
+use crate::report::{
+    Family, McpAuthCheck, McpRegistration, McpTransport, Outcome, Severity, Verdict,
+};
 
 impl Verdict {
     /// The verdict's one word, as the CLI prints it (upper case when
@@ -75,6 +77,17 @@ impl McpTransport {
     }
 }
 
+impl McpRegistration {
+    /// How the client got its id, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ClientIdMetadataDocument => "Client ID Metadata Document",
+            Self::DynamicClientRegistration => "Dynamic Client Registration",
+            Self::PreRegistered => "pre-registered",
+        }
+    }
+}
+
 impl McpAuthCheck {
     /// What the step checked, for people.
     pub fn label(self) -> &'static str {
@@ -87,6 +100,10 @@ impl McpAuthCheck {
             Self::Registration => "registration",
             Self::Scopes => "scopes",
             Self::DefaultEndpoints => "default endpoints",
+            Self::Register => "client id",
+            Self::Authorize => "authorize",
+            Self::Callback => "callback",
+            Self::Token => "token",
         }
     }
 }

@@ -69,6 +69,7 @@ pub fn sample_report() -> Report {
                 elapsed_us: 800,
             }],
             auth: Vec::new(),
+            login: None,
         }),
         forward: None,
         findings: vec![

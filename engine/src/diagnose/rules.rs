@@ -83,6 +83,8 @@ pub(super) const PROBLEMS: &[Rule] = &[
     mcp::auth_no_pkce,
     mcp::auth_no_registration,
     mcp::auth_no_metadata,
+    mcp::login_failed,
+    mcp::signed_in,
     mcp::not_acceptable,
     mcp::version_mismatch,
     mcp::no_answer,

@@ -42,6 +42,28 @@ use crate::policy::TargetPolicy;
 pub struct AuthFacts {
     pub steps: Vec<McpAuthStep>,
     pub problems: Vec<AuthProblem>,
+    /// What signing in needs, when the chain got as far as the
+    /// authorization server's endpoints.
+    pub chain: Option<Chain>,
+}
+
+/// The endpoints and choices the chain names: what a client signs in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain {
+    pub issuer: String,
+    /// The resource the token is for (RFC 8707 `resource`).
+    pub resource: String,
+    pub authorization_endpoint: Url,
+    pub token_endpoint: Url,
+    pub registration_endpoint: Option<Url>,
+    /// `client_id_metadata_document_supported`.
+    pub cimd: bool,
+    /// `token_endpoint_auth_methods_supported` (empty: the default, client_secret_basic).
+    pub auth_methods: Vec<String>,
+    /// What a client asks for first.
+    pub scopes: Vec<String>,
+    /// RFC 9207: the server says it puts `iss` in the redirect.
+    pub iss_in_redirect: bool,
 }
 
 /// A broken link of the chain.
@@ -92,22 +114,18 @@ struct Fetched {
 }
 
 impl Fetcher<'_> {
-    async fn get(&self, url: &Url) -> Fetched {
-        let failed = |why: String| Fetched {
-            status: None,
-            json: Err(why),
-        };
-        let Some(host) = url.host_str() else {
-            return failed(format!("{url} has no host"));
-        };
-        let Some(port) = url.port_or_known_default() else {
-            return failed(format!("{url} has no port"));
-        };
+    /// A client for `url`'s server and the path to ask for, once its
+    /// address passes the target policy; why not, otherwise.
+    pub async fn reach(&self, url: &Url) -> Result<(Http, String), String> {
+        let host = url.host_str().ok_or_else(|| format!("{url} has no host"))?;
+        let port = url
+            .port_or_known_default()
+            .ok_or_else(|| format!("{url} has no port"))?;
         let host = host.trim_start_matches('[').trim_end_matches(']');
         let local_name = host.eq_ignore_ascii_case("localhost")
             || host.to_ascii_lowercase().ends_with(".localhost");
         if self.policy.loopback_only() && !local_name && host.parse::<IpAddr>().is_err() {
-            return failed(format!(
+            return Err(format!(
                 "not fetched: {host} is not this machine, and checks stay on loopback unless --allow-target allows its address"
             ));
         }
@@ -116,22 +134,34 @@ impl Fetcher<'_> {
                 .await
             {
                 Ok(Ok(addrs)) => addrs.collect(),
-                Ok(Err(e)) => return failed(format!("{host} does not resolve ({e})")),
-                Err(_) => return failed(format!("{host} did not resolve in time")),
+                Ok(Err(e)) => return Err(format!("{host} does not resolve ({e})")),
+                Err(_) => return Err(format!("{host} did not resolve in time")),
             };
         let Some(addr) = addrs.iter().copied().find(|a| self.policy.allows(a.ip())) else {
-            return failed(format!(
+            return Err(format!(
                 "not fetched: {host} is outside the target policy (loopback unless --allow-target allows its address)"
             ));
         };
         let http = match url.scheme() {
             "https" => Http::secure(addr, host, port, None),
             "http" => Http::new(addr, host, port, None),
-            other => return failed(format!("not fetched: scheme {other}")),
+            other => return Err(format!("not fetched: scheme {other}")),
         };
         let path = match url.query() {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_owned(),
+        };
+        Ok((http, path))
+    }
+
+    async fn get(&self, url: &Url) -> Fetched {
+        let failed = |why: String| Fetched {
+            status: None,
+            json: Err(why),
+        };
+        let (http, path) = match self.reach(url).await {
+            Ok(reached) => reached,
+            Err(why) => return failed(why),
         };
         let wait = self.limits.wait();
         let sent = tokio::time::timeout(wait, async {
@@ -216,6 +246,7 @@ pub async fn discover(
             .and_then(Value::as_array)
             .map(|a| strings(a).join(" "))
     });
+    walk.facts.chain = chain(&issuer, &prm, &asm, server_url, scopes.as_deref());
     walk.record(
         McpAuthCheck::Scopes,
         None,
@@ -522,6 +553,51 @@ impl Walk<'_, '_> {
     }
 }
 
+/// What signing in needs from the two documents; `None` without both endpoints.
+fn chain(
+    issuer: &str,
+    prm: &Document,
+    asm: &Document,
+    server: &Url,
+    scopes: Option<&str>,
+) -> Option<Chain> {
+    let url = |key: &str| {
+        asm.json
+            .get(key)
+            .and_then(Value::as_str)
+            .and_then(|u| Url::parse(u).ok())
+    };
+    let list = |key: &str| {
+        asm.json
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|a| strings(a))
+            .unwrap_or_default()
+    };
+    Some(Chain {
+        issuer: issuer.to_owned(),
+        resource: prm
+            .json
+            .get("resource")
+            .and_then(Value::as_str)
+            .map_or_else(|| server.to_string(), str::to_owned),
+        authorization_endpoint: url("authorization_endpoint")?,
+        token_endpoint: url("token_endpoint")?,
+        registration_endpoint: url("registration_endpoint"),
+        cimd: asm.json.get("client_id_metadata_document_supported") == Some(&Value::Bool(true)),
+        auth_methods: list("token_endpoint_auth_methods_supported"),
+        scopes: scopes
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        iss_in_redirect: asm
+            .json
+            .get("authorization_response_iss_parameter_supported")
+            == Some(&Value::Bool(true)),
+    })
+}
+
 /// `path` on the origin of `url`.
 fn origin(url: &Url, path: &str) -> Url {
     let mut at = url.clone();
@@ -545,7 +621,7 @@ fn covers(resource: &str, server: &Url) -> bool {
 
 /// The parameters of the `Bearer` challenge, unescaped (RFC 9110 §11.6.1,
 /// parsed by http-auth).
-fn bearer_params(header: &str) -> Vec<(String, String)> {
+pub(super) fn bearer_params(header: &str) -> Vec<(String, String)> {
     http_auth::parse_challenges(header)
         .unwrap_or_default()
         .into_iter()

@@ -155,6 +155,18 @@ impl Http {
         headers: &[(&'static str, &str)],
         body: Option<&Value>,
     ) -> Result<Answer, CallError> {
+        let body = body.map(|json| ("application/json", Bytes::from(json.to_string())));
+        self.send_body(method, path, headers, body).await
+    }
+
+    /// [`Http::send`] with a body of any type: `(content type, bytes)`.
+    pub async fn send_body(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&'static str, &str)],
+        body: Option<(&'static str, Bytes)>,
+    ) -> Result<Answer, CallError> {
         let request = self.request(method, path, headers, body)?;
         let stream = TcpStream::connect(self.addr)
             .await
@@ -193,7 +205,7 @@ impl Http {
         method: Method,
         path: &str,
         headers: &[(&'static str, &str)],
-        body: Option<&Value>,
+        body: Option<(&'static str, Bytes)>,
     ) -> Result<Request<Full<Bytes>>, CallError> {
         // A fragment never goes on the wire.
         let path = path.split('#').next().unwrap_or("/");
@@ -215,9 +227,9 @@ impl Http {
             builder = builder.header(name, value);
         }
         let body = match body {
-            Some(json) => {
-                builder = builder.header(header::CONTENT_TYPE, "application/json");
-                Bytes::from(json.to_string())
+            Some((content_type, bytes)) => {
+                builder = builder.header(header::CONTENT_TYPE, content_type);
+                bytes
             }
             None => Bytes::new(),
         };

@@ -25,6 +25,7 @@ mod event_stream;
 mod handshake;
 mod http;
 mod jsonrpc;
+pub mod login;
 mod sse;
 mod stdio;
 mod streamable;
@@ -34,7 +35,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use protocol::{McpEra, McpReport, McpStep, McpTransport};
+use protocol::{McpEra, McpLogin, McpReport, McpStep, McpTransport};
 
 use super::connect::micros;
 use super::policy::TargetPolicy;
@@ -44,6 +45,7 @@ use http::Http;
 use transport::{CallError, Transport};
 
 pub use auth::{AuthFacts, AuthProblem};
+pub use login::{LoginOptions, LoginProblem};
 pub use stdio::{ProcessFacts, Spec};
 pub use transport::HttpRefusal;
 
@@ -72,6 +74,9 @@ pub struct McpOptions {
     /// More headers for every request: a configured server's own, such as
     /// its token.
     pub headers: config::Headers,
+    /// Sign in when the server answers 401 and its authorization chain is
+    /// whole (`--login`), then check with the token.
+    pub login: Option<LoginOptions>,
 }
 
 impl Default for McpOptions {
@@ -81,6 +86,7 @@ impl Default for McpOptions {
             timeout: DEFAULT_TIMEOUT,
             origin: None,
             headers: Vec::new(),
+            login: None,
         }
     }
 }
@@ -107,6 +113,8 @@ pub struct McpEvidence {
     pub messages: Option<String>,
     /// After a 401: the authorization chain, walked as a client would.
     pub auth: Option<AuthFacts>,
+    /// With `--login`: the token the check ran with, or why signing in stopped.
+    pub login: Option<Result<McpLogin, LoginProblem>>,
 }
 
 /// An endpoint that is not an MCP server, and what it answered instead.
@@ -183,7 +191,8 @@ enum Endpoint {
 
 /// Checks an HTTP(S) target on the address the connect stage found open.
 /// `None` when there is nothing to say: the user did not ask about MCP and
-/// no MCP server answered.
+/// no MCP server answered. After a 401 the authorization chain is walked,
+/// and with `options.login`, signed in.
 pub async fn check_http(
     target: &Target,
     addr: SocketAddr,
@@ -191,14 +200,6 @@ pub async fn check_http(
     policy: &TargetPolicy,
 ) -> Option<McpEvidence> {
     let expected = options.expect || names_mcp(target.path.as_deref());
-    let origin = options.origin.clone();
-    let http = if target.scheme.as_deref() == Some("https") {
-        Http::secure(addr, &target.host, target.port, origin)
-    } else {
-        Http::new(addr, &target.host, target.port, origin)
-    }
-    .with_headers(&options.headers);
-    let asked = target.path.as_deref().map(|p| http.url(p));
     let timeout = if expected {
         options.timeout
     } else {
@@ -211,10 +212,175 @@ pub async fn check_http(
         timeout,
         deadline: started + timeout,
     };
+    let mut evidence = search(target, addr, options, limits).await;
+    evidence.expected = expected;
+    // A refusal that names MCP (a JSON-RPC error, an OAuth resource link)
+    // is worth reporting even when the user did not ask about MCP.
+    let mcp_refused = matches!(
+        &evidence.failure,
+        Some(Failure::Rejected { refusal, .. }) if refusal.speaks_mcp()
+    );
+    if !(expected || evidence.found.is_some() || mcp_refused) {
+        return None;
+    }
+    if let Some(Failure::Rejected { url, refusal, .. }) = &evidence.failure
+        && refusal.status == 401
+        && let Ok(server) = url::Url::parse(url)
+    {
+        let fetcher = auth::Fetcher { policy, limits };
+        let facts = auth::discover(&fetcher, &server, refusal.www_authenticate.as_deref()).await;
+        evidence.found = Some(refused(url, &evidence.steps, &facts.steps, started));
+        evidence.auth = Some(facts);
+        if let Some(login) = &options.login {
+            return Some(sign_in(target, addr, options, policy, login, evidence).await);
+        }
+    }
+    Some(evidence)
+}
+
+/// Signs in with the chain discovery found and checks again with the token;
+/// on 403 insufficient_scope, signs in again for the union of the scopes.
+/// The evidence of the last check, with the whole chain's steps.
+async fn sign_in(
+    target: &Target,
+    addr: SocketAddr,
+    options: &McpOptions,
+    policy: &TargetPolicy,
+    login: &LoginOptions,
+    evidence: McpEvidence,
+) -> McpEvidence {
+    let started = Instant::now();
+    let facts = evidence.auth.clone().unwrap_or_default();
+    let stopped = |mut evidence: McpEvidence, steps: &[protocol::McpAuthStep], problem| {
+        if let Some(found) = &mut evidence.found {
+            found.auth = [facts.steps.as_slice(), steps].concat();
+        }
+        evidence.login = Some(Err(problem));
+        evidence
+    };
+    // A broken link stops a client, and portdoctor too (no registration is
+    // only a warning: a client id may be given).
+    let chain = match &facts.chain {
+        Some(chain)
+            if facts
+                .problems
+                .iter()
+                .all(|p| matches!(p, AuthProblem::NoRegistration { .. })) =>
+        {
+            chain
+        }
+        _ => {
+            let why = "the authorization chain is broken: see the findings about it".to_owned();
+            return stopped(evidence, &[], LoginProblem::NotTried(why));
+        }
+    };
+    let mut session = match login::Session::start(chain, policy, login, options.timeout).await {
+        Ok(session) => session,
+        Err(problem) => return stopped(evidence, &[], problem),
+    };
+    let mut scopes = chain.scopes.clone();
+    let mut step_ups = 0;
+    loop {
+        let token = match session.sign_in(&scopes).await {
+            Ok(token) => token,
+            Err(problem) => return stopped(evidence, &session.steps, problem),
+        };
+        let Some(authorization) = token.header() else {
+            let problem = LoginProblem::Token {
+                url: chain.token_endpoint.to_string(),
+                why: "the access token cannot be sent as a header".to_owned(),
+            };
+            return stopped(evidence, &session.steps, problem);
+        };
+        let mut with_token = options.clone();
+        with_token.login = None;
+        with_token
+            .headers
+            .push((::http::header::AUTHORIZATION, authorization));
+        let checked = Instant::now();
+        let limits = Limits {
+            timeout: options.timeout,
+            deadline: checked + options.timeout,
+        };
+        let mut again = search(target, addr, &with_token, limits).await;
+        again.expected = evidence.expected;
+        if let Some(wanted) = insufficient_scope(&again) {
+            let mut union = scopes.clone();
+            union.extend(wanted.into_iter().filter(|w| !scopes.contains(w)));
+            if step_ups < login::MAX_STEP_UPS && union != scopes {
+                step_ups += 1;
+                scopes = union;
+                continue;
+            }
+            let problem = LoginProblem::InsufficientScope {
+                scopes,
+                sign_ins: step_ups + 1,
+            };
+            return stopped(again, &session.steps, problem);
+        }
+        let steps = [facts.steps.as_slice(), &session.steps].concat();
+        let signed = McpLogin {
+            registration: session
+                .registration()
+                .unwrap_or(protocol::McpRegistration::PreRegistered),
+            token_type: token.token_type.clone(),
+            scopes: token.scopes.clone(),
+            expires_in_s: token.expires_in_s,
+            step_ups,
+        };
+        if again.found.is_none()
+            && let Some(Failure::Rejected { url, .. }) = &again.failure
+        {
+            again.found = Some(refused(url, &again.steps, &steps, checked));
+        }
+        if let Some(found) = &mut again.found {
+            found.auth = steps;
+            found.login = Some(signed.clone());
+            found.elapsed_us = micros(started.elapsed());
+        }
+        again.auth = evidence.auth;
+        again.login = Some(Ok(signed));
+        return again;
+    }
+}
+
+/// The scopes a 403 `insufficient_scope` asks for (its `scope`; none named,
+/// none added).
+fn insufficient_scope(evidence: &McpEvidence) -> Option<Vec<String>> {
+    let Some(Failure::Rejected { refusal, .. }) = &evidence.failure else {
+        return None;
+    };
+    let params = auth::bearer_params(refusal.www_authenticate.as_deref()?);
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    (refusal.status == 403 && param("error").is_some_and(|e| e == "insufficient_scope")).then(
+        || {
+            param("scope")
+                .map(|s| s.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default()
+        },
+    )
+}
+
+/// Looks for the MCP endpoint: the given path, then the usual ones,
+/// following redirects on the same server.
+async fn search(
+    target: &Target,
+    addr: SocketAddr,
+    options: &McpOptions,
+    limits: Limits,
+) -> McpEvidence {
+    let origin = options.origin.clone();
+    let http = if target.scheme.as_deref() == Some("https") {
+        Http::secure(addr, &target.host, target.port, origin)
+    } else {
+        Http::new(addr, &target.host, target.port, origin)
+    }
+    .with_headers(&options.headers);
+    let asked = target.path.as_deref().map(|p| http.url(p));
+    let started = Instant::now();
     let mut paths = search_order(target.path.as_deref());
     let mut redirects = 0;
     let mut evidence = McpEvidence {
-        expected,
         asked,
         ..McpEvidence::default()
     };
@@ -263,33 +429,20 @@ pub async fn check_http(
     if evidence.found.is_none() && evidence.failure.is_none() {
         evidence.failure = Some(Failure::NotMcp);
     }
-    // A refusal that names MCP (a JSON-RPC error, an OAuth resource link)
-    // is worth reporting even when the user did not ask about MCP.
-    let mcp_refused = matches!(
-        &evidence.failure,
-        Some(Failure::Rejected { refusal, .. }) if refusal.speaks_mcp()
-    );
-    if !(expected || evidence.found.is_some() || mcp_refused) {
-        return None;
-    }
-    if let Some(Failure::Rejected { url, refusal, .. }) = &evidence.failure
-        && refusal.status == 401
-        && let Ok(server) = url::Url::parse(url)
-    {
-        let fetcher = auth::Fetcher { policy, limits };
-        let facts = auth::discover(&fetcher, &server, refusal.www_authenticate.as_deref()).await;
-        evidence.found = Some(refused(url, &evidence.steps, &facts, started));
-        evidence.auth = Some(facts);
-    }
-    Some(evidence)
+    evidence
 }
 
 /// The report of a server that refused for want of authorization: no
 /// agreement, the exchanges it took, and the authorization chain.
-fn refused(url: &str, steps: &[McpStep], facts: &AuthFacts, started: Instant) -> McpReport {
+fn refused(
+    url: &str,
+    steps: &[McpStep],
+    auth: &[protocol::McpAuthStep],
+    started: Instant,
+) -> McpReport {
     McpReport {
         elapsed_us: micros(started.elapsed()),
-        auth: facts.steps.clone(),
+        auth: auth.to_vec(),
         ..unagreed(McpTransport::StreamableHttp, url, steps, false)
     }
 }
@@ -314,6 +467,7 @@ fn unagreed(transport: McpTransport, url: &str, steps: &[McpStep], session: bool
         session,
         steps: steps.to_vec(),
         auth: Vec::new(),
+        login: None,
     }
 }
 

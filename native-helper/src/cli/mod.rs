@@ -24,6 +24,7 @@ use protocol::{McpConfigReport, McpServerCheck, Report};
 use crate::server::{self, ServerConfig};
 use engine::mcp::McpOptions;
 use engine::mcp::config::{self as mcp_config, Server};
+use engine::mcp::login::{ClientCredentials, LoginOptions, Opener, Secret};
 use engine::policy::{Cidr, TargetPolicy};
 use engine::{self, CheckOptions};
 
@@ -183,6 +184,28 @@ struct McpArgs {
     /// to see whether the server lets that page in.
     #[arg(long, value_name = "ORIGIN")]
     origin: Option<String>,
+    /// When the server answers 401 and its authorization chain is whole,
+    /// sign in (OAuth with PKCE, in a browser: $BROWSER, else the system's)
+    /// and check with the token. The token stays in memory for this check.
+    #[arg(long, requires = "target")]
+    login: bool,
+    /// With --login: a client id the authorization server knows (or the
+    /// https URL of a Client ID Metadata Document), instead of registering.
+    #[arg(long, value_name = "ID", requires = "login")]
+    client_id: Option<String>,
+    /// With --client-id: its secret, for a confidential client. Read from
+    /// the environment rather than the command line, which others can see.
+    #[arg(
+        long,
+        env = "PORTDOCTOR_CLIENT_SECRET",
+        value_name = "SECRET",
+        requires = "client_id",
+        hide_env_values = true
+    )]
+    client_secret: Option<String>,
+    /// With --login: how long to wait for the browser to come back.
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = parse_duration, requires = "login")]
+    login_timeout: Duration,
     #[command(flatten)]
     policy: PolicyArgs,
 }
@@ -342,6 +365,14 @@ async fn mcp(args: McpArgs) -> ExitCode {
             expect: true,
             timeout,
             origin: args.origin,
+            login: args.login.then(|| LoginOptions {
+                client: args.client_id.map(|id| ClientCredentials {
+                    id,
+                    secret: args.client_secret.map(Secret::new),
+                }),
+                opener: Opener::new(open_sign_in),
+                timeout: args.login_timeout,
+            }),
             ..McpOptions::default()
         },
         ..CheckOptions::default()
@@ -621,6 +652,13 @@ fn open_browser(url: &str) {
             tracing::info!("could not open a browser ({e}); open {url} yourself");
         }
     });
+}
+
+/// Shows the authorization URL on stderr (stdout stays the report) and
+/// opens it: $BROWSER, else the system's browser.
+fn open_sign_in(url: &str) -> Result<(), String> {
+    eprintln!("portdoctor: sign in at {url}");
+    webbrowser::open(url).map_err(|e| e.to_string())
 }
 
 fn init_logging() {

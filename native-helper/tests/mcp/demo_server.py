@@ -23,7 +23,11 @@ carries `Authorization: Bearer TOKEN`, as a server behind an API key does.
 `--tls DIR` serves HTTPS with DIR/cert.pem and DIR/key.pem.
 `--auth-issuer URL` turns on the SDK's own OAuth resource-server support
 (AuthSettings): 401 with a resource_metadata link, and Protected Resource
-Metadata naming URL as the authorization server; no token is accepted.
+Metadata naming URL as the authorization server; no token is accepted,
+unless `--introspect URL` names the authorization server's RFC 7662
+endpoint (sdk_auth_server.py --grant), which then vouches for tokens.
+`--step-up SCOPE` also wants SCOPE, beside the SDK's required "demo", and
+answers 403 insufficient_scope naming both, as the spec's step-up expects.
 
 The tests assert the name, version and tool names below exactly.
 """
@@ -33,6 +37,7 @@ import socket
 import sys
 
 import uvicorn
+from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
@@ -76,6 +81,59 @@ class NoToken:
 
     async def verify_token(self, token):
         return None
+
+
+class Introspecting:
+    """Asks the authorization server about each token (RFC 7662)."""
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+
+    async def verify_token(self, token):
+        import httpx2 as httpx
+
+        async with httpx.AsyncClient() as client:
+            answer = await client.post(self.endpoint, data={"token": token})
+        facts = answer.json()
+        if not facts.get("active"):
+            return None
+        return AccessToken(
+            token=token,
+            client_id=facts["client_id"],
+            scopes=facts["scope"].split(),
+            expires_at=facts["exp"],
+            resource=facts.get("aud"),
+        )
+
+
+def step_up(app, scope, metadata, verifier):
+    """403 insufficient_scope, naming every scope wanted, when the request's
+    token is valid but lacks `scope`; anything else goes on to the SDK."""
+
+    async def wrapped(scope_, receive, send):
+        header = dict(scope_.get("headers", [])).get(b"authorization", b"").decode()
+        token = None
+        if scope_["type"] == "http" and header.lower().startswith("bearer "):
+            token = await verifier.verify_token(header[7:])
+        if token is not None and scope not in token.scopes:
+            challenge = (
+                f'Bearer error="insufficient_scope", scope="demo {scope}", resource_metadata="{metadata}"'
+            )
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 403,
+                    "headers": [
+                        (b"www-authenticate", challenge.encode()),
+                        (b"content-type", b"application/json"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b'{"error":"insufficient_scope"}'})
+            return
+        await app(scope_, receive, send)
+
+    return wrapped
 
 
 HANDSHAKE_VERSIONS = {"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"}
@@ -141,6 +199,8 @@ def main():
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--auth-issuer", metavar="URL")
+    parser.add_argument("--introspect", metavar="URL")
+    parser.add_argument("--step-up", metavar="SCOPE")
     args = parser.parse_args()
     if args.transport == "stdio":
         server.run("stdio")
@@ -156,9 +216,9 @@ def main():
                 issuer_url=args.auth_issuer,
                 resource_server_url=f"http://127.0.0.1:{port}{args.path}",  # as the tests ask
                 required_scopes=["demo"],
-                validate_token_resource=False,
+                validate_token_resource=args.introspect is not None,
             ),
-            token_verifier=NoToken(),
+            token_verifier=Introspecting(args.introspect) if args.introspect else NoToken(),
         )
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=args.guard,
@@ -175,6 +235,9 @@ def main():
             app = handshake_era_only(app)
         if args.token:
             app = bearer_only(app, args.token)
+        if args.step_up:
+            metadata = f"http://127.0.0.1:{port}/.well-known/oauth-protected-resource{args.path}"
+            app = step_up(app, args.step_up, metadata, Introspecting(args.introspect))
     tls = {}
     if args.tls:
         tls = {

@@ -27,12 +27,19 @@
 //! | `auth_issuer_mismatch`      | the `issuer` inside differs from the one fetched for     | trailing slash, tenant path          |
 //! | `auth_no_pkce`              | no S256 in `code_challenge_methods_supported`            | old or misconfigured server          |
 //! | `auth_no_registration`      | no registration endpoint, no Client ID Metadata Documents | pre-registration only               |
+//!
+//! Signing in (`--login`, `mcp/login.rs`):
+//!
+//! | rule           | symptom                                          | cause                                      |
+//! |----------------|--------------------------------------------------|--------------------------------------------|
+//! | `login_failed` | registration, redirect or token exchange failed  | the step's own: denied, state, iss, client |
+//! | `signed_in`    | (info) a token was obtained; the check used it   | —                                          |
 
 use protocol::{Code, Finding, McpReport, McpTransport, Severity};
 
 use super::{finding, join};
 use crate::diagnose::Evidence;
-use crate::mcp::{AuthProblem, Failure, McpEvidence};
+use crate::mcp::{AuthProblem, Failure, LoginProblem, McpEvidence};
 
 fn mcp(e: &Evidence) -> Option<&McpEvidence> {
     e.mcp.as_ref()
@@ -585,6 +592,72 @@ pub(in crate::diagnose) fn auth_no_registration(e: &Evidence) -> Option<Finding>
         "The authorization server offers no way for a client to register: only clients with a pre-registered client id can sign in".to_owned(),
         "Enable Dynamic Client Registration (a \"registration_endpoint\") or Client ID Metadata Documents (\"client_id_metadata_document_supported\": true); otherwise register the client with the authorization server and put its client id (and secret) in the client's configuration.".to_owned(),
         vec![format!("metadata: {metadata}")],
+    ))
+}
+
+pub(in crate::diagnose) fn login_failed(e: &Evidence) -> Option<Finding> {
+    let Some(Err(problem)) = mcp(e)?.login.as_ref() else {
+        return None;
+    };
+    let fix = match problem {
+        LoginProblem::NotTried(_) => "Mend the broken links the findings above name; signing in follows the same chain.".to_owned(),
+        LoginProblem::NoClient(_) => "Give portdoctor a client id the authorization server knows: --client-id (and --client-secret for a confidential client), or enable Dynamic Client Registration on the server.".to_owned(),
+        LoginProblem::Registration { .. } => "The authorization server refused to register portdoctor as a native client with a loopback redirect URI (http://127.0.0.1:PORT/callback, RFC 8252). Allow loopback redirect URIs on any port for native clients, or register a client by hand and pass --client-id.".to_owned(),
+        LoginProblem::Loopback(_) => "portdoctor could not listen on 127.0.0.1 for the redirect: check that loopback is up (`ip link set lo up`).".to_owned(),
+        LoginProblem::TimedOut { .. } => "Finish signing in in the browser that opened (or open the URL printed on stderr), within --login-timeout. If the browser ended on an error page of the authorization server, that page says why; if it never opened, set $BROWSER.".to_owned(),
+        LoginProblem::Denied { .. } => "The authorization server said no: sign in as a user allowed to use this server, approve the request, or ask for scopes the client may have.".to_owned(),
+        LoginProblem::StateMismatch => "Sign in again from the start: the redirect belonged to another attempt (or was forged), so it was not used.".to_owned(),
+        LoginProblem::IssuerMismatch { .. } => "The redirect came from another authorization server than the chain names (RFC 9207 mix-up defence): make the server put its own issuer in iss, exactly as in its metadata.".to_owned(),
+        LoginProblem::NoCode => "The authorization server redirected without a code or an error: it does not complete the authorization code flow.".to_owned(),
+        LoginProblem::Token { .. } => "The token endpoint refused the code: check that it accepts the client authentication it advertises (token_endpoint_auth_methods_supported), PKCE S256, the resource parameter (RFC 8707), and the same redirect_uri as the authorization request.".to_owned(),
+        LoginProblem::InsufficientScope { .. } => "The server wants scopes it does not name, or the authorization server does not grant them: make the 403's WWW-Authenticate name them (scope=\"...\"), and let the authorization server grant them to this user.".to_owned(),
+    };
+    Some(finding(
+        Code::McpLoginFailed,
+        Severity::Error,
+        format!(
+            "Signing in to {} stopped at the {} step: {problem}",
+            refused_at(e),
+            problem.step().label()
+        ),
+        fix,
+        vec![],
+    ))
+}
+
+/// A note, beside the check's own findings: the check ran with a token.
+pub(in crate::diagnose) fn signed_in(e: &Evidence) -> Option<Finding> {
+    let Some(Ok(login)) = mcp(e)?.login.as_ref() else {
+        return None;
+    };
+    let scopes = if login.scopes.is_empty() {
+        "no scope".to_owned()
+    } else {
+        format!("scope \"{}\"", login.scopes.join(" "))
+    };
+    let mut evidence = vec![
+        format!("client id: {}", login.registration.label()),
+        format!("token: {}, {scopes}", login.token_type),
+    ];
+    if let Some(expires) = login.expires_in_s {
+        evidence.push(format!("expires in {expires} s"));
+    }
+    if login.step_ups > 0 {
+        evidence.push(format!(
+            "stepped up {} time{} for more scopes",
+            login.step_ups,
+            if login.step_ups == 1 { "" } else { "s" }
+        ));
+    }
+    Some(finding(
+        Code::McpSignedIn,
+        Severity::Info,
+        format!(
+            "Signed in: a {} token for {scopes}; the check ran with it (it was kept in memory only and is gone)",
+            login.token_type
+        ),
+        "Nothing to fix: a client that signs in the same way gets this far.".to_owned(),
+        evidence,
     ))
 }
 

@@ -34,6 +34,7 @@ fn server(transport: McpTransport, url: &str) -> McpReport {
         session: true,
         steps: vec![],
         auth: Vec::new(),
+        login: None,
     }
 }
 
@@ -606,6 +607,7 @@ fn unauthorized(problems: Vec<AuthProblem>) -> Evidence {
         auth: Some(AuthFacts {
             steps: Vec::new(),
             problems,
+            chain: None,
         }),
         ..McpEvidence::default()
     })
