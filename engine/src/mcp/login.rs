@@ -87,7 +87,9 @@ impl std::fmt::Debug for Secret {
 /// the helper. An error is said in the report; the sign-in still waits, as
 /// the person may open the URL by hand.
 #[derive(Clone)]
-pub struct Opener(Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>);
+pub struct Opener(Arc<OpenFn>);
+
+type OpenFn = dyn Fn(&str) -> Result<(), String> + Send + Sync;
 
 impl Opener {
     pub fn new(open: impl Fn(&str) -> Result<(), String> + Send + Sync + 'static) -> Self {
