@@ -7,7 +7,7 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};
 use protocol::RequestKind;
@@ -44,14 +44,12 @@ fn assert_fds_return(pid: u32, baseline: usize) {
     );
 }
 
-/// A health request on a fresh connection, with its latency.
-fn health(helper: SocketAddr) -> Duration {
-    let started = Instant::now();
+/// A health request on a fresh connection answers 200.
+fn health(helper: SocketAddr) {
     assert_eq!(
         status_with_host(helper, "/api/health", &helper.to_string()),
         200
     );
-    started.elapsed()
 }
 
 #[tokio::test]
@@ -283,12 +281,12 @@ async fn a_thousand_sessions_checking_at_once() {
             })
         })
         .collect();
-    // While they run, others still get answers.
+    // While they run, others still get answers (within the client's read
+    // deadline; how fast is the benchmarks' business, not a test's).
     let addr = helper.addr;
-    let latency = tokio::task::spawn_blocking(move || health(addr))
+    tokio::task::spawn_blocking(move || health(addr))
         .await
         .unwrap();
-    assert!(latency < Duration::from_secs(2), "health took {latency:?}");
     let mut clients = Vec::with_capacity(CLIENTS);
     for run in runs {
         clients.push(run.await.unwrap());

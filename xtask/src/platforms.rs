@@ -88,6 +88,7 @@ pub fn test_windows() -> Result<(), String> {
     let wine = wine().ok_or("wine vanished")?;
     let shim = shim()?;
     let env = wine_env(&shim)?;
+    prepare_prefix(&wine, &env)?;
     let runner = format!(
         "CARGO_TARGET_{}_RUNNER",
         WINDOWS.to_uppercase().replace('-', "_")
@@ -240,6 +241,23 @@ fn wine_env(shim: &Path) -> Result<Vec<(String, String)>, String> {
         // Z: is the Linux root in every Wine prefix.
         ("WINEPATH".into(), format!("Z:{}", dir.replace('/', "\\"))),
     ])
+}
+
+/// Creates the Wine prefix and waits until Wine is done with it. A prefix is
+/// otherwise made by the first program run in it, while that program already
+/// runs: Windows tests then meet a half-built C:\windows and die with an
+/// exit status and no output (seen on a fresh clone: status 53).
+fn prepare_prefix(wine: &Path, env: &[(String, String)]) -> Result<(), String> {
+    run(Command::new(wine)
+        .args(["wineboot", "--init"])
+        .envs(env.iter().cloned()))?;
+    // wineserver sits beside wine64 in every Wine package; `-w` returns once
+    // every process of the prefix (wineboot's services too) has ended.
+    let server = Some(wine.with_file_name("wineserver"))
+        .filter(|path| path.is_file())
+        .or_else(|| on_path("wineserver"))
+        .ok_or("wineserver is missing beside wine64 and on PATH")?;
+    run(Command::new(&server).arg("-w").envs(env.iter().cloned()))
 }
 
 fn need_tools() -> Result<(), String> {
