@@ -316,7 +316,12 @@ fn plain_http_is_not_mcp() {
         [
             format!("{base}/mcp"),
             format!("{base}/sse"),
-            format!("{base}/")
+            format!("{base}/"),
+            // Then the discovery documents that could say where MCP is.
+            format!("{base}/.well-known/mcp/server-card"),
+            format!("{base}/.well-known/mcp.json"),
+            format!("{base}/.well-known/ai-catalog.json"),
+            format!("{base}/mcp/server-card"),
         ]
     );
     assert!(evidence[0].contains("HTTP 501"), "{evidence:?}");
@@ -1167,4 +1172,92 @@ fn login_says_where_signing_in_stopped_when_the_person_denies() {
     assert_eq!(auth_steps(&report), expected);
     assert_eq!(report["mcp"]["login"], Value::Null);
     assert!(!issued.exists(), "a token was issued");
+}
+
+#[test]
+fn a_server_card_says_where_the_endpoint_is_and_it_is_checked_there() {
+    let server = mcp_server(
+        "demo_server.py",
+        &["streamable-http", "--path", "/api/v2/rpc", "--card", "self"],
+    );
+    let target = format!("http://{}", server.addr);
+    let endpoint = format!("http://{}/api/v2/rpc", server.addr);
+    let (report, code) = mcp_json(&[&target]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(codes(&report), ["mcp-endpoint-advertised"]);
+    assert_demo(&report["mcp"]);
+    assert_eq!(report["mcp"]["url"], endpoint);
+    let card = format!("http://{}/.well-known/mcp/server-card", server.addr);
+    assert!(
+        summary(&report, "mcp-endpoint-advertised").starts_with(&format!(
+            "No MCP server answers at {}; its discovery document {card} names {endpoint} (streamable-http), where MCP server {NAME} {VERSION} answers",
+            server.addr
+        )),
+        "{report:#}"
+    );
+    let finding = &report["findings"][0];
+    assert_eq!(
+        finding["fix"],
+        format!(
+            "Use {endpoint} in the client's configuration (\"url\": \"{endpoint}\"): the server answers there."
+        )
+    );
+    assert_eq!(
+        finding["evidence"].as_array().unwrap().last().unwrap(),
+        &Value::String(format!("{card}: names {endpoint}"))
+    );
+}
+
+#[test]
+fn a_server_card_naming_another_server_is_reported_not_followed() {
+    let elsewhere = "http://mcp.example.invalid/mcp";
+    let server = mcp_server(
+        "demo_server.py",
+        &["streamable-http", "--path", "/x", "--card", elsewhere],
+    );
+    let target = format!("http://{}/mcp", server.addr);
+    let (report, code) = mcp_json(&[&target]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(codes(&report), ["mcp-endpoint-advertised"]);
+    assert_eq!(report["mcp"], Value::Null);
+    assert_eq!(
+        summary(&report, "mcp-endpoint-advertised"),
+        format!(
+            "No MCP server answers at {target}; its discovery document http://{}/.well-known/mcp/server-card names {elsewhere} (streamable-http)",
+            server.addr
+        )
+    );
+    assert!(
+        report["findings"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("run `portdoctor mcp {elsewhere}` to check it.")),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn without_a_server_card_not_mcp_lists_the_documents_asked_for() {
+    let server = mcp_server("demo_server.py", &["streamable-http", "--path", "/x"]);
+    let (report, code) = mcp_json(&[&format!("http://{}", server.addr)]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(codes(&report), ["not-mcp"]);
+    let evidence: Vec<&str> = report["findings"][0]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    for place in [
+        "/.well-known/mcp/server-card: HTTP 404",
+        "/.well-known/mcp.json: HTTP 404",
+        "/.well-known/ai-catalog.json: HTTP 404",
+        "/mcp/server-card: HTTP 404",
+    ] {
+        let url = format!("http://{}{place}", server.addr);
+        assert!(
+            evidence.contains(&url.as_str()),
+            "{url} not in {evidence:#?}"
+        );
+    }
 }

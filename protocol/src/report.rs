@@ -569,6 +569,9 @@ pub enum Code {
     McpLoginFailed,
     /// Added: signed in; the check ran with the token.
     McpSignedIn,
+    /// Added: nothing speaks MCP where the client looks, and the server's
+    /// discovery document (server card) names the endpoint.
+    McpEndpointAdvertised,
 }
 
 impl Code {
@@ -751,6 +754,7 @@ mod tests {
             "mcp-auth-no-registration",
             "mcp-login-failed",
             "mcp-signed-in",
+            "mcp-endpoint-advertised",
         ];
         let names: Vec<_> = Code::iter().map(Code::as_str).collect();
         assert_eq!(

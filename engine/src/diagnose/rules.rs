@@ -88,6 +88,7 @@ pub(super) const PROBLEMS: &[Rule] = &[
     mcp::not_acceptable,
     mcp::version_mismatch,
     mcp::no_answer,
+    mcp::endpoint_advertised,
     mcp::wrong_path,
     mcp::redirected,
     mcp::not_mcp,

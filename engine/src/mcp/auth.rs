@@ -107,10 +107,10 @@ pub struct Fetcher<'a> {
 }
 
 /// The answer to one GET of a metadata document.
-struct Fetched {
-    status: Option<u16>,
+pub(super) struct Fetched {
+    pub status: Option<u16>,
     /// The JSON object, on 200.
-    json: Result<serde_json::Map<String, Value>, String>,
+    pub json: Result<serde_json::Map<String, Value>, String>,
 }
 
 impl Fetcher<'_> {
@@ -154,7 +154,7 @@ impl Fetcher<'_> {
         Ok((http, path))
     }
 
-    async fn get(&self, url: &Url) -> Fetched {
+    pub(super) async fn get(&self, url: &Url) -> Fetched {
         let failed = |why: String| Fetched {
             status: None,
             json: Err(why),

@@ -20,6 +20,7 @@
 //! [`McpEvidence`]; the diagnosis rules explain it.
 
 mod auth;
+mod cards;
 pub mod config;
 mod event_stream;
 mod handshake;
@@ -45,6 +46,7 @@ use http::Http;
 use transport::{CallError, Transport};
 
 pub use auth::{AuthFacts, AuthProblem};
+pub use cards::{Advertised, Cards};
 pub use login::{LoginOptions, LoginProblem};
 pub use stdio::{ProcessFacts, Spec};
 pub use transport::HttpRefusal;
@@ -115,6 +117,9 @@ pub struct McpEvidence {
     pub auth: Option<AuthFacts>,
     /// With `--login`: the token the check ran with, or why signing in stopped.
     pub login: Option<Result<McpLogin, LoginProblem>>,
+    /// When no MCP answered at the paths tried: the discovery documents
+    /// asked for, and the endpoint one named (checked when on this server).
+    pub cards: Option<Cards>,
 }
 
 /// An endpoint that is not an MCP server, and what it answered instead.
@@ -214,6 +219,9 @@ pub async fn check_http(
     };
     let mut evidence = search(target, addr, options, limits).await;
     evidence.expected = expected;
+    if expected && matches!(evidence.failure, Some(Failure::NotMcp)) {
+        evidence = advertised(target, addr, options, policy, evidence).await;
+    }
     // A refusal that names MCP (a JSON-RPC error, an OAuth resource link)
     // is worth reporting even when the user did not ask about MCP.
     let mcp_refused = matches!(
@@ -342,6 +350,61 @@ async fn sign_in(
         again.login = Some(Ok(signed));
         return again;
     }
+}
+
+/// Nothing spoke MCP: asks the server's discovery documents where the
+/// endpoint is, and checks it there when it is on this server.
+async fn advertised(
+    target: &Target,
+    addr: SocketAddr,
+    options: &McpOptions,
+    policy: &TargetPolicy,
+    mut evidence: McpEvidence,
+) -> McpEvidence {
+    let Some(base) = evidence
+        .probes
+        .first()
+        .and_then(|p| url::Url::parse(&p.url).ok())
+    else {
+        return evidence;
+    };
+    let fresh = || Limits {
+        timeout: options.timeout,
+        deadline: Instant::now() + options.timeout,
+    };
+    let fetcher = auth::Fetcher {
+        policy,
+        limits: fresh(),
+    };
+    let beside = target.path.as_deref().map_or("/mcp", without_query);
+    let cards = cards::look(&fetcher, &base, beside).await;
+    let here = cards
+        .found
+        .as_ref()
+        .and_then(|a| url::Url::parse(&a.endpoint).ok())
+        .filter(|u| u.origin() == base.origin())
+        .filter(|u| !evidence.probes.iter().any(|p| p.url == u.as_str()));
+    if let Some(endpoint) = here {
+        let path = match endpoint.query() {
+            Some(q) => format!("{}?{q}", endpoint.path()),
+            None => endpoint.path().to_owned(),
+        };
+        let at = Target {
+            path: Some(path),
+            ..target.clone()
+        };
+        let there = search(&at, addr, options, fresh()).await;
+        // Something MCP there (also a refusal, which the 401 walk then
+        // follows); the usual paths it tried after it answered as before.
+        if there.found.is_some() || !matches!(there.failure, Some(Failure::NotMcp)) {
+            evidence.found = there.found;
+            evidence.failure = there.failure;
+            evidence.steps = there.steps;
+            evidence.messages = there.messages;
+        }
+    }
+    evidence.cards = Some(cards);
+    evidence
 }
 
 /// The scopes a 403 `insufficient_scope` asks for (its `scope`; none named,

@@ -26,6 +26,9 @@ carries `Authorization: Bearer TOKEN`, as a server behind an API key does.
 Metadata naming URL as the authorization server; no token is accepted,
 unless `--introspect URL` names the authorization server's RFC 7662
 endpoint (sdk_auth_server.py --grant), which then vouches for tokens.
+`--card URL` publishes a server card (SEP-2127) at
+/.well-known/mcp/server-card naming URL as the streamable-http endpoint
+(`self`: this server's own).
 `--step-up SCOPE` also wants SCOPE, beside the SDK's required "demo", and
 answers 403 insufficient_scope naming both, as the spec's step-up expects.
 
@@ -41,6 +44,8 @@ from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 NAME = "portdoctor-demo"
 VERSION = "1.4.2"
@@ -136,6 +141,23 @@ def step_up(app, scope, metadata, verifier):
     return wrapped
 
 
+def card(endpoint):
+    """A server card naming `endpoint`, with this server's name and version."""
+
+    async def serve(request):
+        return JSONResponse(
+            {
+                "$schema": "https://static.modelcontextprotocol.io/schemas/v1/server-card.schema.json",
+                "name": f"io.example/{NAME}",
+                "version": VERSION,
+                "remotes": [{"type": "streamable-http", "url": endpoint}],
+                "capabilities": {"tools": {}},
+            }
+        )
+
+    return serve
+
+
 HANDSHAKE_VERSIONS = {"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"}
 
 
@@ -201,6 +223,7 @@ def main():
     parser.add_argument("--auth-issuer", metavar="URL")
     parser.add_argument("--introspect", metavar="URL")
     parser.add_argument("--step-up", metavar="SCOPE")
+    parser.add_argument("--card", metavar="URL")
     args = parser.parse_args()
     if args.transport == "stdio":
         server.run("stdio")
@@ -231,6 +254,9 @@ def main():
         app = app_server.streamable_http_app(
             streamable_http_path=args.path, transport_security=security
         )
+        if args.card:
+            endpoint = f"http://127.0.0.1:{port}{args.path}" if args.card == "self" else args.card
+            app.router.routes.append(Route("/.well-known/mcp/server-card", card(endpoint)))
         if args.era == "handshake":
             app = handshake_era_only(app)
         if args.token:

@@ -10,6 +10,7 @@
 //! | `not_acceptable`     | 406                                                  | `Accept` header the server will not take|
 //! | `version_mismatch`   | only protocol versions we do not know                | one side too old or too new             |
 //! | `no_answer`          | requests taken and never answered (each wait named)  | hung or slow server                     |
+//! | `endpoint_advertised`| nothing MCP at the paths tried; a server card names the endpoint | wrong URL in the client's config |
 //! | `wrong_path`         | nothing at the given path, MCP at another (a redirect, the legacy message URL) | wrong URL in the client's config |
 //! | `redirected`         | a redirect to another server                         | moved server, or a proxy's rule         |
 //! | `not_mcp`            | HTTP answers, JSON-RPC nowhere                       | another program on the port, wrong port |
@@ -282,8 +283,68 @@ pub(in crate::diagnose) fn no_answer(e: &Evidence) -> Option<Finding> {
     ))
 }
 
+pub(in crate::diagnose) fn endpoint_advertised(e: &Evidence) -> Option<Finding> {
+    let m = mcp(e)?;
+    let cards = m.cards.as_ref()?;
+    let named = cards.found.as_ref()?;
+    let place = m
+        .asked
+        .clone()
+        .unwrap_or_else(|| format!("{}:{}", e.host, e.port.unwrap_or_default()));
+    let transport = named
+        .transport
+        .as_deref()
+        .map(|t| format!(" ({t})"))
+        .unwrap_or_default();
+    let answered = m.found.as_ref().filter(|f| f.url == named.endpoint);
+    let summary = match answered {
+        Some(found) => format!(
+            "No MCP server answers at {place}; its discovery document {} names {}{transport}, where {}",
+            named.card,
+            named.endpoint,
+            describe(found, e)
+        ),
+        None => format!(
+            "No MCP server answers at {place}; its discovery document {} names {}{transport}",
+            named.card, named.endpoint
+        ),
+    };
+    let configure = format!(
+        "Use {} in the client's configuration (\"url\": \"{}\")",
+        named.endpoint, named.endpoint
+    );
+    let fix = match answered {
+        Some(_) => format!("{configure}: the server answers there."),
+        None if m.found.is_some() || !matches!(m.failure, Some(Failure::NotMcp)) => {
+            format!("{configure}; what it answered there is below.")
+        }
+        None => format!(
+            "{configure}. portdoctor did not get an MCP answer there (it checks only this server, and the target policy's addresses): run `portdoctor mcp {}` to check it.",
+            named.endpoint
+        ),
+    };
+    let mut evidence: Vec<String> = m
+        .probes
+        .iter()
+        .chain(&cards.tried)
+        .map(|p| format!("{}: {}", p.url, p.answer))
+        .collect();
+    evidence.dedup();
+    Some(finding(
+        Code::McpEndpointAdvertised,
+        Severity::Error,
+        summary,
+        fix,
+        evidence,
+    ))
+}
+
 pub(in crate::diagnose) fn wrong_path(e: &Evidence) -> Option<Finding> {
     let m = mcp(e)?;
+    // A discovery document named where it is: that finding says it.
+    if m.cards.as_ref().is_some_and(|c| c.found.is_some()) {
+        return None;
+    }
     let (asked, found) = (m.asked.as_ref()?, m.found.as_ref()?);
     if *asked == found.url {
         return None;
@@ -379,7 +440,10 @@ pub(in crate::diagnose) fn redirected(e: &Evidence) -> Option<Finding> {
 
 pub(in crate::diagnose) fn not_mcp(e: &Evidence) -> Option<Finding> {
     let m = mcp(e)?;
-    if !m.expected || !matches!(m.failure, Some(Failure::NotMcp)) {
+    if !m.expected
+        || !matches!(m.failure, Some(Failure::NotMcp))
+        || m.cards.as_ref().is_some_and(|c| c.found.is_some())
+    {
         return None;
     }
     let place = m
@@ -393,6 +457,7 @@ pub(in crate::diagnose) fn not_mcp(e: &Evidence) -> Option<Finding> {
         "Check the port and path in the client's configuration: MCP servers usually listen at /mcp (Streamable HTTP) or /sse (legacy). If the port belongs to another program (see the listeners), the MCP server is elsewhere or not running.".to_owned(),
         m.probes
             .iter()
+            .chain(m.cards.iter().flat_map(|c| &c.tried))
             .map(|p| format!("{}: {}", p.url, p.answer))
             .collect(),
     ))
