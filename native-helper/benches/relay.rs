@@ -1,10 +1,16 @@
 //! The relay next to its peer, in one run on this machine: the same client
 //! (tokio-tungstenite, TCP_NODELAY) and the same echo server, three paths:
-//! direct TCP, portdoctor's `/relay`, and Debian's `websockify`.
+//! direct TCP, portdoctor's `/relay`, and Debian's `websockify`; and, for
+//! the floor any relay pays (two more loopback hops and a process to wake),
+//! socat relaying TCP to TCP with no WebSocket at all.
+//!
+//! The paths take turns, batch by batch, so a machine whose load changes
+//! during the run (it is shared) weighs on each path alike.
 //!
 //! - round trip of a 64-byte message, p50 and p99 (the relay's cost is its
 //!   RTT minus the direct one);
-//! - bulk: 256 MiB through the echo in 64 KiB messages, payload MB/s;
+//! - bulk: 128 MiB through the echo in 64 KiB messages, payload MB/s, the
+//!   median of three turns;
 //! - memory per idle relay: proportional set size (PSS, so websockify's
 //!   forked children count their shared pages once) of the relay's
 //!   processes, before and after opening idle relays (1000 for portdoctor,
@@ -27,9 +33,12 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
 
-const ROUNDS: usize = 2000;
+/// Round trips per path, in batches of `ROUNDS / BATCHES`.
+const ROUNDS: usize = 4000;
+const BATCHES: usize = 20;
 const MESSAGE: usize = 64;
-const BULK: usize = 256 * 1024 * 1024;
+const BULK: usize = 128 * 1024 * 1024;
+const BULK_TURNS: usize = 3;
 const FRAME: usize = 64 * 1024;
 const IDLE_OURS: usize = 1000;
 const IDLE_WEBSOCKIFY: usize = 50;
@@ -59,35 +68,54 @@ fn echo_server() -> SocketAddr {
     addr
 }
 
-/// websockify relaying to `target`, in its own process group (it forks a
-/// child per connection); the whole group is killed on drop.
-struct Websockify(std::process::Child, SocketAddr);
+/// A relay of another make (websockify, socat) listening on a free port,
+/// in its own process group (both fork a child per connection); the whole
+/// group is killed on drop.
+struct Peer(std::process::Child, SocketAddr);
 
-impl Websockify {
-    fn start(target: SocketAddr) -> Self {
+impl Peer {
+    /// Starts `program` with the arguments `args` gives for its port.
+    fn start(program: &str, args: impl Fn(u16) -> Vec<String>) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let mut command = Command::new("websockify");
+        let mut command = Command::new(program);
         command
-            .args([format!("127.0.0.1:{port}"), target.to_string()])
+            .args(args(port))
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let child = command.spawn().expect("start websockify");
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {program}: {e}"));
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(addr).is_err() {
-            assert!(Instant::now() < deadline, "websockify never listened");
+            assert!(Instant::now() < deadline, "{program} never listened");
             std::thread::yield_now();
         }
         Self(child, addr)
     }
+
+    fn websockify(target: SocketAddr) -> Self {
+        Self::start("websockify", |port| {
+            vec![format!("127.0.0.1:{port}"), target.to_string()]
+        })
+    }
+
+    fn socat(target: SocketAddr) -> Self {
+        Self::start("socat", |port| {
+            vec![
+                format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,nodelay"),
+                format!("TCP:{target},nodelay"),
+            ]
+        })
+    }
 }
 
-impl Drop for Websockify {
+impl Drop for Peer {
     fn drop(&mut self) {
         let _ = Command::new("kill")
             .args(["-s", "KILL", "--", &format!("-{}", self.0.id())])
@@ -122,74 +150,93 @@ async fn receive(ws: &mut Ws, n: usize) {
     }
 }
 
-async fn rtt_ws(ws: &mut Ws) -> Vec<Duration> {
-    let payload = bytes::Bytes::from(vec![7u8; MESSAGE]);
-    let mut times = Vec::with_capacity(ROUNDS);
-    for _ in 0..ROUNDS {
+/// One client connection, to the echo server or through a relay.
+enum Client {
+    Tcp(TcpStream),
+    Ws(Box<Ws>),
+}
+
+impl Client {
+    async fn tcp(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        Client::Tcp(stream)
+    }
+
+    async fn ws(url: &str, origin: Option<&str>) -> Self {
+        Client::Ws(Box::new(open(url, origin).await))
+    }
+
+    /// `n` round trips of a `MESSAGE`-byte message, each timed into `times`.
+    async fn round_trips(&mut self, n: usize, times: &mut Vec<Duration>) {
+        let payload = bytes::Bytes::from(vec![7u8; MESSAGE]);
+        let mut back = [0u8; MESSAGE];
+        for _ in 0..n {
+            let started = Instant::now();
+            match self {
+                Client::Tcp(stream) => {
+                    stream.write_all(&payload).await.unwrap();
+                    stream.read_exact(&mut back).await.unwrap();
+                }
+                Client::Ws(ws) => {
+                    ws.send(Message::Binary(payload.clone())).await.unwrap();
+                    receive(ws, MESSAGE).await;
+                }
+            }
+            times.push(started.elapsed());
+        }
+    }
+
+    /// Payload MB/s of `BULK` bytes sent and echoed back at the same time.
+    async fn bulk(self) -> f64 {
         let started = Instant::now();
-        ws.send(Message::Binary(payload.clone())).await.unwrap();
-        receive(ws, MESSAGE).await;
-        times.push(started.elapsed());
+        match self {
+            Client::Tcp(stream) => {
+                let (mut from, mut to) = stream.into_split();
+                let writer = tokio::spawn(async move {
+                    let frame = vec![1u8; FRAME];
+                    for _ in 0..BULK / FRAME {
+                        to.write_all(&frame).await.unwrap();
+                    }
+                    to
+                });
+                let mut buffer = vec![0u8; FRAME];
+                let mut got = 0;
+                while got < BULK {
+                    got += from.read(&mut buffer).await.unwrap();
+                }
+                drop(writer.await.unwrap());
+            }
+            Client::Ws(ws) => {
+                let (mut sink, mut stream) = (*ws).split();
+                let frame = bytes::Bytes::from(vec![1u8; FRAME]);
+                let writer = tokio::spawn(async move {
+                    for _ in 0..BULK / FRAME {
+                        sink.send(Message::Binary(frame.clone())).await.unwrap();
+                    }
+                    sink
+                });
+                let mut got = 0;
+                while got < BULK {
+                    if let Message::Binary(bytes) = stream.next().await.unwrap().unwrap() {
+                        got += bytes.len();
+                    }
+                }
+                drop(writer.await.unwrap().reunite(stream));
+            }
+        }
+        BULK as f64 / started.elapsed().as_secs_f64() / 1e6
     }
-    times
 }
 
-async fn rtt_direct(echo: SocketAddr) -> Vec<Duration> {
-    let mut stream = TcpStream::connect(echo).await.unwrap();
-    stream.set_nodelay(true).unwrap();
-    let payload = [7u8; MESSAGE];
-    let mut back = [0u8; MESSAGE];
-    let mut times = Vec::with_capacity(ROUNDS);
-    for _ in 0..ROUNDS {
-        let started = Instant::now();
-        stream.write_all(&payload).await.unwrap();
-        stream.read_exact(&mut back).await.unwrap();
-        times.push(started.elapsed());
-    }
-    times
-}
-
-/// Payload MB/s of `BULK` bytes sent and echoed back at the same time.
-async fn bulk_ws(ws: Ws) -> f64 {
-    let (mut sink, mut stream) = ws.split();
-    let started = Instant::now();
-    let frame = bytes::Bytes::from(vec![1u8; FRAME]);
-    let writer = tokio::spawn(async move {
-        for _ in 0..BULK / FRAME {
-            sink.send(Message::Binary(frame.clone())).await.unwrap();
-        }
-        sink
-    });
-    let mut got = 0;
-    while got < BULK {
-        if let Message::Binary(bytes) = stream.next().await.unwrap().unwrap() {
-            got += bytes.len();
-        }
-    }
-    let elapsed = started.elapsed();
-    drop(writer.await.unwrap().reunite(stream));
-    BULK as f64 / elapsed.as_secs_f64() / 1e6
-}
-
-async fn bulk_direct(echo: SocketAddr) -> f64 {
-    let stream = TcpStream::connect(echo).await.unwrap();
-    let (mut from, mut to) = stream.into_split();
-    let started = Instant::now();
-    let writer = tokio::spawn(async move {
-        let frame = vec![1u8; FRAME];
-        for _ in 0..BULK / FRAME {
-            to.write_all(&frame).await.unwrap();
-        }
-        to
-    });
-    let mut buffer = vec![0u8; FRAME];
-    let mut got = 0;
-    while got < BULK {
-        got += from.read(&mut buffer).await.unwrap();
-    }
-    let elapsed = started.elapsed();
-    drop(writer.await.unwrap());
-    BULK as f64 / elapsed.as_secs_f64() / 1e6
+/// The one-minute load average, to print beside the figures.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .next()
+        .unwrap_or("?")
+        .to_owned()
 }
 
 /// Proportional set size of a process, in KiB, if it still runs.
@@ -231,59 +278,85 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let echo = echo_server();
     let helper = Helper::start();
-    let websockify = Websockify::start(echo);
+    let websockify = Peer::websockify(echo);
+    let socat = Peer::socat(echo);
     let ours = format!("ws://{}/relay?target={echo}", helper.1);
     let origin = format!("http://{}", helper.1);
     let theirs = format!("ws://{}/", websockify.1);
+    println!("load average at the start: {}", load());
 
-    let (mut direct, mut relay, mut peer) = runtime.block_on(async {
-        let direct = rtt_direct(echo).await;
-        let relay = rtt_ws(&mut open(&ours, Some(&origin)).await).await;
-        let peer = rtt_ws(&mut open(&theirs, None).await).await;
-        (direct, relay, peer)
+    let open_all = || async {
+        [
+            Client::tcp(echo).await,
+            Client::ws(&ours, Some(&origin)).await,
+            Client::ws(&theirs, None).await,
+            Client::tcp(socat.1).await,
+        ]
+    };
+    let names = [
+        "direct TCP",
+        "portdoctor /relay",
+        "websockify",
+        "socat (TCP relay)",
+    ];
+    let mut times: [Vec<Duration>; 4] = Default::default();
+    runtime.block_on(async {
+        let mut clients = open_all().await;
+        for batch in 0..BATCHES {
+            for turn in 0..clients.len() {
+                let path = (batch + turn) % clients.len();
+                clients[path]
+                    .round_trips(ROUNDS / BATCHES, &mut times[path])
+                    .await;
+            }
+        }
     });
     let us = |d: Duration| d.as_secs_f64() * 1e6;
-    let (d50, r50, p50) = (
-        us(percentile(&mut direct, 50)),
-        us(percentile(&mut relay, 50)),
-        us(percentile(&mut peer, 50)),
-    );
+    let p50: Vec<f64> = times.iter_mut().map(|t| us(percentile(t, 50))).collect();
     println!(
-        "{MESSAGE}-byte round trip, {ROUNDS} rounds:   p50        p99       added to direct (p50)"
+        "{MESSAGE}-byte round trip, {ROUNDS} rounds in turns:  p50        p99       added to direct (p50)"
     );
-    for (name, p50, samples) in [
-        ("direct TCP", d50, &mut direct),
-        ("portdoctor /relay", r50, &mut relay),
-        ("websockify", p50, &mut peer),
-    ] {
+    for (path, name) in names.iter().enumerate() {
         println!(
-            "  {name:<20} {p50:>9.1} µs {:>9.1} µs   {:>8.1} µs",
-            us(percentile(samples, 99)),
-            p50 - d50
+            "  {name:<20} {:>9.1} µs {:>9.1} µs   {:>8.1} µs",
+            p50[path],
+            us(percentile(&mut times[path], 99)),
+            p50[path] - p50[0]
         );
     }
     println!(
         "  relay's added RTT / websockify's: {:.2}",
-        (r50 - d50) / (p50 - d50)
+        (p50[1] - p50[0]) / (p50[2] - p50[0])
     );
 
-    let (direct, relay, peer) = runtime.block_on(async {
-        let direct = bulk_direct(echo).await;
-        let relay = bulk_ws(open(&ours, Some(&origin)).await).await;
-        let peer = bulk_ws(open(&theirs, None).await).await;
-        (direct, relay, peer)
+    let mut rates: [Vec<f64>; 4] = Default::default();
+    runtime.block_on(async {
+        for turn in 0..BULK_TURNS {
+            let mut clients = open_all().await.map(Some);
+            for i in 0..clients.len() {
+                let path = (turn + i) % clients.len();
+                let client = clients[path].take().expect("each path once a turn");
+                rates[path].push(client.bulk().await);
+            }
+        }
     });
+    let median: Vec<f64> = rates
+        .iter_mut()
+        .map(|r| {
+            r.sort_by(f64::total_cmp);
+            r[r.len() / 2]
+        })
+        .collect();
     println!(
-        "bulk, {} MiB echoed in {} KiB messages:",
+        "bulk, {} MiB echoed in {} KiB messages, median of {BULK_TURNS} turns:",
         BULK >> 20,
         FRAME >> 10
     );
-    println!("  direct TCP           {direct:>9.0} MB/s");
-    println!("  portdoctor /relay    {relay:>9.0} MB/s");
-    println!(
-        "  websockify           {peer:>9.0} MB/s   relay / websockify: {:.1}×",
-        relay / peer
-    );
+    for (path, name) in names.iter().enumerate() {
+        println!("  {name:<20} {:>9.0} MB/s", median[path]);
+    }
+    println!("  relay / websockify: {:.1}×", median[1] / median[2]);
+    println!("load average after the timings: {}", load());
 
     let pid = helper.0.id();
     let before = pss_kib(pid).unwrap();

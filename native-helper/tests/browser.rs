@@ -1045,3 +1045,65 @@ async fn a_ten_megabyte_answer_stays_bounded_on_screen() {
     assert_eq!(captured, serde_json::json!([160 * 64 * 1024]));
     browser.client.close().await.unwrap();
 }
+
+/// A page on another origin (python's http.server on its own port) tries
+/// to open `/relay` to a local listener, as a cross-protocol attack would:
+/// from a site the helper does not know, from one allowed with
+/// --allow-origin (checks only), and with a guessed `?token=`. Every upgrade
+/// is refused (the helper's log says why, so the browser did reach it), and
+/// the listener sees no connection. The same page's `/ws` to the helper
+/// that allows it opens, so the page itself works.
+#[tokio::test]
+async fn a_page_on_another_origin_cannot_open_a_relay_and_the_target_sees_nothing() {
+    let docs = DocsSite::start();
+    let stranger = helper(&[]);
+    let allowing = helper(&["--allow-origin", &docs.origin()]);
+    let (target, accepted) = support::peers::counting_listener();
+    let relay = |helper: &Running, query: &str| {
+        format!("ws://{}/relay?target={target}{query}", helper.addr)
+    };
+    let urls = [
+        relay(&stranger, ""),
+        relay(&allowing, ""),
+        relay(&allowing, "&token=guess"),
+        format!("ws://{}{}", allowing.addr, protocol::WS_PATH),
+    ];
+    let url = docs.page(&format!(
+        "<script>
+         const attempt = (url) => new Promise((done) => {{
+           const ws = new WebSocket(url, url.includes('/relay') ? 'binary' : []);
+           ws.onopen = () => {{ ws.close(); done('opened'); }};
+           ws.onerror = () => done('refused');
+         }});
+         (async () => {{
+           const results = [];
+           for (const url of {urls:?}) results.push(await attempt(url));
+           document.body.dataset.results = JSON.stringify(results);
+         }})();
+         </script>"
+    ));
+    let browser = Browser::start().await;
+    browser.client.goto(&url).await.unwrap();
+    let results = browser.attr("body[data-results]", "data-results").await;
+    assert_eq!(
+        results, r#"["refused","refused","refused","opened"]"#,
+        "{urls:?}"
+    );
+    let log = stranger.stderr();
+    assert!(
+        log.contains("websocket refused") && log.contains(&docs.origin()),
+        "{log}"
+    );
+    let log = allowing.stderr();
+    assert_eq!(
+        log.matches("a relay needs the helper's own page").count(),
+        2,
+        "{log}"
+    );
+    assert_eq!(
+        accepted.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the target was reached"
+    );
+    browser.client.close().await.unwrap();
+}

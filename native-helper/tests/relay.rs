@@ -277,20 +277,6 @@ fn refused_with(result: Result<(Ws, Option<String>), WsError>, status: u16) {
     }
 }
 
-/// A listener that counts the connections it accepts.
-fn counting_listener() -> (SocketAddr, Arc<AtomicU64>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let accepted = Arc::new(AtomicU64::new(0));
-    let count = accepted.clone();
-    std::thread::spawn(move || {
-        for _ in listener.incoming() {
-            count.fetch_add(1, Ordering::SeqCst);
-        }
-    });
-    (addr, accepted)
-}
-
 #[tokio::test]
 async fn only_the_own_page_and_token_holders_get_a_relay() {
     let (helper, token) = helper_with_token(&["--allow-origin", "https://docs.example.com"]);
@@ -449,4 +435,71 @@ async fn a_bridge_relays_to_its_one_target_for_listed_origins_only() {
         status_with_host(bridge.addr, "/", &format!("127.0.0.1:{port}")),
         200
     );
+}
+
+/// A target that resets the moment it accepts (SO_LINGER 0, then close)
+/// ends every relay with 4003, never 4007: the RST can land before the
+/// helper sees its connect complete, and then the connect itself fails
+/// with ECONNRESET (`relay.rs::a_reset_while_connecting_is_a_reset_not_unreachable`
+/// pins that mapping). Which of the two moments the RST hits is the
+/// kernel's choice, so the test asks many times, and each must say reset.
+#[tokio::test]
+async fn a_target_that_resets_on_accept_always_reads_as_reset() {
+    let helper = helper(&[]);
+    let resets = raw_listener(reset);
+    for attempt in 0..40 {
+        let mut ws = relay(helper.addr, &resets.to_string()).await;
+        let close = closed(&mut ws).await;
+        assert_eq!(u16::from(close.code), 4003, "attempt {attempt}: {close:?}");
+        assert!(close.reason.contains("reset"), "{close:?}");
+    }
+}
+
+/// Past `--max-relays`, a relay is closed with 1013 (try again later)
+/// before any connect; once a relay ends (its log line is written after
+/// its slot is free), the next one gets through.
+#[tokio::test]
+async fn relays_past_the_cap_are_told_to_try_again_later() {
+    let helper = helper(&["--max-relays", "2"]);
+    let (target, accepted) = counting_listener();
+    let target = target.to_string();
+    let mut first = relay(helper.addr, &target).await;
+    let _second = relay(helper.addr, &target).await;
+    let mut third = relay(helper.addr, &target).await;
+    assert_close(&closed(&mut third).await, 1013, "2 relays are open already");
+    wait_until(
+        || accepted.load(Ordering::SeqCst) == 2,
+        "both relays connected",
+    )
+    .await;
+
+    first.close(None).await.unwrap();
+    while let Some(Ok(_)) = first.next().await {}
+    wait_until(
+        || helper.stderr().contains("the client closed the relay"),
+        "the first relay's log line",
+    )
+    .await;
+    let _fourth = relay(helper.addr, &target).await;
+    wait_until(
+        || accepted.load(Ordering::SeqCst) == 3,
+        "the fourth relay connected",
+    )
+    .await;
+    // The refused one never connected.
+    assert_eq!(
+        helper.stderr().matches("code=1013").count(),
+        1,
+        "{}",
+        helper.stderr()
+    );
+}
+
+/// Waits (bounded) until `condition` holds.
+async fn wait_until(condition: impl Fn() -> bool, what: &str) {
+    let deadline = Instant::now() + DEADLINE;
+    while !condition() {
+        assert!(Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }

@@ -95,11 +95,31 @@ struct ServeArgs {
     /// (default: claude_desktop_config.json where the assistant keeps it).
     #[arg(long, value_name = "PATH")]
     mcp_config: Option<PathBuf>,
-    /// Close a relay (`/relay`) after this long without a byte either way.
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
-    relay_idle: Duration,
+    #[command(flatten)]
+    relay: RelayArgs,
     #[command(flatten)]
     policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
+struct RelayArgs {
+    /// Close a relay (`/relay`, or a bridge's connection) after this long
+    /// without a byte either way.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    relay_idle: Duration,
+    /// Relays open at once; one more is closed with 1013 (try again later).
+    #[arg(long, value_name = "N", default_value_t = server::relay::MAX_RELAYS,
+          value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize))]
+    max_relays: usize,
+}
+
+impl RelayArgs {
+    fn limits(&self) -> server::RelayLimits {
+        server::RelayLimits {
+            idle: self.relay_idle,
+            max: self.max_relays,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -239,9 +259,8 @@ struct BridgeArgs {
     /// Where to write the token scripts must present (mode 0600).
     #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
-    /// Close a connection after this long without a byte either way.
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
-    relay_idle: Duration,
+    #[command(flatten)]
+    relay: RelayArgs,
     #[command(flatten)]
     policy: PolicyArgs,
 }
@@ -506,7 +525,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         },
         token,
         mcp_config: args.mcp_config,
-        relay_idle: args.relay_idle,
+        relay: args.relay.limits(),
         bridge: None,
     };
     run_server(listener, config).await
@@ -547,7 +566,7 @@ async fn bridge(args: BridgeArgs) -> ExitCode {
         },
         token,
         mcp_config: None,
-        relay_idle: args.relay_idle,
+        relay: args.relay.limits(),
         bridge: Some(args.target),
     };
     run_server(listener, config).await

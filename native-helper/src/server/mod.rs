@@ -29,7 +29,6 @@ use tokio::sync::Semaphore;
 
 use engine::CheckOptions;
 use guard::{Access, Guard, Operation};
-use session::Opening;
 
 /// Largest WebSocket message or frame we accept: requests are small JSON.
 pub const MAX_MESSAGE: usize = 64 * 1024;
@@ -48,17 +47,25 @@ pub struct ServerConfig {
     pub token: guard::Token,
     /// The desktop assistant's MCP configuration; `None` looks in the usual places.
     pub mcp_config: Option<PathBuf>,
-    /// A relay ends after this long without a byte either way.
-    pub relay_idle: Duration,
+    pub relay: RelayLimits,
     /// `portdoctor bridge`: serve nothing but relays to this one target.
     pub bridge: Option<String>,
+}
+
+/// Bounds on relays.
+#[derive(Debug, Clone, Copy)]
+pub struct RelayLimits {
+    /// A relay ends after this long without a byte either way.
+    pub idle: Duration,
+    /// Relays open at once; one more is closed with 1013 (try again later).
+    pub max: usize,
 }
 
 struct AppState {
     guard: Guard,
     check: Arc<CheckOptions>,
     mcp_config: Option<PathBuf>,
-    relay_idle: Duration,
+    relay: RelayLimits,
     bridge: Option<String>,
     sessions: Arc<Semaphore>,
     relays: Arc<Semaphore>,
@@ -75,10 +82,10 @@ pub fn app(local: SocketAddr, config: ServerConfig) -> Router {
         guard: Guard::new(local, &config.allowed_origins, config.token),
         check: Arc::new(config.check),
         mcp_config: config.mcp_config,
-        relay_idle: config.relay_idle,
+        relay: config.relay,
         bridge: config.bridge,
         sessions: Arc::new(Semaphore::new(MAX_SESSIONS)),
-        relays: Arc::new(Semaphore::new(relay::MAX_RELAYS)),
+        relays: Arc::new(Semaphore::new(config.relay.max)),
     });
     let routes = match state.bridge {
         Some(_) => Router::new().fallback(get(open_relay)),
@@ -184,7 +191,7 @@ async fn websocket(
         .max_frame_size(MAX_MESSAGE)
         .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| async move {
-            session::run(socket, context, Opening::Requests).await;
+            session::run(socket, context).await;
             drop(permit);
         })
 }
@@ -225,22 +232,16 @@ async fn open_relay(
     let relay = relay::Relay {
         target,
         options: state.check.clone(),
-        idle: state.relay_idle,
+        idle: state.relay.idle,
         origin: asked.origin.unwrap_or_else(|| "token".to_owned()),
-        slot: state.relays.clone().try_acquire_owned().ok(),
+        slot: (state.relays.clone().try_acquire_owned()).map_err(|_| state.relay.max),
     };
-    let context = session::Context {
-        options: state.check.clone(),
-        mcp_config: None,
-        access,
-    };
-    let opening = Opening::Stream(Box::new(move |io| Box::pin(relay::run(relay, io))));
     upgrade
         .protocols(["binary"])
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
         .read_buffer_size(READ_BUFFER)
-        .on_upgrade(move |socket| session::run(socket, context, opening))
+        .on_upgrade(move |socket| relay::serve(socket, relay))
 }
 
 async fn health() -> impl IntoResponse {

@@ -6,29 +6,36 @@
 //! against it. Who may open one is the access table's decision (the
 //! helper's own page and token holders; never an allowed foreign origin).
 //! The target policy applies to each resolved address right before
-//! connecting, as for checks. Backpressure runs end to end: a client that
-//! stops reading stops the TCP reads (the target's window fills), a target
-//! that stops reading stops the WebSocket reads; the buffers in between are
-//! bounded. How the relay ended reaches the client as the close code and
-//! reason ([`Ended`]), and the log gets one line per relay.
+//! connecting, as for checks.
+//!
+//! A relay is one task that owns both sockets: a message is read and
+//! written in the same task, with no channel or task switch in between
+//! (each cost a wake-up per message, in both directions). Backpressure is
+//! therefore direct: while a chunk waits for a slow client, the target is
+//! not read (its window fills); while the target does not read, the
+//! client's frames are not read. Each direction holds at most one chunk.
+//! How the relay ended reaches the client as the close code and reason
+//! ([`Ended`]), and the log gets one line per relay.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::BytesMut;
+use futures_util::{SinkExt, StreamExt};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 
-use super::session::{Frame, Input, Io};
+use super::session::{CLOSE_TIMEOUT, close_reason};
 use engine::CheckOptions;
 
 /// Path of the relay endpoint on the helper.
 pub const PATH: &str = "/relay";
-/// Relays the helper runs at once.
+/// Relays the helper runs at once, unless `--max-relays` says otherwise.
 pub const MAX_RELAYS: usize = 1024;
 /// Most bytes read from the target at once: one binary frame.
 const CHUNK: usize = 64 * 1024;
@@ -42,8 +49,8 @@ pub struct Relay {
     pub idle: Duration,
     /// Who asked (their Origin, or `token`), for the log line.
     pub origin: String,
-    /// A slot under [`MAX_RELAYS`]; `None` when they were all taken.
-    pub slot: Option<OwnedSemaphorePermit>,
+    /// A slot under the cap; `Err(cap)` when they were all taken.
+    pub slot: Result<OwnedSemaphorePermit, usize>,
 }
 
 /// How a relay ended, and so its close code. The codes are part of the
@@ -70,17 +77,21 @@ pub enum Ended {
     Unreachable(String, String),
     #[error("the connection failed: {0}")]
     Failed(String),
-    #[error("{MAX_RELAYS} relays are open already; close one and retry")]
-    Busy,
+    #[error("{0} relays are open already; close one and retry")]
+    Busy(usize),
+    #[error("bad WebSocket frame from the client: {0}")]
+    BadFrame(String),
 }
 
 impl Ended {
     /// The WebSocket close code: 1000 for an orderly end either side, 1013
-    /// (try again later) at the cap, 4001.. for each way the TCP side failed.
+    /// (try again later) at the cap, 1002 for a frame we cannot read, 4001..
+    /// for each way the TCP side failed.
     pub fn code(&self) -> u16 {
         match self {
             Ended::ClientClosed | Ended::PeerClosed => 1000,
-            Ended::Busy => 1013,
+            Ended::BadFrame(_) => 1002,
+            Ended::Busy(_) => 1013,
             Ended::Refused(_) => 4001,
             Ended::TimedOut(..) => 4002,
             Ended::Reset => 4003,
@@ -92,12 +103,32 @@ impl Ended {
         }
     }
 
+    /// A failed read or write on an established connection.
     fn from_io(e: &std::io::Error) -> Self {
-        use std::io::ErrorKind::*;
-        match e.kind() {
-            ConnectionReset | BrokenPipe | ConnectionAborted => Ended::Reset,
-            _ => Ended::Failed(e.to_string()),
+        match Self::reset(e) {
+            Some(reset) => reset,
+            None => Ended::Failed(e.to_string()),
         }
+    }
+
+    /// A failed connect to `address`. A target that accepts and resets at
+    /// once can fail the connect itself: the kernel finished the handshake,
+    /// the RST came before the connect was seen to complete, and the socket's
+    /// error is then ECONNRESET. That is a reset, like the same RST a moment
+    /// later, not an unreachable host.
+    fn from_connect(address: SocketAddr, e: &std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::ConnectionRefused {
+            return Ended::Refused(address.to_string());
+        }
+        match Self::reset(e) {
+            Some(reset) => reset,
+            None => Ended::Unreachable(address.to_string(), e.to_string()),
+        }
+    }
+
+    fn reset(e: &std::io::Error) -> Option<Self> {
+        use std::io::ErrorKind::*;
+        matches!(e.kind(), ConnectionReset | BrokenPipe | ConnectionAborted).then_some(Ended::Reset)
     }
 }
 
@@ -108,16 +139,22 @@ struct Counts {
     received: AtomicU64,
 }
 
-/// Runs the relay to its end; the last frame closes the WebSocket.
-pub async fn run(relay: Relay, io: Io) -> Frame {
+/// Runs the relay on its WebSocket to the end, then closes the WebSocket
+/// with the code and reason that say how it ended.
+pub async fn serve(socket: WebSocket, relay: Relay) {
     let counts = Counts::default();
-    let (ended, address) = match relay.slot {
-        None => (Ended::Busy, None),
-        Some(_) => match connect(&relay.target, &relay.options).await {
+    let (mut sink, mut stream) = socket.split();
+    let (ended, address) = match &relay.slot {
+        Err(cap) => (Ended::Busy(*cap), None),
+        Ok(_) => match connect(&relay.target, &relay.options).await {
             Err(ended) => (ended, None),
-            Ok((stream, address)) => (pump(stream, io, relay.idle, &counts).await, Some(address)),
+            Ok((tcp, address)) => {
+                let ended = pump(tcp, &mut sink, &mut stream, relay.idle, &counts).await;
+                (ended, Some(address))
+            }
         },
     };
+    drop(relay.slot);
     tracing::info!(
         origin = %relay.origin,
         target = %relay.target,
@@ -128,7 +165,17 @@ pub async fn run(relay: Relay, io: Io) -> Frame {
         ended = %ended,
         "relay"
     );
-    Frame::Close(ended.code(), ended.to_string())
+    let reason = close_reason(ended.to_string()).into();
+    let close = CloseFrame {
+        code: ended.code(),
+        reason,
+    };
+    if sink.send(Message::Close(Some(close))).await.is_ok() {
+        // Read until the client answers our close frame, so the handshake
+        // completes (browsers report a cut connection as 1006).
+        let answered = async { while let Some(Ok(_)) = stream.next().await {} };
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, answered).await;
+    }
 }
 
 /// Resolves the target and connects to its first address that answers,
@@ -155,10 +202,7 @@ async fn connect(target: &str, options: &CheckOptions) -> Result<(TcpStream, Soc
                 let _ = stream.set_nodelay(true);
                 return Ok((stream, address));
             }
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                Ended::Refused(address.to_string())
-            }
-            Ok(Err(e)) => Ended::Unreachable(address.to_string(), e.to_string()),
+            Ok(Err(e)) => Ended::from_connect(address, &e),
             Err(_) => Ended::TimedOut(address.to_string(), timeout),
         };
         failure = Some(why);
@@ -166,26 +210,38 @@ async fn connect(target: &str, options: &CheckOptions) -> Result<(TcpStream, Soc
     Err(failure.expect("the resolver returns at least one address"))
 }
 
+type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
+type Stream = futures_util::stream::SplitStream<WebSocket>;
+
 /// Moves bytes both ways until one side ends or nothing moves for `idle`.
-async fn pump(stream: TcpStream, io: Io, idle: Duration, counts: &Counts) -> Ended {
-    let Io { mut input, output } = io;
-    let (from_peer, mut to_peer) = stream.into_split();
+async fn pump(
+    tcp: TcpStream,
+    sink: &mut Sink,
+    stream: &mut Stream,
+    idle: Duration,
+    counts: &Counts,
+) -> Ended {
+    let (from_peer, mut to_peer) = tcp.into_split();
     let started = Instant::now();
     // Milliseconds from `started` to the last byte either way.
     let last = AtomicU64::new(0);
     let moved = || last.store(started.elapsed().as_millis() as u64, Relaxed);
     let up = async {
-        while let Some(input) = input.recv().await {
-            match input {
-                Input::Bytes(bytes) => {
-                    if let Err(e) = to_peer.write_all(&bytes).await {
-                        return Ended::from_io(&e);
-                    }
-                    counts.sent.fetch_add(bytes.len() as u64, Relaxed);
-                    moved();
-                }
-                Input::Close => break,
+        while let Some(message) = stream.next().await {
+            let bytes = match &message {
+                Ok(Message::Binary(bytes)) => &bytes[..],
+                Ok(Message::Text(text)) => text.as_bytes(),
+                Ok(Message::Close(_)) => break,
+                Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+                Err(e) => return Ended::BadFrame(e.to_string()),
+            };
+            // Waits while the target does not read: meanwhile no frame is
+            // read, and the client's TCP window fills.
+            if let Err(e) = to_peer.write_all(bytes).await {
+                return Ended::from_io(&e);
             }
+            counts.sent.fetch_add(bytes.len() as u64, Relaxed);
+            moved();
         }
         let _ = to_peer.shutdown().await;
         Ended::ClientClosed
@@ -207,7 +263,7 @@ async fn pump(stream: TcpStream, io: Io, idle: Duration, counts: &Counts) -> End
                     // Waits while the client is slow: meanwhile nothing is
                     // read, and the target's TCP window fills.
                     let chunk = std::mem::take(&mut buffer).freeze();
-                    if output.send(Frame::Bytes(chunk)).await.is_err() {
+                    if sink.send(Message::Binary(chunk)).await.is_err() {
                         return Ended::ClientClosed;
                     }
                 }
@@ -247,7 +303,8 @@ mod tests {
             Ended::BadTarget("x".into()),
             Ended::Unreachable("a".into(), "b".into()),
             Ended::Failed("x".into()),
-            Ended::Busy,
+            Ended::Busy(1024),
+            Ended::BadFrame("x".into()),
         ];
         let mut codes: Vec<u16> = endings.iter().map(Ended::code).collect();
         codes.sort();
@@ -255,5 +312,19 @@ mod tests {
         assert_eq!(codes.len(), endings.len(), "{codes:?}");
         assert_eq!(Ended::PeerClosed.code(), 1000);
         assert_eq!(Ended::ClientClosed.code(), 1000);
+    }
+
+    #[test]
+    fn a_reset_while_connecting_is_a_reset_not_unreachable() {
+        use std::io::{Error, ErrorKind};
+        let address: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let ended = |kind| Ended::from_connect(address, &Error::from(kind));
+        assert_eq!(ended(ErrorKind::ConnectionReset), Ended::Reset);
+        assert_eq!(ended(ErrorKind::ConnectionAborted), Ended::Reset);
+        assert_eq!(
+            ended(ErrorKind::ConnectionRefused),
+            Ended::Refused("127.0.0.1:9".into())
+        );
+        assert_eq!(ended(ErrorKind::HostUnreachable).code(), 4007);
     }
 }

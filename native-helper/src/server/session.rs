@@ -1,18 +1,14 @@
 //! One WebSocket connection: requests in, events and bytes out.
 //!
-//! Every request is a task with an input and an output. It may take further
-//! input from the client after the request that opened it (bytes, close),
-//! and what it writes reaches the client in order. A canned check is the
-//! simple case: no input, progress events, one terminal event. A relay is
-//! the other: bytes both ways until one side ends, then a close frame that
-//! says why.
+//! Every request is a task with an output: what it writes reaches the
+//! client in order. A canned check is the simple case: one terminal event;
+//! a check streams progress events first. (`/relay` is not a session of
+//! requests but one byte stream: `relay.rs` runs it on its own.)
 //!
 //! Everything the client can make us hold is bounded, and nothing a request
 //! writes is dropped: writing waits while the client is slow (backpressure),
 //! so a client that stops reading stops its own requests instead of growing
-//! the helper. The reader never waits for a request, except to hand it
-//! bytes the client sent: waiting there slows the client down, as TCP would.
-//! Bad frames get a typed `error` event and the session carries on.
+//! the helper. The reader never waits for a request. Bad frames get a typed `error` event and the session carries on.
 //!
 //! Before a request runs, the access table ([`Access::permits`]) decides
 //! whether this client may make it. Configured MCP servers are named by their
@@ -24,8 +20,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use bytes::Bytes;
+use axum::extract::ws::{Message, WebSocket};
 use futures_util::stream::SplitStream;
 use futures_util::{SinkExt, StreamExt};
 use protocol::{
@@ -42,27 +37,19 @@ use engine::{self, CheckOptions};
 pub const MAX_IN_FLIGHT: usize = 16;
 /// Frames waiting for a slow client before the requests writing them wait too.
 const OUTBOX: usize = 64;
-/// The same for a session that is one stream: its frames are chunks of up to
-/// 64 KiB, so few of them (a relay holds at most this many in the helper).
-const STREAM_OUTBOX: usize = 4;
 /// Progress events one request may have waiting: a check sends one per
 /// stage and one per address, far fewer.
 const PROGRESS: usize = 64;
-/// Client frames waiting for a request that takes input, before the reader
-/// waits too (each at most [`super::MAX_MESSAGE`]).
-const INPUT: usize = 4;
 /// A client that opens a session but never says hello gives its slot back.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// After our close frame, how long the client has to answer it.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 type Running = Arc<Mutex<HashMap<RequestId, Handle>>>;
 
 /// A running request, as the session sees it.
 struct Handle {
     task: AbortHandle,
-    /// Where the client's bytes go, for a request that takes them.
-    input: Option<mpsc::Sender<Input>>,
 }
 
 /// What a session knows about where it runs.
@@ -74,98 +61,44 @@ pub struct Context {
     pub access: Access,
 }
 
-/// How a session starts.
-pub enum Opening {
-    /// `/ws`: a `hello`, then JSON requests with ids.
-    Requests,
-    /// A session that is one stream from the start (`/relay`): every data
-    /// frame is its input, its last frame ends the session.
-    Stream(Box<dyn FnOnce(Io) -> futures_util::future::BoxFuture<'static, Frame> + Send>),
-}
-
-/// What the client sends a running request after the request itself.
-#[derive(Debug)]
-pub enum Input {
-    Bytes(Bytes),
-    /// The client closed the WebSocket.
-    Close,
-}
-
-/// One frame for the client.
-#[derive(Debug)]
-pub enum Frame {
-    Event(ServerMessage),
-    Bytes(Bytes),
-    /// Ends the session with this close code and reason.
-    Close(u16, String),
-}
-
 /// Where a request writes. Every send waits for room: nothing is dropped,
 /// and a client that stops reading stops the request.
 #[derive(Clone)]
-pub struct Output(mpsc::Sender<Frame>);
+pub struct Output(mpsc::Sender<ServerMessage>);
 
 /// The client is gone; whatever the request does next, nobody reads it.
 #[derive(Debug)]
 pub struct Gone;
 
 impl Output {
-    pub async fn send(&self, frame: Frame) -> Result<(), Gone> {
-        self.0.send(frame).await.map_err(|_| Gone)
+    pub async fn send(&self, message: ServerMessage) -> Result<(), Gone> {
+        self.0.send(message).await.map_err(|_| Gone)
     }
 }
 
-/// A request's side of the session.
-pub struct Io {
-    /// The client's input; ends at once for requests that take none.
-    pub input: mpsc::Receiver<Input>,
-    pub output: Output,
-}
-
-pub async fn run(socket: WebSocket, context: Context, opening: Opening) {
+pub async fn run(socket: WebSocket, context: Context) {
     let (mut sink, mut stream) = socket.split();
-    let capacity = match opening {
-        Opening::Requests => OUTBOX,
-        Opening::Stream(_) => STREAM_OUTBOX,
-    };
-    let (outbox, mut outgoing) = mpsc::channel::<Frame>(capacity);
+    let (outbox, mut outgoing) = mpsc::channel::<ServerMessage>(OUTBOX);
     let mut writer = tokio::spawn(async move {
-        while let Some(frame) = outgoing.recv().await {
-            let (message, last) = match frame {
-                Frame::Event(event) => {
-                    let text =
-                        serde_json::to_string(&event).expect("server messages always serialise");
-                    (Message::Text(text.into()), false)
-                }
-                Frame::Bytes(bytes) => (Message::Binary(bytes), false),
-                Frame::Close(code, reason) => {
-                    let reason = close_reason(reason).into();
-                    (Message::Close(Some(CloseFrame { code, reason })), true)
-                }
-            };
-            if sink.send(message).await.is_err() || last {
+        while let Some(event) = outgoing.recv().await {
+            let text = serde_json::to_string(&event).expect("server messages always serialise");
+            if sink.send(Message::Text(text.into())).await.is_err() {
                 break;
             }
         }
     });
-    let mut session = Session {
+    let session = Session {
         output: Output(outbox),
         context,
         running: Running::default(),
         greeted: false,
-        stream: false,
     };
-    if let Opening::Stream(job) = opening {
-        session.greeted = true;
-        session.stream = true;
-        session.start(0, true, job).await;
-    }
     session.read(&mut stream, &mut writer).await;
     writer.abort();
 }
 
 /// A close frame's reason must fit in 123 bytes; cut at a character boundary.
-fn close_reason(mut reason: String) -> String {
+pub fn close_reason(mut reason: String) -> String {
     const MAX: usize = 123;
     if reason.len() > MAX {
         let end = (0..=MAX).rev().find(|&i| reason.is_char_boundary(i));
@@ -179,8 +112,6 @@ struct Session {
     context: Context,
     running: Running,
     greeted: bool,
-    /// Data frames are bytes for the session's one stream, not requests.
-    stream: bool,
 }
 
 impl Session {
@@ -189,73 +120,40 @@ impl Session {
         stream: &mut SplitStream<WebSocket>,
         writer: &mut tokio::task::JoinHandle<()>,
     ) {
-        // Set once our close frame is out: the client has until then to answer.
-        let mut close_by: Option<tokio::time::Instant> = None;
         // Keep reading after a Close frame until the stream ends, so the
         // close handshake completes (breaking early shows as 1006 in browsers).
         loop {
-            let limit = match close_by {
-                Some(at) => Some(at.saturating_duration_since(tokio::time::Instant::now())),
-                None if !self.greeted => Some(HELLO_TIMEOUT),
-                None => None,
-            };
             let next = async {
-                match limit {
-                    Some(limit) => tokio::time::timeout(limit, stream.next())
+                if self.greeted {
+                    stream.next().await
+                } else {
+                    tokio::time::timeout(HELLO_TIMEOUT, stream.next())
                         .await
                         .ok()
-                        .flatten(),
-                    None => stream.next().await,
+                        .flatten()
                 }
             };
             let frame = tokio::select! {
                 frame = next => frame,
-                // The writer sent our close frame (or lost the client).
-                _ = &mut *writer, if close_by.is_none() => {
-                    close_by = Some(tokio::time::Instant::now() + CLOSE_TIMEOUT);
-                    continue;
-                }
+                // The writer lost the client.
+                _ = &mut *writer => break,
             };
             let Some(Ok(frame)) = frame else { break };
             match frame {
-                Message::Text(text) if self.stream => {
-                    self.route(Input::Bytes(Bytes::copy_from_slice(text.as_bytes())))
-                        .await
-                }
                 Message::Text(text) => self.handle(text.as_str()).await,
-                Message::Binary(bytes) => self.route(Input::Bytes(bytes)).await,
-                Message::Close(_) => self.route(Input::Close).await,
-                Message::Ping(_) | Message::Pong(_) => {}
+                Message::Binary(_) => {
+                    self.reply_error(
+                        None,
+                        ErrorKind::BinaryFrame,
+                        "no request on this connection takes bytes: requests are JSON text frames (a byte relay is /relay?target=HOST:PORT)",
+                    )
+                    .await
+                }
+                Message::Close(_) | Message::Ping(_) | Message::Pong(_) => {}
             }
         }
         for (_, handle) in self.running.lock().expect("lock").drain() {
             handle.task.abort();
-        }
-    }
-
-    /// Hands client input to the request that takes it; bytes nobody takes
-    /// get a typed error.
-    async fn route(&self, input: Input) {
-        let taker = {
-            let running = self.running.lock().expect("lock");
-            running.values().find_map(|h| h.input.clone())
-        };
-        match (taker, input) {
-            (Some(taker), input) => {
-                // Fails only once the request has ended: its end says why.
-                let _ = taker.send(input).await;
-            }
-            (None, Input::Close) => {}
-            // The stream has ended and its close frame is on the way.
-            (None, Input::Bytes(_)) if self.stream => {}
-            (None, Input::Bytes(_)) => {
-                self.reply_error(
-                    None,
-                    ErrorKind::BinaryFrame,
-                    "no request on this connection takes bytes: requests are JSON text frames (a byte relay is /relay?target=HOST:PORT)",
-                )
-                .await
-            }
         }
     }
 
@@ -392,10 +290,7 @@ impl Session {
     where
         Fut: Future<Output = ServerMessage> + Send + 'static,
     {
-        self.start(id, false, move |_| {
-            Box::pin(async move { Frame::Event(work.await) })
-        })
-        .await;
+        self.start(id, move |_| Box::pin(work)).await;
     }
 
     /// A request that streams progress before its terminal event. The
@@ -406,7 +301,7 @@ impl Session {
         W: FnOnce(Box<dyn Fn(Progress) + Send + Sync>) -> Fut + Send + 'static,
         Fut: Future<Output = ServerMessage> + Send + 'static,
     {
-        self.start(id, false, move |io: Io| {
+        self.start(id, move |output: Output| {
             Box::pin(async move {
                 let (progress, mut queued) = mpsc::channel(PROGRESS);
                 let on_progress = Box::new(move |event| {
@@ -417,7 +312,7 @@ impl Session {
                 let forward = async {
                     while let Some(progress) = queued.recv().await {
                         let event = ServerMessage::Progress { id, progress };
-                        if io.output.send(Frame::Event(event)).await.is_err() {
+                        if output.send(event).await.is_err() {
                             break;
                         }
                     }
@@ -425,17 +320,17 @@ impl Session {
                 // `work` owns the queue's sender: once it is done, `forward`
                 // drains what is left and ends.
                 let (last, ()) = tokio::join!(work(on_progress), forward);
-                Frame::Event(last)
+                last
             })
         })
         .await;
     }
 
     /// Runs a request as its own task; `job` writes its output and returns
-    /// its last frame. With `takes_input`, the client's bytes go to it.
-    async fn start<J>(&self, id: RequestId, takes_input: bool, job: J)
+    /// its terminal event.
+    async fn start<J>(&self, id: RequestId, job: J)
     where
-        J: FnOnce(Io) -> futures_util::future::BoxFuture<'static, Frame>,
+        J: FnOnce(Output) -> futures_util::future::BoxFuture<'static, ServerMessage>,
     {
         let refusal = {
             let mut running = self.running.lock().expect("lock");
@@ -452,13 +347,9 @@ impl Session {
                     ),
                 ))
             } else {
-                let (input, received) = mpsc::channel(INPUT);
                 let output = self.output.clone();
                 let registry = self.running.clone();
-                let job = job(Io {
-                    input: received,
-                    output: output.clone(),
-                });
+                let job = job(output.clone());
                 // The lock is held across spawn so the task cannot finish and
                 // deregister before it is registered.
                 let task = tokio::spawn(async move {
@@ -470,7 +361,6 @@ impl Session {
                 });
                 let handle = Handle {
                     task: task.abort_handle(),
-                    input: takes_input.then_some(input),
                 };
                 running.insert(id, handle);
                 None
@@ -519,7 +409,7 @@ impl Session {
 
     async fn send(&self, msg: ServerMessage) {
         // Fails only once the writer is gone, i.e. the client left.
-        let _ = self.output.send(Frame::Event(msg)).await;
+        let _ = self.output.send(msg).await;
     }
 }
 

@@ -253,6 +253,22 @@ pub fn raw_listener(serve: fn(TcpStream)) -> SocketAddr {
     addr
 }
 
+/// A listener that counts the connections it accepts (and holds them).
+pub fn counting_listener() -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(stream);
+        }
+    });
+    (addr, accepted)
+}
+
 /// Accepts and resets at once (SO_LINGER 0 turns the close into a RST).
 pub fn reset(stream: TcpStream) {
     let socket = socket2::Socket::from(stream);
