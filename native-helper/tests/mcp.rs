@@ -1261,3 +1261,62 @@ fn without_a_server_card_not_mcp_lists_the_documents_asked_for() {
         );
     }
 }
+
+/// The page's Sign in, through the helper: the helper's own page asks for
+/// `mcp-login`, gets the authorization URL as progress (the page shows it
+/// in its popup; here the consent page is answered like a person would),
+/// and the helper takes the redirect, exchanges the code and checks.
+#[tokio::test]
+async fn the_helpers_own_page_signs_in_through_the_helper() {
+    use support::ws::{next, send, session};
+    let scratch = TempDir::new("mcp-page-login");
+    let issued = scratch.path("issued");
+    let (_issuer, server) = signing_in_servers(&issued, &[]);
+    let helper = helper(&[]);
+    let mut ws = session(helper.addr).await;
+    let url = format!("http://{}/mcp", server.addr);
+    send(
+        &mut ws,
+        serde_json::json!({"type": "mcp-login", "id": 1, "target": url}),
+    )
+    .await;
+    let mut seen = Vec::new();
+    let authorize = loop {
+        let event = next(&mut ws).await;
+        seen.push(event.to_string());
+        assert_ne!(event["type"], "report", "no authorize before {event}");
+        if event["progress"]["stage"] == "authorize" {
+            break event["progress"]["url"].as_str().unwrap().to_owned();
+        }
+    };
+    let person = tokio::process::Command::new(mcp_python())
+        .arg(mcp_dir().join("browser_follows.py"))
+        .args(["approve", &authorize])
+        .status()
+        .await
+        .unwrap();
+    assert!(person.success());
+    let report = loop {
+        let event = next(&mut ws).await;
+        seen.push(event.to_string());
+        if event["type"] == "report" {
+            break event["report"].clone();
+        }
+    };
+    assert_eq!(codes(&report), ["mcp-signed-in", "mcp-ok", "reachable"]);
+    assert_demo(&report["mcp"]);
+    assert_eq!(auth_steps(&report), signed_in_chain(1));
+    assert_eq!(
+        report["mcp"]["login"]["registration"],
+        "dynamic-client-registration"
+    );
+    // Nothing the page received carries the token.
+    let tokens = std::fs::read_to_string(&issued).unwrap();
+    assert!(!tokens.trim().is_empty());
+    for token in tokens.lines() {
+        assert!(
+            seen.iter().all(|e| !e.contains(token)),
+            "a token reached the page"
+        );
+    }
+}

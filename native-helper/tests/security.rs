@@ -85,6 +85,7 @@ fn sample(kind: RequestKind, id: u64, target: &str) -> serde_json::Value {
         RequestKind::McpServers => json!({"type": "mcp-servers", "id": id}),
         RequestKind::McpCheck => json!({"type": "mcp-check", "id": id, "name": "demo"}),
         RequestKind::BindCheck => json!({"type": "bind-check", "id": id, "port": 8080}),
+        RequestKind::McpLogin => json!({"type": "mcp-login", "id": id, "target": target}),
     }
 }
 
@@ -116,6 +117,7 @@ async fn allowed_origins_may_only_check() {
             RequestKind::Listeners
             | RequestKind::McpServers
             | RequestKind::McpCheck
+            | RequestKind::McpLogin
             | RequestKind::BindCheck => end["error"]["kind"] == "forbidden" && end["id"] == id,
         };
         assert!(answered, "{}: {end}", kind.name());

@@ -71,6 +71,13 @@ pub enum ClientMessage {
     /// Can a server bind this port? Only the helper's own page (or a token
     /// holder) may ask; ends with `bind-check`.
     BindCheck { id: RequestId, port: u16 },
+    /// Check an MCP server and, when it answers 401 with a whole
+    /// authorization chain, sign in and check it with the token (as
+    /// `portdoctor mcp TARGET --login`). Only the helper's own page (or a
+    /// token holder) may ask: it registers a client and obtains a token.
+    /// Streams `progress`, `authorize` among it (the URL to open: the page
+    /// shows it in the popup its click opened); ends with `report`.
+    McpLogin { id: RequestId, target: String },
 }
 
 impl RequestKind {
@@ -159,6 +166,11 @@ pub enum Progress {
     /// The MCP stage finished: the server that answered, or `null` when none did.
     Mcp {
         mcp: Option<Box<McpReport>>,
+    },
+    /// Added: signing in (`mcp-login`) needs the person: open this
+    /// authorization URL; the helper waits for the redirect to its loopback URI.
+    Authorize {
+        url: String,
     },
 }
 
@@ -260,6 +272,7 @@ impl ClientMessage {
             | Self::Cancel { id }
             | Self::McpServers { id }
             | Self::McpCheck { id, .. }
+            | Self::McpLogin { id, .. }
             | Self::BindCheck { id, .. } => Some(*id),
         }
     }
@@ -311,6 +324,9 @@ mod tests {
             RequestKind::McpServers => r#"{"type":"mcp-servers","id":1}"#,
             RequestKind::McpCheck => r#"{"type":"mcp-check","id":1,"name":"files"}"#,
             RequestKind::BindCheck => r#"{"type":"bind-check","id":1,"port":8080}"#,
+            RequestKind::McpLogin => {
+                r#"{"type":"mcp-login","id":1,"target":"http://127.0.0.1:8000/mcp"}"#
+            }
         }
     }
 

@@ -178,6 +178,9 @@ pub fn decode(text: &str) -> Result<ServerMessage, serde_json::Error> {
                 "mcp" => Progress::Mcp {
                     mcp: from_value(take("mcp"))?,
                 },
+                "authorize" => Progress::Authorize {
+                    url: from_value(take("url"))?,
+                },
                 other => return Err(serde_json::Error::custom(format!("unknown stage {other}"))),
             };
             ServerMessage::Progress {
@@ -221,6 +224,7 @@ fn tag(message: &ServerMessage) -> String {
         Progress::Listeners { .. } => "listeners",
         Progress::Identified { .. } => "identified",
         Progress::Mcp { .. } => "mcp",
+        Progress::Authorize { .. } => "authorize",
     };
     match message {
         ServerMessage::Hello { .. } => "hello".into(),
@@ -316,6 +320,9 @@ mod tests {
             Progress::Mcp {
                 mcp: report.mcp.clone().map(Box::new),
             },
+            Progress::Authorize {
+                url: "http://127.0.0.1:9000/authorize?state=x".into(),
+            },
         ] {
             messages.push(ServerMessage::Progress { id: 4, progress });
         }
@@ -325,7 +332,7 @@ mod tests {
             assert_eq!(decode(&text).unwrap(), message, "{text}");
             tags.push(tag(&message));
         }
-        assert_eq!(tags.len(), 12, "{tags:?}");
+        assert_eq!(tags.len(), 13, "{tags:?}");
         assert!(decode(r#"{"type":"progress","id":1,"progress":{"stage":"x"}}"#).is_err());
         assert!(decode(r#"{"type":"report","id":1,"report":{}}"#).is_err());
     }

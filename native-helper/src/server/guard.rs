@@ -57,7 +57,11 @@ impl Access {
         use RequestKind::*;
         let needs = match operation {
             Operation::Request(Hello | Cancel | Check) => Access::ChecksOnly,
-            Operation::Request(Listeners | BindCheck | McpServers | McpCheck) => Access::Full,
+            // Signing in registers a client and obtains a token: never for
+            // a checks-only origin.
+            Operation::Request(Listeners | BindCheck | McpServers | McpCheck | McpLogin) => {
+                Access::Full
+            }
             Operation::Relay => Access::Full,
         };
         self >= needs

@@ -31,6 +31,7 @@ use tokio::task::AbortHandle;
 
 use super::guard::{Access, Operation};
 use engine::mcp::config::{self, ConfigError, Server};
+use engine::mcp::login::{self, LoginOptions, Opener};
 use engine::{self, CheckOptions};
 
 /// Requests one connection may have running at once.
@@ -258,6 +259,31 @@ impl Session {
                             servers: config.servers.iter().map(Server::entry).collect(),
                         },
                         Err(e) => config_error(id, &e),
+                    }
+                })
+                .await;
+            }
+            ClientMessage::McpLogin { id, target } => {
+                let mut check = (*self.context.options).clone();
+                self.start_with_progress(id, move |progress| async move {
+                    let progress: Arc<dyn Fn(Progress) + Send + Sync> = Arc::from(progress);
+                    let page = progress.clone();
+                    check.mcp.expect = true;
+                    check.mcp.login = Some(LoginOptions {
+                        client: None,
+                        // The page opens it in its popup.
+                        opener: Opener::new(move |url| {
+                            page(Progress::Authorize {
+                                url: url.to_owned(),
+                            });
+                            Ok(())
+                        }),
+                        timeout: login::DEFAULT_LOGIN_TIMEOUT,
+                    });
+                    let report = engine::check(&target, &check, &*progress).await;
+                    ServerMessage::Report {
+                        id,
+                        report: Box::new(report),
                     }
                 })
                 .await;

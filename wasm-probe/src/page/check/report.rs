@@ -59,6 +59,7 @@ fn progress_text(progress: &Progress) -> String {
         },
         Progress::Mcp { mcp: Some(mcp) } => format!("MCP: {}", mcp_text(mcp)),
         Progress::Mcp { mcp: None } => "No MCP server answered".to_owned(),
+        Progress::Authorize { url } => format!("Signing in: the authorization page is {url}"),
     }
 }
 
