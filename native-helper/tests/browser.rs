@@ -1107,3 +1107,82 @@ async fn a_page_on_another_origin_cannot_open_a_relay_and_the_target_sees_nothin
     );
     browser.client.close().await.unwrap();
 }
+
+/// The page's Sign in: a check of an MCP server behind the SDK's OAuth ends
+/// at 401 with a whole chain and offers "Sign in"; the click opens a popup,
+/// which shows the authorization server's consent page once the helper has
+/// the URL; approving it redirects to the helper's loopback URI, the popup
+/// closes itself, and the page shows the server behind the 401.
+#[tokio::test]
+async fn sign_in_opens_a_popup_and_shows_what_is_behind_the_401() {
+    let scratch = TempDir::new("browser-sign-in");
+    let issued = scratch.path("issued");
+    let (_issuer, server) = signing_in_servers(&issued, &[]);
+    let url = format!("http://{}/mcp", server.addr);
+    let helper = helper(&[]);
+    let browser = Browser::start().await;
+    browser.open(helper.addr).await;
+    browser.check(&url).await;
+    browser
+        .wait_for(".pd-finding[data-code=mcp-rejected]")
+        .await;
+    let page = browser.client.window().await.unwrap();
+    browser.click(".pd-sign-in").await;
+
+    // The popup: the consent page of the SDK's authorization server.
+    let deadline = std::time::Instant::now() + DEADLINE;
+    let popup = loop {
+        let windows = browser.client.windows().await.unwrap();
+        if let Some(other) = windows.into_iter().find(|w| *w != page) {
+            break other;
+        }
+        assert!(std::time::Instant::now() < deadline, "no popup opened");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    browser.client.switch_to_window(popup).await.unwrap();
+    browser.wait_for("#approve").await;
+    browser.screenshot("browser-sign-in-consent.png").await;
+    // Clicked from script: the popup goes away while a WebDriver click
+    // would still wait for it.
+    browser
+        .run("document.getElementById('approve').click(); arguments[0](true);")
+        .await;
+
+    // The callback page closes the popup; the page shows the signed-in check.
+    browser.client.switch_to_window(page.clone()).await.unwrap();
+    browser
+        .wait_for(".pd-finding[data-code=mcp-signed-in]")
+        .await;
+    browser.wait_for(".pd-finding[data-code=mcp-ok]").await;
+    assert_eq!(
+        browser
+            .text(".pd-mcp[data-transport=streamable-http] .pd-mcp-server")
+            .await,
+        "portdoctor-demo 1.4.2"
+    );
+    assert_eq!(browser.count(".pd-sign-in").await, 0);
+    let closed = loop {
+        let windows = browser.client.windows().await.unwrap();
+        if windows == [page.clone()] {
+            break true;
+        }
+        if std::time::Instant::now() > deadline {
+            break false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(closed, "the popup did not close itself");
+    browser.screenshot("browser-signed-in.png").await;
+    // The page never held the token.
+    let tokens = std::fs::read_to_string(&issued).unwrap();
+    let html = browser
+        .run("arguments[0](document.documentElement.outerHTML)")
+        .await;
+    for token in tokens.lines() {
+        assert!(
+            !html.to_string().contains(token),
+            "a token reached the page"
+        );
+    }
+    browser.client.close().await.unwrap();
+}

@@ -1009,28 +1009,6 @@ fn each_broken_link_of_the_authorization_chain_is_named() {
     }
 }
 
-/// The SDK's authorization server that signs people in (tokens it issues
-/// listed in `issued`) and the demo server behind it, checking tokens by
-/// introspection; `extra` are more arguments for the demo server.
-fn signing_in_servers(issued: &std::path::Path, extra: &[&str]) -> (Running, Running) {
-    let issuer_server = mcp_server(
-        "sdk_auth_server.py",
-        &["--grant", "--issued", issued.to_str().unwrap()],
-    );
-    let issuer = format!("http://{}/", issuer_server.addr);
-    let introspect = format!("http://{}/introspect", issuer_server.addr);
-    let mut args = vec![
-        "streamable-http",
-        "--auth-issuer",
-        &issuer,
-        "--introspect",
-        &introspect,
-    ];
-    args.extend_from_slice(extra);
-    let server = mcp_server("demo_server.py", &args);
-    (issuer_server, server)
-}
-
 /// `portdoctor mcp URL --login --json` with a $BROWSER that answers the
 /// consent page with `answer` (approve or deny).
 fn login(url: &str, answer: &str) -> Output {

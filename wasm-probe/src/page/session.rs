@@ -70,6 +70,8 @@ pub enum Change {
 pub enum Shown {
     Check(String),
     McpCheck(String),
+    /// Sign in to the MCP server at this target, then check it.
+    McpLogin(String),
 }
 
 /// The helper is gone: what the views say meanwhile.
@@ -120,6 +122,16 @@ impl Session {
         ClientMessage::McpCheck {
             id,
             name: name.to_owned(),
+        }
+    }
+
+    /// Signs in to the MCP server at `target` (the helper does the OAuth
+    /// work) and shows its check from now on.
+    pub fn mcp_login(&mut self, id: RequestId, target: &str) -> ClientMessage {
+        self.show(id, Shown::McpLogin(target.to_owned()));
+        ClientMessage::McpLogin {
+            id,
+            target: target.to_owned(),
         }
     }
 

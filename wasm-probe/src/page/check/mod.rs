@@ -10,7 +10,7 @@ pub mod report;
 
 use std::cell::RefCell;
 
-use protocol::{ErrorKind, Report, Verdict};
+use protocol::{ErrorKind, Progress, Report, Verdict};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlInputElement;
 
@@ -31,6 +31,8 @@ pub enum Msg {
     Run(String),
     /// Check the configured MCP server with this name.
     McpCheck(String),
+    /// Sign in to the MCP server at this target (its 401 chain is whole).
+    SignIn(String),
 }
 
 /// The check view's elements its handlers update.
@@ -145,6 +147,8 @@ pub struct CheckView {
     recent: RefCell<Vec<String>>,
     /// The target of the check on its way, remembered once it answers.
     asked: RefCell<Option<String>>,
+    /// The window a Sign in click opened, until the helper names the URL.
+    popup: RefCell<Option<web_sys::Window>>,
 }
 
 impl CheckView {
@@ -161,6 +165,7 @@ impl CheckView {
             report: hooks.take(hook(Hook::Report))?,
             recent: RefCell::new(load_recent()),
             asked: RefCell::default(),
+            popup: RefCell::default(),
         };
         view.show_recent()?;
         Ok(view)
@@ -173,6 +178,21 @@ impl CheckView {
             Msg::McpCheck(name) => {
                 page.select(View::Check)?;
                 self.again(page, Shown::McpCheck(name))
+            }
+            Msg::SignIn(target) => {
+                // Opened now, in the click: a popup opened later, when the
+                // helper has the URL, would be blocked.
+                let popup = web_sys::window().and_then(|w| {
+                    w.open_with_url_and_target_and_features(
+                        "about:blank",
+                        "portdoctor-sign-in",
+                        "popup,width=520,height=680",
+                    )
+                    .ok()
+                    .flatten()
+                });
+                self.popup.replace(popup);
+                self.again(page, Shown::McpLogin(target))
             }
         }
     }
@@ -187,6 +207,7 @@ impl CheckView {
                 session.check(id, target)
             }
             Shown::McpCheck(name) => session.mcp_check(id, name),
+            Shown::McpLogin(target) => session.mcp_login(id, target),
         })?;
         self.show_state(page)
     }
@@ -246,6 +267,9 @@ impl CheckView {
                 self.mcp_list.show(note(&message))?;
             }
             Change::Step(progress) => {
+                if let Progress::Authorize { url } = &progress {
+                    self.authorize(url);
+                }
                 self.progress.append(report::progress_item(&progress))?;
             }
             Change::Finished(report) => self.finished(page, &report)?,
@@ -255,7 +279,22 @@ impl CheckView {
         self.show_state(page)
     }
 
+    /// Shows the authorization page in the popup the Sign in click opened
+    /// (or a new one, if the browser refused that).
+    fn authorize(&self, url: &str) {
+        let shown = self
+            .popup
+            .borrow()
+            .as_ref()
+            .filter(|p| !p.closed().unwrap_or(true))
+            .is_some_and(|p| p.location().set_href(url).is_ok());
+        if !shown && let Some(window) = web_sys::window() {
+            let _ = window.open_with_url_and_target(url, "portdoctor-sign-in");
+        }
+    }
+
     fn finished(&self, page: &Page, report: &Report) -> Result<(), JsValue> {
+        self.popup.replace(None);
         if let Some(target) = self.asked.take() {
             self.remember(&target, report.verdict != Verdict::Invalid)?;
         }

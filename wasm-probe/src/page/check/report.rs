@@ -4,7 +4,7 @@
 //! types to trees.
 
 use protocol::{
-    AddressResult, ErrorKind, Finding, Listener, Outcome, Progress, Report, ServiceProtocol,
+    AddressResult, Code, ErrorKind, Finding, Listener, Outcome, Progress, Report, ServiceProtocol,
     Severity, Verdict,
 };
 
@@ -12,6 +12,7 @@ use crate::node::{Node, el};
 use crate::text::{ms, pieces, wire_name};
 
 use super::mcp::mcp_view;
+use crate::page::check;
 use crate::page::describe::{LINE_CHARS, TARGET_CHARS, mcp_text, shorten};
 use crate::page::export;
 use crate::page::talk;
@@ -59,7 +60,10 @@ fn progress_text(progress: &Progress) -> String {
         },
         Progress::Mcp { mcp: Some(mcp) } => format!("MCP: {}", mcp_text(mcp)),
         Progress::Mcp { mcp: None } => "No MCP server answered".to_owned(),
-        Progress::Authorize { url } => format!("Signing in: the authorization page is {url}"),
+        Progress::Authorize { url } => format!(
+            "Signing in: the authorization page {} opens in a popup",
+            url.split('?').next().unwrap_or(url)
+        ),
     }
 }
 
@@ -111,7 +115,8 @@ pub fn report_view(report: &Report, share_url: &str) -> Html {
                     )
                     .attr("data-format", "link"),
                 )
-                .children(console(report)),
+                .children(console(report))
+                .children(sign_in(report)),
         )
         .children((!report.findings.is_empty()).then(|| findings(&report.findings)))
         .children((!report.addresses.is_empty()).then(|| addresses(&report.addresses)))
@@ -153,6 +158,26 @@ fn console(report: &Report) -> Option<Html> {
             }))
             .text("Open a console"),
     )
+}
+
+/// "Sign in", when the MCP server refused with 401 and its authorization
+/// chain is whole (no mcp-auth-* error): the helper signs in, the page
+/// shows the authorization page in a popup, and the check runs again with
+/// the token.
+fn sign_in(report: &Report) -> Option<Html> {
+    let mcp = report.mcp.as_ref()?;
+    let code = |c: Code| report.findings.iter().any(|f| f.code == c);
+    let broken = report
+        .findings
+        .iter()
+        .any(|f| f.severity == Severity::Error && f.code.as_str().starts_with("mcp-auth-"));
+    let whole = !mcp.auth.is_empty() && mcp.server.is_none() && mcp.login.is_none();
+    (whole && code(Code::McpRejected) && !broken && !code(Code::McpLoginFailed)).then(|| {
+        el("button", "pd-button pd-sign-in")
+            .attr("type", "button")
+            .on_click(Msg::Check(check::Msg::SignIn(report.target.input.clone())))
+            .text("Sign in")
+    })
 }
 
 /// How the verdict's banner is coloured: as the top finding (the first is
@@ -389,6 +414,57 @@ mod tests {
     }
 
     #[test]
+    fn sign_in_is_offered_on_a_401_with_a_whole_chain_only() {
+        let mut report = sample_report();
+        let mcp = report.mcp.as_mut().unwrap();
+        mcp.server = None;
+        mcp.auth = vec![protocol::McpAuthStep {
+            check: protocol::McpAuthCheck::ResourceMetadata,
+            url: None,
+            http_status: Some(200),
+            elapsed_us: 1,
+            ok: true,
+            detail: String::new(),
+        }];
+        let finding = |code, severity| Finding {
+            code,
+            severity,
+            summary: String::new(),
+            fix: String::new(),
+            evidence: vec![],
+        };
+        report.findings = vec![finding(Code::McpRejected, Severity::Error)];
+        let view = report_view(&report, SHARE);
+        assert_eq!(
+            view.find("pd-sign-in").sends(crate::node::Event::Click),
+            Some(&Msg::Check(check::Msg::SignIn(report.target.input.clone())))
+        );
+        // A broken link: signing in would stop there.
+        report
+            .findings
+            .push(finding(Code::McpAuthIssuerMismatch, Severity::Error));
+        assert!(
+            report_view(&report, SHARE)
+                .find_all("pd-sign-in")
+                .is_empty()
+        );
+        // Signed in already.
+        report.findings.truncate(1);
+        report.mcp.as_mut().unwrap().login = Some(protocol::McpLogin {
+            registration: protocol::McpRegistration::DynamicClientRegistration,
+            token_type: "Bearer".into(),
+            scopes: vec![],
+            expires_in_s: None,
+            step_ups: 0,
+        });
+        assert!(
+            report_view(&report, SHARE)
+                .find_all("pd-sign-in")
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn the_banner_takes_the_top_findings_colour_and_an_invalid_target_no_time() {
         let mut report = sample_report();
         assert_eq!(report.verdict, Verdict::Degraded);
@@ -520,6 +596,9 @@ mod tests {
                 mcp: report.mcp.clone().map(Box::new),
             },
             Progress::Mcp { mcp: None },
+            Progress::Authorize {
+                url: "http://127.0.0.1:9000/authorize?state=s&code_challenge=c".into(),
+            },
         ]
         .iter()
         .map(|p| progress_item(p).text_content())
@@ -536,6 +615,7 @@ mod tests {
                 "No process listens on this port, as far as the socket table shows",
                 "MCP: demo 1.2 over Streamable HTTP, protocol 2025-06-18, 3 tools",
                 "No MCP server answered",
+                "Signing in: the authorization page http://127.0.0.1:9000/authorize opens in a popup",
             ]
         );
     }
