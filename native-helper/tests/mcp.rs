@@ -293,19 +293,23 @@ fn a_server_that_never_answers() {
     assert_eq!(report["mcp"], Value::Null);
 }
 
-#[test]
-fn plain_http_is_not_mcp() {
-    let server = python_http("127.0.0.1");
-    let url = format!("http://{}/mcp", server.addr);
-    let (report, code) = mcp_json(&[&url]);
+/// `portdoctor mcp TARGET` finds no MCP: the evidence of its not-mcp.
+fn not_mcp_evidence(target: &str) -> Vec<String> {
+    let (report, code) = mcp_json(&[target]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(codes(&report), ["not-mcp"]);
-    let evidence: Vec<&str> = report["findings"][0]["evidence"]
+    report["findings"][0]["evidence"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e.as_str().unwrap())
-        .collect();
+        .map(|e| e.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn plain_http_is_not_mcp() {
+    let server = python_http("127.0.0.1");
+    let evidence = not_mcp_evidence(&format!("http://{}/mcp", server.addr));
     let tried: Vec<&str> = evidence
         .iter()
         .map(|e| e.split(": ").next().unwrap())
@@ -1010,18 +1014,61 @@ fn each_broken_link_of_the_authorization_chain_is_named() {
 }
 
 /// `portdoctor mcp URL --login --json` with a $BROWSER that answers the
-/// consent page with `answer` (approve or deny).
-fn login(url: &str, answer: &str) -> Output {
-    let browser = format!(
-        "{} {} {answer}",
-        mcp_python().display(),
-        mcp_dir().join("browser_follows.py").display()
-    );
+/// consent page with `answer` (approve, deny or forge), or none at all.
+fn login(url: &str, answer: Option<&str>, timeout: &str) -> Output {
+    let browser = match answer {
+        Some(answer) => format!(
+            "{} {} {answer}",
+            mcp_python().display(),
+            mcp_dir().join("browser_follows.py").display()
+        ),
+        // A browser that opens nothing: nobody signs in.
+        None => "true".to_owned(),
+    };
     std::process::Command::new(BIN)
-        .args(["mcp", url, "--login", "--login-timeout", "30s", "--json"])
+        .args(["mcp", url, "--login", "--login-timeout", timeout, "--json"])
         .env("BROWSER", browser)
         .output()
         .expect("run portdoctor")
+}
+
+/// Signs in to the demo server (with `extra` arguments) behind the SDK's
+/// authorization server, which works: the report, what was printed, the
+/// servers (the authorization server first). No issued token was printed.
+fn signed_in(extra: &[&str]) -> (Value, Output, (Running, Running)) {
+    let scratch = TempDir::new("mcp-login");
+    let issued = scratch.path("issued");
+    let servers = signing_in_servers(&issued, extra);
+    let url = format!("http://{}/mcp", servers.1.addr);
+    let out = login(&url, Some("approve"), "30s");
+    let (report, code) = check_json(&out);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(codes(&report), ["mcp-signed-in", "mcp-ok", "reachable"]);
+    assert_demo(&report["mcp"]);
+    assert_no_token_in(&out, &issued);
+    (report, out, servers)
+}
+
+/// Signing in that stops: the report, with the chain whole up to the
+/// failing step, and no token issued.
+fn stopped(answer: Option<&str>, timeout: &str) -> (Value, String) {
+    let scratch = TempDir::new("mcp-login-stopped");
+    let issued = scratch.path("issued");
+    let (_issuer, server) = signing_in_servers(&issued, &[]);
+    let url = format!("http://{}/mcp", server.addr);
+    let (report, code) = check_json(&login(&url, answer, timeout));
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(codes(&report), ["mcp-rejected", "mcp-login-failed"]);
+    let mut expected = chain(WHOLE);
+    expected.extend(chain(&[
+        ("register", true, None),
+        ("authorize", true, None),
+        ("callback", false, None),
+    ]));
+    assert_eq!(auth_steps(&report), expected);
+    assert_eq!(report["mcp"]["login"], Value::Null);
+    assert!(!issued.exists(), "a token was issued");
+    (report, url)
 }
 
 /// The chain, then one sign-in per entry of `scopes`: a registration when
@@ -1053,15 +1100,8 @@ fn assert_no_token_in(out: &Output, issued: &std::path::Path) {
 
 #[test]
 fn login_signs_in_with_the_sdks_authorization_server_and_checks_what_is_behind_it() {
-    let scratch = TempDir::new("mcp-login");
-    let issued = scratch.path("issued");
-    let (issuer_server, server) = signing_in_servers(&issued, &[]);
+    let (report, out, (issuer, server)) = signed_in(&[]);
     let url = format!("http://{}/mcp", server.addr);
-    let out = login(&url, "approve");
-    let (report, code) = check_json(&out);
-    assert_eq!(code, 0, "{report:#}");
-    assert_eq!(codes(&report), ["mcp-signed-in", "mcp-ok", "reachable"]);
-    assert_demo(&report["mcp"]);
     assert_eq!(auth_steps(&report), signed_in_chain(1));
     assert_eq!(
         report["mcp"]["login"],
@@ -1082,10 +1122,7 @@ fn login_signs_in_with_the_sdks_authorization_server_and_checks_what_is_behind_i
             .ends_with("token endpoint authentication: client_secret_basic"),
         "{auth:#?}"
     );
-    assert_eq!(
-        auth[8]["url"],
-        format!("http://{}/authorize", issuer_server.addr)
-    );
+    assert_eq!(auth[8]["url"], format!("http://{}/authorize", issuer.addr));
     assert!(
         auth[9]["detail"]
             .as_str()
@@ -1102,20 +1139,11 @@ fn login_signs_in_with_the_sdks_authorization_server_and_checks_what_is_behind_i
     ] {
         assert!(stderr.contains(part), "{part} not in {stderr}");
     }
-    assert_no_token_in(&out, &issued);
 }
 
 #[test]
 fn login_steps_up_when_the_server_wants_more_scopes() {
-    let scratch = TempDir::new("mcp-step-up");
-    let issued = scratch.path("issued");
-    let (_issuer, server) = signing_in_servers(&issued, &["--step-up", "extra"]);
-    let url = format!("http://{}/mcp", server.addr);
-    let out = login(&url, "approve");
-    let (report, code) = check_json(&out);
-    assert_eq!(code, 0, "{report:#}");
-    assert_eq!(codes(&report), ["mcp-signed-in", "mcp-ok", "reachable"]);
-    assert_demo(&report["mcp"]);
+    let (report, _, _servers) = signed_in(&["--step-up", "extra"]);
     // The client registered for "demo" registers again for "demo extra".
     assert_eq!(auth_steps(&report), signed_in_chain(2));
     assert_eq!(
@@ -1123,33 +1151,38 @@ fn login_steps_up_when_the_server_wants_more_scopes() {
         serde_json::json!(["demo", "extra"])
     );
     assert_eq!(report["mcp"]["login"]["step_ups"], 1);
-    assert_no_token_in(&out, &issued);
+}
+
+/// A denial, and a redirect whose state was forged, stop at the callback.
+#[test]
+fn login_says_where_signing_in_stopped_at_the_callback() {
+    for (answer, why) in [
+        ("deny", "the authorization server answered access_denied"),
+        (
+            "forge",
+            "the redirect's state is not the one sent: not this sign-in's answer",
+        ),
+    ] {
+        let (report, url) = stopped(Some(answer), "30s");
+        assert_eq!(
+            summary(&report, "mcp-login-failed"),
+            format!("Signing in to {url} stopped at the callback step: {why}"),
+            "{answer}"
+        );
+    }
 }
 
 #[test]
-fn login_says_where_signing_in_stopped_when_the_person_denies() {
-    let scratch = TempDir::new("mcp-deny");
-    let issued = scratch.path("issued");
-    let (_issuer, server) = signing_in_servers(&issued, &[]);
-    let url = format!("http://{}/mcp", server.addr);
-    let (report, code) = check_json(&login(&url, "deny"));
-    assert_eq!(code, 1, "{report:#}");
-    assert_eq!(codes(&report), ["mcp-rejected", "mcp-login-failed"]);
-    assert_eq!(
-        summary(&report, "mcp-login-failed"),
-        format!(
-            "Signing in to {url} stopped at the callback step: the authorization server answered access_denied"
-        )
+fn login_stops_when_no_redirect_comes_back_in_time() {
+    let (report, url) = stopped(None, "1s");
+    let summary = summary(&report, "mcp-login-failed");
+    let prefix = format!(
+        "Signing in to {url} stopped at the callback step: no redirect came back to http://127.0.0.1:"
     );
-    let mut expected = chain(WHOLE);
-    expected.extend(chain(&[
-        ("register", true, None),
-        ("authorize", true, None),
-        ("callback", false, None),
-    ]));
-    assert_eq!(auth_steps(&report), expected);
-    assert_eq!(report["mcp"]["login"], Value::Null);
-    assert!(!issued.exists(), "a token was issued");
+    assert!(
+        summary.starts_with(&prefix) && summary.ends_with("/callback within 1 s"),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -1217,15 +1250,7 @@ fn a_server_card_naming_another_server_is_reported_not_followed() {
 #[test]
 fn without_a_server_card_not_mcp_lists_the_documents_asked_for() {
     let server = mcp_server("demo_server.py", &["streamable-http", "--path", "/x"]);
-    let (report, code) = mcp_json(&[&format!("http://{}", server.addr)]);
-    assert_eq!(code, 1, "{report:#}");
-    assert_eq!(codes(&report), ["not-mcp"]);
-    let evidence: Vec<&str> = report["findings"][0]["evidence"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e.as_str().unwrap())
-        .collect();
+    let evidence = not_mcp_evidence(&format!("http://{}", server.addr));
     for place in [
         "/.well-known/mcp/server-card: HTTP 404",
         "/.well-known/mcp.json: HTTP 404",
@@ -1233,10 +1258,7 @@ fn without_a_server_card_not_mcp_lists_the_documents_asked_for() {
         "/mcp/server-card: HTTP 404",
     ] {
         let url = format!("http://{}{place}", server.addr);
-        assert!(
-            evidence.contains(&url.as_str()),
-            "{url} not in {evidence:#?}"
-        );
+        assert!(evidence.contains(&url), "{url} not in {evidence:#?}");
     }
 }
 

@@ -263,22 +263,11 @@ pub struct McpLogin {
 }
 
 /// How a signing-in client got its client id.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    EnumIter,
-    Display,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, EnumString, EnumIter, Display)]
+#[strum(serialize_all = "kebab-case")]
 pub enum McpRegistration {
     /// The client id is the URL of its Client ID Metadata Document.
     ClientIdMetadataDocument,
@@ -304,22 +293,11 @@ pub struct McpAuthStep {
 }
 
 /// What a step of the authorization chain checks, in the order of the spec.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    EnumIter,
-    Display,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, EnumString, EnumIter, Display)]
+#[strum(serialize_all = "kebab-case")]
 pub enum McpAuthCheck {
     /// Protected Resource Metadata (RFC 9728): fetched from the
     /// `resource_metadata` link, or the path-based, then the root well-known URL.

@@ -247,7 +247,7 @@ pub async fn discover(
             .map(|a| strings(a).join(" "))
     });
     walk.facts.chain = chain(&issuer, &prm, &asm, server_url, scopes.as_deref());
-    walk.record(
+    walk.facts.steps.push(step(
         McpAuthCheck::Scopes,
         None,
         None,
@@ -257,7 +257,7 @@ pub async fn discover(
             Some(s) if !s.is_empty() => format!("a client asks for: {s}"),
             _ => "none named: a client asks for none".to_owned(),
         },
-    );
+    ));
     walk.facts
 }
 
@@ -273,25 +273,6 @@ struct Walk<'f, 'a> {
 }
 
 impl Walk<'_, '_> {
-    fn record(
-        &mut self,
-        check: McpAuthCheck,
-        url: Option<&Url>,
-        http_status: Option<u16>,
-        started: Instant,
-        ok: bool,
-        detail: String,
-    ) {
-        self.facts.steps.push(McpAuthStep {
-            check,
-            url: url.map(Url::to_string),
-            http_status,
-            elapsed_us: micros(started.elapsed()),
-            ok,
-            detail,
-        });
-    }
-
     /// Fetches each URL in turn, a step each, until one is a JSON object.
     async fn first_of(&mut self, check: McpAuthCheck, urls: &[Url]) -> Option<Document> {
         for url in urls {
@@ -300,13 +281,27 @@ impl Walk<'_, '_> {
             match fetched.json {
                 Ok(json) => {
                     let detail = summary(check, &json);
-                    self.record(check, Some(url), fetched.status, started, true, detail);
+                    self.facts.steps.push(step(
+                        check,
+                        Some(url),
+                        fetched.status,
+                        started,
+                        true,
+                        detail,
+                    ));
                     return Some(Document {
                         url: url.clone(),
                         json,
                     });
                 }
-                Err(why) => self.record(check, Some(url), fetched.status, started, false, why),
+                Err(why) => self.facts.steps.push(step(
+                    check,
+                    Some(url),
+                    fetched.status,
+                    started,
+                    false,
+                    why,
+                )),
             }
         }
         None
@@ -350,7 +345,7 @@ impl Walk<'_, '_> {
     fn resource(&mut self, server: &Url, prm: &Document) {
         let resource = prm.json.get("resource").and_then(Value::as_str);
         let ok = resource.is_some_and(|r| covers(r, server));
-        self.record(
+        self.facts.steps.push(step(
             McpAuthCheck::Resource,
             None,
             None,
@@ -361,7 +356,7 @@ impl Walk<'_, '_> {
                 Some(r) => format!("{r} is not {server}"),
                 None => "the metadata names no resource".to_owned(),
             },
-        );
+        ));
         if !ok {
             self.facts.problems.push(AuthProblem::ResourceMismatch {
                 resource: resource.unwrap_or("(none)").to_owned(),
@@ -414,7 +409,7 @@ impl Walk<'_, '_> {
     fn issuer(&mut self, issuer: &str, asm: &Document) {
         let found = asm.json.get("issuer").and_then(Value::as_str);
         let ok = found == Some(issuer);
-        self.record(
+        self.facts.steps.push(step(
             McpAuthCheck::Issuer,
             None,
             None,
@@ -425,7 +420,7 @@ impl Walk<'_, '_> {
                 Some(f) => format!("{f}, but it was fetched for {issuer}"),
                 None => "the metadata names no issuer".to_owned(),
             },
-        );
+        ));
         if !ok {
             self.facts.problems.push(AuthProblem::IssuerMismatch {
                 issuer: issuer.to_owned(),
@@ -445,7 +440,7 @@ impl Walk<'_, '_> {
             .map(|a| strings(a))
             .unwrap_or_default();
         let pkce = methods.iter().any(|m| m == "S256");
-        self.record(
+        self.facts.steps.push(step(
             McpAuthCheck::Pkce,
             None,
             None,
@@ -456,7 +451,7 @@ impl Walk<'_, '_> {
             } else {
                 format!("code_challenge_methods_supported: {}", methods.join(", "))
             },
-        );
+        ));
         if !pkce {
             self.facts.problems.push(AuthProblem::NoPkce {
                 metadata: metadata.clone(),
@@ -485,7 +480,7 @@ impl Walk<'_, '_> {
             .and_then(Value::as_array)
             .map(|a| strings(a).join(", "))
             .unwrap_or_else(|| "client_secret_basic (the default)".to_owned());
-        self.record(
+        self.facts.steps.push(step(
             McpAuthCheck::Registration,
             None,
             None,
@@ -499,7 +494,7 @@ impl Walk<'_, '_> {
                     ways.join(", ")
                 }
             ),
-        );
+        ));
         if ways.is_empty() {
             self.facts
                 .problems
@@ -534,14 +529,14 @@ impl Walk<'_, '_> {
                 tried.push(url.to_string());
             }
         }
-        self.record(
+        self.facts.steps.push(step(
             McpAuthCheck::DefaultEndpoints,
             Some(&origin(server, "/")),
             None,
             started,
             any,
             seen.join(", "),
-        );
+        ));
     }
 
     fn last_detail(&self) -> String {
@@ -596,6 +591,25 @@ fn chain(
             .get("authorization_response_iss_parameter_supported")
             == Some(&Value::Bool(true)),
     })
+}
+
+/// One step of the chain, timed from `started`.
+pub(super) fn step(
+    check: McpAuthCheck,
+    url: Option<&Url>,
+    http_status: Option<u16>,
+    started: Instant,
+    ok: bool,
+    detail: String,
+) -> McpAuthStep {
+    McpAuthStep {
+        check,
+        url: url.map(Url::to_string),
+        http_status,
+        elapsed_us: micros(started.elapsed()),
+        ok,
+        detail,
+    }
 }
 
 /// `path` on the origin of `url`.

@@ -31,10 +31,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use url::{Url, form_urlencoded};
 
-use super::auth::{Chain, Fetcher};
+use super::auth::{self, Chain, Fetcher};
 use super::handshake::Limits;
 use super::http::snippet;
-use crate::connect::micros;
 use crate::policy::TargetPolicy;
 
 /// How long the person has to sign in, unless told otherwise.
@@ -327,14 +326,14 @@ impl<'a> Session<'a> {
                 .registration_endpoint
                 .clone()
                 .filter(|_| matches!(&client, Ok(c) if c.registration == McpRegistration::DynamicClientRegistration));
-            self.record(
+            self.steps.push(auth::step(
                 McpAuthCheck::Register,
                 url.as_ref(),
                 None,
                 started,
                 ok,
                 detail,
-            );
+            ));
             self.client = Some(client?);
         }
         let verifier = random();
@@ -344,7 +343,7 @@ impl<'a> Session<'a> {
         let opened = (self.options.opener.0)(authorize.as_str());
         let mut endpoint = self.chain.authorization_endpoint.clone();
         endpoint.set_query(None);
-        self.record(
+        self.steps.push(auth::step(
             McpAuthCheck::Authorize,
             Some(&endpoint),
             None,
@@ -365,10 +364,10 @@ impl<'a> Session<'a> {
                     format!("no browser opened ({why}): waiting for the URL to be opened by hand")
                 }
             },
-        );
+        ));
         let started = Instant::now();
         let code = self.callback(&state).await;
-        self.record(
+        self.steps.push(auth::step(
             McpAuthCheck::Callback,
             None,
             None,
@@ -386,28 +385,9 @@ impl<'a> Session<'a> {
                 ),
                 Err(e) => e.to_string(),
             },
-        );
+        ));
         let (code, _) = code?;
         self.exchange(&code, &verifier, scopes).await
-    }
-
-    fn record(
-        &mut self,
-        check: McpAuthCheck,
-        url: Option<&Url>,
-        http_status: Option<u16>,
-        started: Instant,
-        ok: bool,
-        detail: String,
-    ) {
-        self.steps.push(McpAuthStep {
-            check,
-            url: url.map(Url::to_string),
-            http_status,
-            elapsed_us: micros(started.elapsed()),
-            ok,
-            detail,
-        });
     }
 
     /// Requests go through the target policy, each with its own bound.
@@ -653,14 +633,14 @@ impl<'a> Session<'a> {
             ),
             Err(e) => e.to_string(),
         };
-        self.record(
+        self.steps.push(auth::step(
             McpAuthCheck::Token,
             Some(&endpoint),
             status,
             started,
             token.is_ok(),
             detail,
-        );
+        ));
         token
     }
 
