@@ -1016,20 +1016,22 @@ fn each_broken_link_of_the_authorization_chain_is_named() {
 /// `portdoctor mcp URL --login --json` with a $BROWSER that answers the
 /// consent page with `answer` (approve, deny or forge), or none at all.
 fn login(url: &str, answer: Option<&str>, timeout: &str) -> Output {
-    let browser = match answer {
-        Some(answer) => format!(
-            "{} {} {answer}",
-            mcp_python().display(),
-            mcp_dir().join("browser_follows.py").display()
-        ),
-        // A browser that opens nothing: nobody signs in.
-        None => "true".to_owned(),
-    };
+    // Without an answer, a browser that opens nothing: nobody signs in.
+    let browser = answer.map_or_else(|| "true".to_owned(), browser);
     std::process::Command::new(BIN)
         .args(["mcp", url, "--login", "--login-timeout", timeout, "--json"])
         .env("BROWSER", browser)
         .output()
         .expect("run portdoctor")
+}
+
+/// A $BROWSER that answers the consent page with `answer`.
+fn browser(answer: &str) -> String {
+    format!(
+        "{} {} {answer}",
+        mcp_python().display(),
+        mcp_dir().join("browser_follows.py").display()
+    )
 }
 
 /// Signs in to the demo server (with `extra` arguments) behind the SDK's
@@ -1319,4 +1321,72 @@ async fn the_helpers_own_page_signs_in_through_the_helper() {
             "a token reached the page"
         );
     }
+}
+
+/// A client registered beforehand (here by the test, as a public client:
+/// no secret, token endpoint authentication `none`, for one redirect URI)
+/// signs in with `--client-id` and `--redirect-port`, without registering.
+#[test]
+fn login_with_a_given_client_id_as_a_public_client() {
+    let scratch = TempDir::new("mcp-client-id");
+    let issued = scratch.path("issued");
+    let (issuer, server) = signing_in_servers(&issued, &[]);
+    let url = format!("http://{}/mcp", server.addr);
+    // The port is free when chosen; should another process take it before
+    // portdoctor binds it, portdoctor says so and the test takes another.
+    let (out, client_id, port) = (0..3)
+        .map(|_| {
+            let port = free_port();
+            let client_id = register_public_client(&issuer, port);
+            let out = std::process::Command::new(BIN)
+                .args(["mcp", &url, "--login", "--client-id", &client_id])
+                .args(["--redirect-port", &port.to_string()])
+                .args(["--login-timeout", "30s", "--json"])
+                .env("BROWSER", browser("approve"))
+                .output()
+                .unwrap();
+            (out, client_id, port)
+        })
+        .find(|(out, ..)| !String::from_utf8_lossy(&out.stdout).contains("cannot be served"))
+        .expect("a free redirect port in three tries");
+    let (report, code) = check_json(&out);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(codes(&report), ["mcp-signed-in", "mcp-ok", "reachable"]);
+    assert_demo(&report["mcp"]);
+    assert_eq!(report["mcp"]["login"]["registration"], "pre-registered");
+    let auth = report["mcp"]["auth"].as_array().unwrap();
+    assert_eq!(
+        auth[7]["detail"],
+        format!("pre-registered: client id {client_id}; token endpoint authentication: none")
+    );
+    assert!(
+        auth[8]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("http://127.0.0.1:{port}/callback")),
+        "{auth:#?}"
+    );
+    assert_no_token_in(&out, &issued);
+}
+
+/// Registers a public client (no secret) for the redirect URI on `port`
+/// at the authorization server, by hand; its client id.
+fn register_public_client(issuer: &Running, port: u16) -> String {
+    let register = format!(
+        "import json, urllib.request\n\
+         body = json.dumps({{'client_name': 'by hand', 'redirect_uris': ['http://127.0.0.1:{port}/callback'],\n\
+         'token_endpoint_auth_method': 'none', 'scope': 'demo'}}).encode()\n\
+         request = urllib.request.Request('http://{}/register', body, {{'content-type': 'application/json'}})\n\
+         print(json.load(urllib.request.urlopen(request))['client_id'])",
+        issuer.addr
+    );
+    let registered = std::process::Command::new(mcp_python())
+        .args(["-c", &register])
+        .output()
+        .unwrap();
+    assert!(registered.status.success(), "{registered:?}");
+    String::from_utf8(registered.stdout)
+        .unwrap()
+        .trim()
+        .to_owned()
 }

@@ -54,6 +54,10 @@ pub struct LoginOptions {
     pub opener: Opener,
     /// How long each sign-in may wait for the browser's redirect.
     pub timeout: Duration,
+    /// The loopback redirect URI's port; 0: one the OS picks. A fixed one
+    /// is for pre-registered clients whose server compares redirect URIs
+    /// exactly (RFC 8252 says any port should do; not every server agrees).
+    pub port: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,9 +276,9 @@ impl<'a> Session<'a> {
         options: &'a LoginOptions,
         request_timeout: Duration,
     ) -> Result<Self, LoginProblem> {
-        let listener = TcpListener::bind(("127.0.0.1", 0))
+        let listener = TcpListener::bind(("127.0.0.1", options.port))
             .await
-            .map_err(|e| LoginProblem::Loopback(e.to_string()))?;
+            .map_err(|e| LoginProblem::Loopback(format!("127.0.0.1:{}: {e}", options.port)))?;
         let port = listener
             .local_addr()
             .map_err(|e| LoginProblem::Loopback(e.to_string()))?

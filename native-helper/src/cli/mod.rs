@@ -223,6 +223,11 @@ struct McpArgs {
         hide_env_values = true
     )]
     client_secret: Option<String>,
+    /// With --login: the loopback redirect URI's port
+    /// (http://127.0.0.1:PORT/callback), for a client registered with it;
+    /// 0, the default, lets the OS pick one.
+    #[arg(long, value_name = "PORT", default_value_t = 0, requires = "login")]
+    redirect_port: u16,
     /// With --login: how long to wait for the browser to come back.
     #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = parse_duration, requires = "login")]
     login_timeout: Duration,
@@ -391,6 +396,7 @@ async fn mcp(args: McpArgs) -> ExitCode {
                 }),
                 opener: Opener::new(open_sign_in),
                 timeout: args.login_timeout,
+                port: args.redirect_port,
             }),
             ..McpOptions::default()
         },

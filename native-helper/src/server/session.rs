@@ -279,6 +279,7 @@ impl Session {
                             Ok(())
                         }),
                         timeout: login::DEFAULT_LOGIN_TIMEOUT,
+                        port: 0,
                     });
                     let report = engine::check(&target, &check, &*progress).await;
                     ServerMessage::Report {
