@@ -921,33 +921,68 @@ async fn a_saved_conversation_reruns_from_its_share_link_and_shows_the_failing_s
         .text_when(".pd-transcript", |t| t.contains("+PONG"))
         .await;
     browser.click(".pd-talk-save").await;
-    let saved = browser
-        .prop(".pd-talk-steps", "value")
-        .await
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let mut conversation: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    browser.wait_for(".pd-talk-row").await;
     assert_eq!(
-        conversation["steps"],
+        rows(&browser).await,
         serde_json::json!([
-            {"send": {"text": "PING\r\n"}},
-            {"expect": {"expect": {"text": "+PONG"}, "within_ms": 2000}}
+            ["send-text", "PING\\r\\n"],
+            ["expect-text", "+PONG", "2000"]
         ])
     );
 
-    // One more exchange, whose expectation is wrong.
-    let steps = conversation["steps"].as_array_mut().unwrap();
-    steps.push(serde_json::json!({"send": {"text": "ECHO hi\r\n"}}));
-    steps.push(serde_json::json!({"expect": {"expect": {"regex": "^bye"}, "within_ms": 300}}));
+    // One more exchange, whose expectation is wrong, built in the rows: a
+    // send, and an expectation turned into a regex.
+    browser.click(".pd-talk-add[data-kind=send-text]").await;
+    let row = |n: usize, what: &str| format!(".pd-talk-row:nth-child({n}) {what}");
+    browser
+        .type_into(&row(3, "input[name=step-value]"), "ECHO hi\\r\\n")
+        .await;
+    browser.click(".pd-talk-add[data-kind=expect-text]").await;
+    browser
+        .client
+        .execute(
+            "const kind = document.querySelector(arguments[0]);
+             kind.value = 'expect-regex';
+             kind.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![row(4, "select[name=step-kind]").into()],
+        )
+        .await
+        .unwrap();
+    browser
+        .wait_for(".pd-talk-row:nth-child(4)[data-kind=expect-regex]")
+        .await;
+    browser
+        .type_into(&row(4, "input[name=step-value]"), "^bye")
+        .await;
+    browser
+        .type_into(&row(4, "input[name=step-within]"), "300")
+        .await;
+    // A stray step, moved up, then removed: the order holds.
+    browser.click(".pd-talk-add[data-kind=send-text]").await;
+    browser
+        .type_into(&row(5, "input[name=step-value]"), "stray")
+        .await;
+    browser.click(&row(5, ".pd-talk-up")).await;
+    assert_eq!(
+        rows(&browser).await,
+        serde_json::json!([
+            ["send-text", "PING\\r\\n"],
+            ["expect-text", "+PONG", "2000"],
+            ["send-text", "ECHO hi\\r\\n"],
+            ["send-text", "stray"],
+            ["expect-regex", "^bye", "300"]
+        ])
+    );
+    browser.click(&row(4, ".pd-talk-remove")).await;
+    assert_eq!(browser.count(".pd-talk-row").await, 4);
+
     let link = browser
         .client
         .execute(
-            "document.querySelector('.pd-talk-steps').value = arguments[0];
-             navigator.clipboard.writeText = (t) => { window.copied = t; return Promise.resolve(); };
+            "navigator.clipboard.writeText = (t) => { window.copied = t; return Promise.resolve(); };
              document.querySelector('.pd-talk-share').click();
              return window.copied",
-            vec![conversation.to_string().into()],
+            vec![],
         )
         .await
         .unwrap();
@@ -955,6 +990,22 @@ async fn a_saved_conversation_reruns_from_its_share_link_and_shows_the_failing_s
     assert!(
         link.starts_with(&format!("http://{}/?talk=", helper.addr)),
         "{link}"
+    );
+    // The share link's format: the conversation as JSON, as before the editor.
+    let url = url::Url::parse(link).unwrap();
+    let shared = url.query_pairs().find(|(k, _)| k == "talk").unwrap().1;
+    let shared: serde_json::Value = serde_json::from_str(&shared).unwrap();
+    assert_eq!(
+        shared,
+        serde_json::json!({
+            "target": redis.addr.to_string(),
+            "steps": [
+                {"send": {"text": "PING\r\n"}},
+                {"expect": {"expect": {"text": "+PONG"}, "within_ms": 2000}},
+                {"send": {"text": "ECHO hi\r\n"}},
+                {"expect": {"expect": {"regex": "^bye"}, "within_ms": 300}}
+            ]
+        })
     );
 
     // The link alone reruns it: every step judged, the wrong one with what came instead.
@@ -988,8 +1039,20 @@ async fn a_saved_conversation_reruns_from_its_share_link_and_shows_the_failing_s
         .text(".pd-talk-outcome[data-verdict=failed] .pd-talk-received")
         .await;
     assert_eq!(received, "$2\\r\\n\nhi\\r\\n\n");
+    browser.scroll_to(".pd-talk-editor").await;
     browser.screenshot("page-conversation.png").await;
     browser.client.close().await.unwrap();
+}
+
+/// The conversation editor's rows: kind, value and (for an expectation)
+/// milliseconds, as the boxes hold them.
+async fn rows(browser: &Browser) -> serde_json::Value {
+    browser
+        .run(
+            "arguments[0](Array.from(document.querySelectorAll('.pd-talk-row'), (row) =>
+               [row.dataset.kind, ...Array.from(row.querySelectorAll('input'), (i) => i.value)]))",
+        )
+        .await
 }
 
 /// Answers its first read with 10 MB, then closes.

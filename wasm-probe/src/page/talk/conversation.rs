@@ -107,16 +107,18 @@ impl Conversation {
         }
     }
 
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("plain data always serializes")
-    }
-
     /// A conversation as the user edited it, or what is wrong with it.
     pub fn parse(json: &str) -> Result<Self, String> {
         let conversation: Self = serde_json::from_str(json).map_err(|e| {
             format!("This is not a conversation ({e}). Steps look like {{\"send\": {{\"text\": \"PING\\r\\n\"}}}} and {{\"expect\": {{\"expect\": {{\"text\": \"+PONG\"}}, \"within_ms\": 1000}}}}.")
         })?;
-        for step in &conversation.steps {
+        conversation.check()?;
+        Ok(conversation)
+    }
+
+    /// What is wrong with a conversation's steps or target, if anything.
+    pub fn check(&self) -> Result<(), String> {
+        for step in &self.steps {
             match step {
                 Step::Send(payload) => drop(payload.bytes()?),
                 Step::Expect {
@@ -133,12 +135,12 @@ impl Conversation {
                 Step::Expect { .. } => {}
             }
         }
-        if conversation.target.trim().is_empty() {
+        if self.target.trim().is_empty() {
             return Err(
                 "The conversation names no target (\"target\": \"localhost:6379\").".to_owned(),
             );
         }
-        Ok(conversation)
+        Ok(())
     }
 }
 
@@ -441,7 +443,8 @@ mod tests {
                 },
             ]
         );
-        assert_eq!(Conversation::parse(&saved.to_json()), Ok(saved));
+        let json = serde_json::to_string(&saved).unwrap();
+        assert_eq!(Conversation::parse(&json), Ok(saved));
         assert!(
             Conversation::parse("{")
                 .unwrap_err()

@@ -8,15 +8,14 @@
 
 pub mod compose;
 pub mod conversation;
+pub mod editor;
 pub mod transcript;
 
 use std::cell::RefCell;
 
 use protocol::ServiceProtocol;
 use wasm_bindgen::prelude::*;
-use web_sys::{
-    BinaryType, CloseEvent, Event, HtmlInputElement, HtmlTextAreaElement, MessageEvent, WebSocket,
-};
+use web_sys::{BinaryType, CloseEvent, Event, HtmlInputElement, MessageEvent, WebSocket};
 
 use crate::dom::{self, Field, Handler, Hooks, Region, Sink, Timer};
 use crate::node::{self, el};
@@ -26,6 +25,7 @@ use super::widgets::{self, note};
 use super::{Page, PageRef};
 use compose::{Encoding, Ending, Suggestion, suggestions};
 use conversation::{Conversation, Next, Run};
+use editor::Draft;
 use transcript::{Direction, Mode, Transcript};
 
 /// What the talk view's elements send.
@@ -53,6 +53,12 @@ pub enum Msg {
     Download,
     /// Save the session as a conversation (steps) to edit and run.
     Save,
+    /// A step's row changed (its control holds the new value).
+    Step(usize, editor::Edit),
+    /// Add a step of this kind at the end.
+    AddStep(editor::Kind),
+    /// The conversation's target was edited.
+    DraftTarget,
     /// Replay the conversation as written and judge it.
     Run,
     /// Copy a link that reruns the conversation.
@@ -169,14 +175,7 @@ pub fn panel() -> Html {
                     "Save the session as steps (send this; expect text, a regex or bytes \
                      within N ms), edit them, and run them again: each step is judged.",
                 ))
-                .child(
-                    el("textarea", "pd-input pd-talk-steps")
-                        .attr("name", "talk-steps")
-                        .attr("rows", "8")
-                        .attr("spellcheck", "false")
-                        .attr("aria-label", "Steps, as JSON")
-                        .hook(hook(Hook::Steps)),
-                )
+                .child(el("div", "pd-talk-steps").hook(hook(Hook::Steps)))
                 .child(
                     el("p", "pd-actions")
                         .child(button(
@@ -300,7 +299,9 @@ pub struct TalkView {
     status: web_sys::Element,
     suggestions: Region<Tree>,
     transcript: Region<Tree>,
-    steps: HtmlTextAreaElement,
+    /// The conversation editor's rows.
+    steps: Region<Tree>,
+    draft: RefCell<Draft>,
     results: Region<Tree>,
     talk: RefCell<Talk>,
     relay: RefCell<Option<Relay>>,
@@ -315,12 +316,13 @@ impl TalkView {
         sink: &Sink<views::Msg>,
         me: PageRef,
     ) -> Result<Self, JsValue> {
-        Ok(Self {
+        let view = Self {
             target: hooks.take(hook(Hook::Target))?,
             status: hooks.take(hook(Hook::Status))?,
             suggestions: Region::new(hooks.take(hook(Hook::Suggestions))?, sink.clone()),
             transcript: Region::new(hooks.take(hook(Hook::Transcript))?, sink.clone()),
-            steps: hooks.take(hook(Hook::Steps))?,
+            steps: Region::new(hooks.take(hook(Hook::Steps))?, sink.clone()),
+            draft: RefCell::default(),
             results: Region::new(hooks.take(hook(Hook::Results))?, sink.clone()),
             talk: RefCell::default(),
             relay: RefCell::new(None),
@@ -328,7 +330,9 @@ impl TalkView {
                 let _ = page.talk.drive();
             }),
             me,
-        })
+        };
+        view.show_draft()?;
+        Ok(view)
     }
 
     pub fn handle(&self, page: &Page, msg: Msg, field: Field) -> Result<(), JsValue> {
@@ -380,36 +384,60 @@ impl TalkView {
             }
             Msg::Download => download(&self.talk.borrow().transcript.received()),
             Msg::Save => {
-                let talk = self.talk.borrow();
-                let saved = Conversation::from_chunks(&talk.target, talk.transcript.chunks());
-                self.steps.set_value(&saved.to_json());
+                let saved = {
+                    let talk = self.talk.borrow();
+                    Conversation::from_chunks(&talk.target, talk.transcript.chunks())
+                };
+                self.draft.replace(Draft::of(&saved));
+                self.show_draft()
+            }
+            Msg::Step(index, edit) => {
+                let redraw = self.draft.borrow_mut().edit(index, edit, &field.text);
+                if redraw { self.show_draft() } else { Ok(()) }
+            }
+            Msg::AddStep(kind) => {
+                self.draft.borrow_mut().add(kind);
+                self.show_draft()
+            }
+            Msg::DraftTarget => {
+                self.draft.borrow_mut().target = field.text;
                 Ok(())
             }
-            Msg::Run => self.run(page, &self.steps.value()),
-            Msg::Share => match Conversation::parse(&self.steps.value()) {
-                Ok(conversation) => {
-                    page.copy(&format!("{}/{}", page.origin(), share_query(&conversation)));
-                    Ok(())
+            Msg::Run => {
+                let drafted = self.draft.borrow().conversation();
+                match drafted {
+                    Ok(conversation) => self.run(page, conversation),
+                    Err(problem) => self.results.show(note(&problem)).map(drop),
                 }
-                Err(problem) => self.results.show(note(&problem)).map(drop),
-            },
+            }
+            Msg::Share => {
+                let drafted = self.draft.borrow().conversation();
+                match drafted {
+                    Ok(conversation) => {
+                        page.copy(&format!("{}/{}", page.origin(), share_query(&conversation)));
+                        Ok(())
+                    }
+                    Err(problem) => self.results.show(note(&problem)).map(drop),
+                }
+            }
         }
     }
 
     /// Opens the view on a shared conversation (`?talk=`) and runs it.
     pub fn shared(&self, page: &Page, json: &str) -> Result<(), JsValue> {
         page.select(View::Talk)?;
-        let pretty = Conversation::parse(json).map_or_else(|_| json.to_owned(), |c| c.to_json());
-        self.steps.set_value(&pretty);
-        self.run(page, &pretty)
+        match Conversation::parse(json) {
+            Ok(conversation) => {
+                self.draft.replace(Draft::of(&conversation));
+                self.show_draft()?;
+                self.run(page, conversation)
+            }
+            Err(problem) => self.results.show(note(&problem)).map(drop),
+        }
     }
 
-    /// Replays the conversation `json` over a fresh connection.
-    fn run(&self, page: &Page, json: &str) -> Result<(), JsValue> {
-        let conversation = match Conversation::parse(json) {
-            Ok(conversation) => conversation,
-            Err(problem) => return self.results.show(note(&problem)).map(drop),
-        };
+    /// Replays `conversation` over a fresh connection.
+    fn run(&self, page: &Page, conversation: Conversation) -> Result<(), JsValue> {
         self.target.set_value(&conversation.target);
         self.connect(
             page,
@@ -452,6 +480,10 @@ impl TalkView {
             }
         }
         self.show_results()
+    }
+
+    fn show_draft(&self) -> Result<(), JsValue> {
+        self.steps.show(self.draft.borrow().view()).map(drop)
     }
 
     fn show_results(&self) -> Result<(), JsValue> {
