@@ -1145,9 +1145,19 @@ fn login_signs_in_with_the_sdks_authorization_server_and_checks_what_is_behind_i
 
 #[test]
 fn login_steps_up_when_the_server_wants_more_scopes() {
-    let (report, _, _servers) = signed_in(&["--step-up", "extra"]);
-    // The client registered for "demo" registers again for "demo extra".
-    assert_eq!(auth_steps(&report), signed_in_chain(2));
+    let (report, _, (_, server)) = signed_in(&["--step-up", "extra"]);
+    // The client registered for "demo" is refused 403 with its token, and
+    // registers again for "demo extra".
+    let mut expected = signed_in_chain(1);
+    expected.push(("step-up".to_owned(), true, Some(403)));
+    expected.extend(signed_in_chain(2).split_off(chain(WHOLE).len() + 4));
+    assert_eq!(auth_steps(&report), expected);
+    let step_up = &report["mcp"]["auth"][11];
+    assert_eq!(step_up["url"], format!("http://{}/mcp", server.addr));
+    assert_eq!(
+        step_up["detail"],
+        "403 insufficient_scope with the token for \"demo\": it wants \"demo extra\""
+    );
     assert_eq!(
         report["mcp"]["login"]["scopes"],
         serde_json::json!(["demo", "extra"])

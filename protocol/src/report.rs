@@ -326,6 +326,9 @@ pub enum McpAuthCheck {
     Callback,
     /// Signing in: the code exchanged for a token at the token endpoint.
     Token,
+    /// Signing in: the server answered the token 403 insufficient_scope;
+    /// the scopes it wants (a sign-in for the union follows, at most 3).
+    StepUp,
 }
 
 /// One exchange with an MCP server: a JSON-RPC call, or an HTTP request

@@ -104,6 +104,7 @@ impl McpAuthCheck {
             Self::Authorize => "authorize",
             Self::Callback => "callback",
             Self::Token => "token",
+            Self::StepUp => "step-up",
         }
     }
 }

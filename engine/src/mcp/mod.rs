@@ -314,7 +314,23 @@ async fn sign_in(
         again.expected = evidence.expected;
         if let Some(wanted) = insufficient_scope(&again) {
             let mut union = scopes.clone();
-            union.extend(wanted.into_iter().filter(|w| !scopes.contains(w)));
+            union.extend(wanted.iter().filter(|w| !scopes.contains(w)).cloned());
+            let at = match &again.failure {
+                Some(Failure::Rejected { url, .. }) => url::Url::parse(url).ok(),
+                _ => None,
+            };
+            session.steps.push(auth::step(
+                protocol::McpAuthCheck::StepUp,
+                at.as_ref(),
+                Some(403),
+                checked,
+                true,
+                format!(
+                    "403 insufficient_scope with the token for \"{}\": it wants \"{}\"",
+                    scopes.join(" "),
+                    wanted.join(" ")
+                ),
+            ));
             if step_ups < login::MAX_STEP_UPS && union != scopes {
                 step_ups += 1;
                 scopes = union;
