@@ -69,7 +69,7 @@ pub async fn bind_check(port: u16) -> BindReport {
     if let Ok(all) = interfaces::all()
         && !all.iter().any(|i| i.is_loopback() && i.up)
     {
-        let evidence = std::iter::once(interfaces::up_line(&all))
+        let evidence = std::iter::once(interfaces::up_line(&all, crate::Audience::Owner))
             .chain(binds.iter().cloned())
             .collect();
         findings.push(loopback_down(evidence));

@@ -6,6 +6,8 @@
 
 use std::net::IpAddr;
 
+use crate::Audience;
+
 /// One address of one interface.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interface {
@@ -35,9 +37,9 @@ pub fn all() -> Result<Vec<Interface>, String> {
         .collect())
 }
 
-/// `eth0 (192.0.2.2, fd00::2)`: each interface once, with its addresses,
-/// in the order given.
-pub fn by_name(list: &[&Interface]) -> Vec<String> {
+/// `eth0 (192.0.2.2, fd00::2)`: each interface once, with its addresses
+/// (only its name for an embed), in the order given.
+pub fn by_name(list: &[&Interface], audience: Audience) -> Vec<String> {
     let mut names: Vec<&str> = Vec::new();
     for i in list {
         if !names.contains(&i.name.as_str()) {
@@ -47,6 +49,9 @@ pub fn by_name(list: &[&Interface]) -> Vec<String> {
     names
         .iter()
         .map(|name| {
+            if audience == Audience::Embed {
+                return (*name).to_owned();
+            }
             let ips: Vec<String> = list
                 .iter()
                 .filter(|i| i.name == *name)
@@ -58,12 +63,12 @@ pub fn by_name(list: &[&Interface]) -> Vec<String> {
 }
 
 /// One evidence line: the interfaces that are up, or that none is.
-pub fn up_line(all: &[Interface]) -> String {
+pub fn up_line(all: &[Interface], audience: Audience) -> String {
     let up: Vec<&Interface> = all.iter().filter(|i| i.up).collect();
     if up.is_empty() {
         "interfaces up: none (no address on any interface that is up)".to_owned()
     } else {
-        format!("interfaces up: {}", by_name(&up).join(", "))
+        format!("interfaces up: {}", by_name(&up, audience).join(", "))
     }
 }
 

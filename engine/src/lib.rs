@@ -48,6 +48,20 @@ pub struct CheckOptions {
     pub mcp: McpOptions,
     /// The protocol the user expects (`--expect`).
     pub expect: Option<ServiceProtocol>,
+    /// Who reads the report.
+    pub audience: Audience,
+}
+
+/// Who reads a report. A page on another origin, allowed to run checks,
+/// learns whether and why a port answers, not where this machine is on the
+/// network: its interface addresses stay out (their names stay in).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Audience {
+    /// The machine's user: the CLI, the helper's own page, token holders.
+    #[default]
+    Owner,
+    /// A docs page on an origin the user allowed for checks.
+    Embed,
 }
 
 impl Default for CheckOptions {
@@ -58,6 +72,7 @@ impl Default for CheckOptions {
             identify: identify::IdentifyOptions::default(),
             mcp: McpOptions::default(),
             expect: None,
+            audience: Audience::Owner,
         }
     }
 }
@@ -96,12 +111,13 @@ pub async fn check(
             evidence.scheme = target.scheme.clone();
             evidence.path = target.path.clone();
             evidence.expect = options.expect;
+            evidence.audience = options.audience;
             progress(Progress::Parsed {
                 target: target_report.clone(),
             });
             probe(&target, options, progress, &mut evidence).await;
             identify_service(&target, options, progress, &mut evidence).await;
-            look_behind(&target, options, &mut evidence).await;
+            look_behind(&target, options, progress, &mut evidence).await;
             speak_mcp(&target, options, progress, &mut evidence).await;
         }
     }
@@ -217,7 +233,12 @@ async fn identify_service(
 }
 
 /// What holds the port, once the socket table named it.
-async fn look_behind(target: &target::Target, options: &CheckOptions, evidence: &mut Evidence) {
+async fn look_behind(
+    target: &target::Target,
+    options: &CheckOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+    evidence: &mut Evidence,
+) {
     let Some(Ok(listeners)) = &evidence.listeners else {
         return;
     };
@@ -232,6 +253,11 @@ async fn look_behind(target: &target::Target, options: &CheckOptions, evidence: 
         timeout: options.timeout.min(MAX_TIMEOUT),
     })
     .await;
+    if let Some(forward) = &found.forward {
+        progress(Progress::Forwarded {
+            forward: forward.to_report(),
+        });
+    }
     evidence.behind = Some(found);
 }
 

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::peers::{spawn_listening, sshd_for_key};
+use support::peers::{socat, spawn_listening, sshd_for_key};
 use support::{BIN, TempDir, check_json, closed_port, codes, portdoctor, python_http};
 
 /// A child that is killed and reaped on drop.
@@ -168,16 +168,6 @@ fn a_server_that_just_started_and_is_silent_is_process_starting() {
             .unwrap()
             .contains("portdoctor wait")
     );
-}
-
-/// socat listening on 127.0.0.1:PORT, forwarding each connection to `to`.
-fn socat(port: u16, to: &str) -> Command {
-    let mut command = Command::new("socat");
-    command.args([
-        format!("TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr"),
-        format!("TCP:{to}"),
-    ]);
-    command
 }
 
 #[test]

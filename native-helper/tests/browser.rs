@@ -117,6 +117,36 @@ async fn page_names_the_service_and_explains_tls_expected() {
     browser.client.close().await.unwrap();
 }
 
+/// A port held by a forwarder: the report shows where it forwards and how
+/// the far end answered, and the progress says so as it happens.
+#[tokio::test]
+async fn the_page_shows_the_forwarder_and_its_far_end() {
+    let helper = helper(&[]);
+    let closed = closed_port();
+    let far = format!("127.0.0.1:{closed}");
+    let socat = support::peers::spawn_listening(|port| support::peers::socat(port, &far));
+    let browser = Browser::start().await;
+    browser.open(helper.addr).await;
+
+    browser.check(&socat.addr.to_string()).await;
+    browser
+        .wait_for(".pd-finding[data-code=forward-target-refused]")
+        .await;
+    let forward = browser.text(".pd-forward[data-far-end=refused]").await;
+    assert!(
+        forward.contains(&format!("socat (pid {})", socat.pid())),
+        "{forward}"
+    );
+    assert!(forward.contains(&far), "{forward}");
+    let progress = browser.text(".pd-progress").await;
+    assert!(
+        progress.contains(&format!("forwards to {far}: refused")),
+        "{progress}"
+    );
+    browser.screenshot("browser-forward.png").await;
+    browser.client.close().await.unwrap();
+}
+
 /// A browser on the helper's page at `path` (e.g. `/?check=…`), connected.
 async fn page(helper: &Running, path: &str) -> Browser {
     let browser = Browser::start().await;

@@ -137,6 +137,68 @@ async fn allowed_origins_may_only_check() {
     );
 }
 
+/// A docs page on an allowed origin learns whether and why a port answers,
+/// not where this machine is on the network. In a fresh namespace whose
+/// veth carries 10.9.8.7, a wildcard listener is `exposed-to-network` for
+/// both audiences; only the own page's report names the address.
+#[test]
+fn an_allowed_origin_never_learns_this_machines_addresses() {
+    const INNER: &str = "PORTDOCTOR_PRIVACY_IN_NETNS";
+    const NAME: &str = "an_allowed_origin_never_learns_this_machines_addresses";
+    if std::env::var_os(INNER).is_none() {
+        let script = "ip link set lo up && \
+            ip link add pd0 type veth peer name pd1 && ip addr add 10.9.8.7/24 dev pd0 && \
+            ip link set pd0 up && ip link set pd1 up && exec \"$0\" \"$@\"";
+        let status = std::process::Command::new("unshare")
+            .args(["--net", "--", "sh", "-c", script])
+            .arg(std::env::current_exe().unwrap())
+            .args(["--exact", NAME, "--nocapture"])
+            .env(INNER, "1")
+            .status()
+            .unwrap();
+        assert!(status.success(), "the test inside the namespace failed");
+        return;
+    }
+    const DOCS: &str = "https://docs.example.com";
+    let wildcard = TcpListener::bind("0.0.0.0:0").unwrap();
+    let target = format!("127.0.0.1:{}", wildcard.local_addr().unwrap().port());
+    let helper = helper(&["--allow-origin", DOCS]);
+    let check = |ws: Ws| {
+        let target = target.clone();
+        async move {
+            let mut ws = ws;
+            send(&mut ws, json!({"type": "hello", "protocol": 1})).await;
+            assert_eq!(next(&mut ws).await["type"], "hello");
+            send(&mut ws, json!({"type": "check", "id": 1, "target": target})).await;
+            let report = until_done(&mut ws, 1).await.pop().unwrap()["report"].clone();
+            let exposed = report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["code"] == "exposed-to-network")
+                .cloned()
+                .unwrap_or_else(|| panic!("no exposed-to-network: {report:#}"));
+            assert!(
+                exposed["summary"].as_str().unwrap().contains("pd0"),
+                "{exposed:#}"
+            );
+            report.to_string()
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let docs = check(connect(helper.addr, DOCS).await.unwrap()).await;
+        assert!(!docs.contains("10.9.8.7"), "{docs}");
+        let own = check(
+            connect(helper.addr, &format!("http://{}", helper.addr))
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert!(own.contains("10.9.8.7"), "{own}");
+    });
+}
+
 #[tokio::test]
 async fn hostile_frames_get_typed_errors() {
     let helper = helper(&[]);

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 use crate::report::{
-    AddressResult, BindReport, Listener, McpReport, McpServerEntry, Report, Service,
+    AddressResult, BindReport, Forward, Listener, McpReport, McpServerEntry, Report, Service,
     ServiceProtocol, Target,
 };
 
@@ -171,6 +171,11 @@ pub enum Progress {
     /// authorization URL; the helper waits for the redirect to its loopback URI.
     Authorize {
         url: String,
+    },
+    /// Added: the port's holder forwards elsewhere; where to, and how the
+    /// far end answered. Only sent when a forwarder holds the port.
+    Forwarded {
+        forward: Forward,
     },
 }
 

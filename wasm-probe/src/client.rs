@@ -181,6 +181,9 @@ pub fn decode(text: &str) -> Result<ServerMessage, serde_json::Error> {
                 "authorize" => Progress::Authorize {
                     url: from_value(take("url"))?,
                 },
+                "forwarded" => Progress::Forwarded {
+                    forward: from_value(take("forward"))?,
+                },
                 other => return Err(serde_json::Error::custom(format!("unknown stage {other}"))),
             };
             ServerMessage::Progress {
@@ -225,6 +228,7 @@ fn tag(message: &ServerMessage) -> String {
         Progress::Identified { .. } => "identified",
         Progress::Mcp { .. } => "mcp",
         Progress::Authorize { .. } => "authorize",
+        Progress::Forwarded { .. } => "forwarded",
     };
     match message {
         ServerMessage::Hello { .. } => "hello".into(),
@@ -323,6 +327,9 @@ mod tests {
             Progress::Authorize {
                 url: "http://127.0.0.1:9000/authorize?state=x".into(),
             },
+            Progress::Forwarded {
+                forward: crate::testdata::sample_forward(),
+            },
         ] {
             messages.push(ServerMessage::Progress { id: 4, progress });
         }
@@ -332,7 +339,7 @@ mod tests {
             assert_eq!(decode(&text).unwrap(), message, "{text}");
             tags.push(tag(&message));
         }
-        assert_eq!(tags.len(), 13, "{tags:?}");
+        assert_eq!(tags.len(), 14, "{tags:?}");
         assert!(decode(r#"{"type":"progress","id":1,"progress":{"stage":"x"}}"#).is_err());
         assert!(decode(r#"{"type":"report","id":1,"report":{}}"#).is_err());
     }

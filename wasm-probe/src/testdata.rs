@@ -1,8 +1,9 @@
 //! A report with something in every field, for the unit tests.
 
 use protocol::{
-    AddressResult, Code, Family, Finding, Listener, McpEra, McpReport, McpServerInfo, McpStep,
-    McpTransport, Outcome, Queue, Report, Service, ServiceProtocol, Severity, Target, Verdict,
+    AddressResult, Code, Family, Finding, Forward, Listener, McpEra, McpReport, McpServerInfo,
+    McpStep, McpTransport, Outcome, Queue, Report, Service, ServiceProtocol, Severity, Target,
+    Verdict,
 };
 
 pub fn sample_report() -> Report {
@@ -71,7 +72,7 @@ pub fn sample_report() -> Report {
             auth: Vec::new(),
             login: None,
         }),
-        forward: None,
+        forward: Some(sample_forward()),
         findings: vec![
             Finding {
                 code: Code::ListeningOtherFamily,
@@ -89,5 +90,23 @@ pub fn sample_report() -> Report {
             },
         ],
         elapsed_us: 2345,
+    }
+}
+
+/// docker-proxy in front of a container that refuses.
+pub fn sample_forward() -> Forward {
+    Forward {
+        forwarder: "docker-proxy".into(),
+        pid: 812,
+        destination: "172.17.0.2:80".into(),
+        from: None,
+        far_end: Some(AddressResult {
+            addr: "172.17.0.2:80".into(),
+            family: Family::Ipv4,
+            outcome: Outcome::Refused,
+            elapsed_us: 90,
+            error: Some("Connection refused (os error 111)".into()),
+        }),
+        note: None,
     }
 }

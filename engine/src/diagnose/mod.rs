@@ -53,6 +53,8 @@ pub struct Evidence {
     pub service: Option<super::identify::Identified>,
     /// What holds the port: owners' states, a forward, socket activation.
     pub behind: Option<super::behind::Behind>,
+    /// Who reads the findings: an embed gets no interface addresses.
+    pub audience: super::Audience,
 }
 
 #[derive(Debug, Clone)]

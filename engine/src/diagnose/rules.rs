@@ -258,7 +258,7 @@ fn loopback_down(e: &Evidence) -> Option<Finding> {
     Some(loopback_down_finding(
         failed
             .into_iter()
-            .chain([crate::interfaces::up_line(interfaces)])
+            .chain([crate::interfaces::up_line(interfaces, e.audience)])
             .collect(),
     ))
 }

@@ -66,6 +66,14 @@ impl Access {
         };
         self >= needs
     }
+
+    /// Who reads the reports of this client's checks.
+    pub fn audience(self) -> engine::Audience {
+        match self {
+            Access::ChecksOnly => engine::Audience::Embed,
+            Access::Full => engine::Audience::Owner,
+        }
+    }
 }
 
 impl std::fmt::Display for Operation {

@@ -212,6 +212,7 @@ impl Session {
                     check.timeout = Duration::from_millis(ms).min(engine::MAX_TIMEOUT);
                 }
                 check.expect = options.expect;
+                check.audience = self.context.access.audience();
                 self.start_with_progress(id, move |progress| async move {
                     let report = engine::check(&target, &check, &progress).await;
                     ServerMessage::Report {

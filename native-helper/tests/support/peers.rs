@@ -282,3 +282,13 @@ pub fn silent(mut stream: TcpStream) {
         while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
     });
 }
+
+/// socat listening on 127.0.0.1:PORT, forwarding each connection to `to`.
+pub fn socat(port: u16, to: &str) -> Command {
+    let mut command = Command::new("socat");
+    command.args([
+        format!("TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr"),
+        format!("TCP:{to}"),
+    ]);
+    command
+}

@@ -1,7 +1,9 @@
 //! Sentences about the report's values that the report view and its
 //! copies (Markdown) share, so both say the same.
 
-use protocol::McpReport;
+use protocol::{Forward, McpReport};
+
+use crate::text::ms;
 
 pub fn server_name(mcp: &McpReport) -> String {
     match &mcp.server {
@@ -24,6 +26,30 @@ pub fn mcp_text(mcp: &McpReport) -> String {
         parts.push(format!("{tools} tools"));
     }
     parts.join(", ")
+}
+
+/// `docker-proxy (pid 812) forwards to 172.17.0.2:80: refused in 0.1 ms`;
+/// the far end is reached from `from` when that is another machine.
+pub fn forward_text(forward: &Forward) -> String {
+    let mut text = format!(
+        "{} (pid {}) forwards to {}",
+        forward.forwarder, forward.pid, forward.destination
+    );
+    if let Some(from) = &forward.from {
+        text.push_str(&format!(", reached from {from}"));
+    }
+    match (&forward.far_end, &forward.note) {
+        (Some(far), _) => {
+            text.push_str(&format!(
+                ": {} in {}",
+                far.outcome.label(),
+                ms(far.elapsed_us)
+            ));
+        }
+        (None, Some(note)) => text.push_str(&format!(": {note}")),
+        (None, None) => {}
+    }
+    text
 }
 
 /// The most of a target the page shows; the input box keeps all of it.

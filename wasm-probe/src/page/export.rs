@@ -5,7 +5,7 @@ use protocol::Report;
 
 use crate::text::{ms, wire_name};
 
-use super::describe::mcp_text;
+use super::describe::{forward_text, mcp_text};
 
 /// The report contract, pretty-printed like `portdoctor check --json`.
 pub fn json(report: &Report) -> String {
@@ -55,6 +55,9 @@ pub fn markdown(report: &Report) -> String {
         for l in &report.listeners {
             md.push_str(&format!("- {} on `{}`\n", l.owner(), l.local_addr));
         }
+    }
+    if let Some(forward) = &report.forward {
+        md.push_str(&format!("\nForwarded: {}\n", forward_text(forward)));
     }
     if let Some(protocol) = &report.service.protocol {
         md.push_str(&format!("\nService: {}", wire_name(protocol)));
@@ -107,5 +110,9 @@ mod tests {
         assert!(md.contains("- node (pid 4242) on `[::1]:8080`"), "{md}");
         assert!(md.contains("Service: http (nginx)"), "{md}");
         assert!(md.contains("MCP: demo 1.2 over Streamable HTTP"), "{md}");
+        assert!(
+            md.contains("Forwarded: docker-proxy (pid 812) forwards to 172.17.0.2:80: refused"),
+            "{md}"
+        );
     }
 }

@@ -347,7 +347,7 @@ pub(super) fn exposed(e: &Evidence) -> Option<Finding> {
             evidence,
         ));
     }
-    let named = interfaces::by_name(&networks);
+    let named = interfaces::by_name(&networks, e.audience);
     evidence.extend(named.iter().map(|n| format!("interface up: {n}")));
     Some(finding(
         Code::ExposedToNetwork,

@@ -315,6 +315,13 @@ fn loopback_down_names_the_interface_and_the_command() {
             .contains(&"interfaces up: eth0 (192.0.2.2)".to_owned())
     );
     assert_eq!(verdict(&e, &diagnose(&e)), Verdict::Unreachable);
+    // For a docs page on an allowed origin: the names, no addresses.
+    e.audience = crate::Audience::Embed;
+    assert!(
+        only(&e, Code::LoopbackDown)
+            .evidence
+            .contains(&"interfaces up: eth0".to_owned())
+    );
 
     // Loopback up: an unreachable address is something else.
     let e = evidence("127.0.0.1", 8080)

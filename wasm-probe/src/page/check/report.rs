@@ -4,8 +4,8 @@
 //! types to trees.
 
 use protocol::{
-    AddressResult, Code, ErrorKind, Finding, Listener, Outcome, Progress, Report, ServiceProtocol,
-    Severity, Verdict,
+    AddressResult, Code, ErrorKind, Finding, Forward, Listener, Outcome, Progress, Report,
+    ServiceProtocol, Severity, Verdict,
 };
 
 use crate::node::{Node, el};
@@ -13,7 +13,7 @@ use crate::text::{ms, pieces, wire_name};
 
 use super::mcp::mcp_view;
 use crate::page::check;
-use crate::page::describe::{LINE_CHARS, TARGET_CHARS, mcp_text, shorten};
+use crate::page::describe::{LINE_CHARS, TARGET_CHARS, forward_text, mcp_text, shorten};
 use crate::page::export;
 use crate::page::talk;
 use crate::page::views::{Html, Msg};
@@ -64,6 +64,7 @@ fn progress_text(progress: &Progress) -> String {
             "Signing in: the authorization page {} opens in a popup",
             url.split('?').next().unwrap_or(url)
         ),
+        Progress::Forwarded { forward } => forward_text(forward),
     }
 }
 
@@ -125,6 +126,7 @@ pub fn report_view(report: &Report, share_url: &str) -> Html {
             (!report.addresses.is_empty() || !report.listeners.is_empty())
                 .then(|| listeners(&report.listeners)),
         )
+        .children(report.forward.as_ref().map(forward))
         .children(service(report))
         .children(report.mcp.as_ref().map(mcp_view))
 }
@@ -300,6 +302,39 @@ pub fn listeners(listeners: &[Listener]) -> Html {
                 .child(el("td", "pd-num").text(queue.as_deref().unwrap_or(UNKNOWN)))
         }),
     ))
+}
+
+/// The forwarder that holds the port and its far end: the listener's
+/// answer is the far end's answer, so that is where the fault may be.
+fn forward(forward: &Forward) -> Html {
+    let mut rows = vec![
+        (
+            "Forwarder",
+            "",
+            format!("{} (pid {})", forward.forwarder, forward.pid),
+        ),
+        ("Forwards to", "pd-addr", forward.destination.clone()),
+    ];
+    if let Some(from) = &forward.from {
+        rows.push(("Reached from", "", from.clone()));
+    }
+    match &forward.far_end {
+        Some(far) => rows.push(("Far end", "pd-far-end", outcome_text(far))),
+        None => rows.push((
+            "Far end",
+            "pd-far-end",
+            forward
+                .note
+                .clone()
+                .unwrap_or_else(|| "not checked".to_owned()),
+        )),
+    }
+    section("Forwarded", "pd-section pd-forward")
+        .attr_opt(
+            "data-far-end",
+            forward.far_end.as_ref().map(|far| wire_name(&far.outcome)),
+        )
+        .child(facts(rows))
 }
 
 /// What answers on the port; `None` when identification did not run.
@@ -559,7 +594,7 @@ mod tests {
     #[test]
     fn the_service_is_described() {
         let view = report_view(&sample_report(), SHARE);
-        let facts = view.find("pd-facts").text_content();
+        let facts = view.find("pd-service").text_content();
         assert!(facts.contains("http: nginx"), "{facts}");
     }
 
@@ -599,6 +634,9 @@ mod tests {
             Progress::Authorize {
                 url: "http://127.0.0.1:9000/authorize?state=s&code_challenge=c".into(),
             },
+            Progress::Forwarded {
+                forward: report.forward.clone().unwrap(),
+            },
         ]
         .iter()
         .map(|p| progress_item(p).text_content())
@@ -616,7 +654,40 @@ mod tests {
                 "MCP: demo 1.2 over Streamable HTTP, protocol 2025-06-18, 3 tools",
                 "No MCP server answered",
                 "Signing in: the authorization page http://127.0.0.1:9000/authorize opens in a popup",
+                "docker-proxy (pid 812) forwards to 172.17.0.2:80: refused in 0.09 ms",
             ]
+        );
+    }
+
+    #[test]
+    fn a_forwarder_shows_where_it_forwards_and_how_the_far_end_answered() {
+        let mut report = sample_report();
+        let view = report_view(&report, SHARE);
+        let section = view.find("pd-forward");
+        assert_eq!(section.get("data-far-end"), Some("refused"));
+        let facts = section.text_content();
+        assert!(facts.contains("docker-proxy (pid 812)"), "{facts}");
+        assert!(facts.contains("172.17.0.2:80"), "{facts}");
+        assert!(facts.contains("refused in 0.09 ms"), "{facts}");
+
+        // ssh -L: the far end is reached from the ssh server, not checked here.
+        let forward = report.forward.as_mut().unwrap();
+        forward.forwarder = "ssh -L".into();
+        forward.from = Some("the ssh server bastion".into());
+        forward.far_end = None;
+        forward.note = Some("reached from the ssh server, not from this machine".into());
+        let view = report_view(&report, SHARE);
+        let section = view.find("pd-forward");
+        assert_eq!(section.get("data-far-end"), None);
+        let facts = section.text_content();
+        assert!(facts.contains("the ssh server bastion"), "{facts}");
+        assert!(facts.contains("not from this machine"), "{facts}");
+
+        report.forward = None;
+        assert!(
+            report_view(&report, SHARE)
+                .find_all("pd-forward")
+                .is_empty()
         );
     }
 

@@ -239,6 +239,14 @@ fn exposed_to_network_names_the_networks_and_keeps_the_server_reachable() {
         f.summary
     );
 
+    // A docs page on an allowed origin learns the interface, not where this
+    // machine is on the network.
+    let mut e = wildcard("0.0.0.0:8000").interface("eth0", "192.0.2.2", true);
+    e.audience = crate::Audience::Embed;
+    let f = beside_reachable(&e, Code::ExposedToNetwork, Severity::Warning);
+    assert!(f.summary.ends_with("through eth0"), "{}", f.summary);
+    assert!(!format!("{f:?}").contains("192.0.2.2"), "{f:#?}");
+
     // Loopback the only interface up: nobody else can reach it today.
     let e = wildcard("[::]:8000").interface("eth0", "192.0.2.2", false);
     let f = beside_reachable(&e, Code::ExposedToNetwork, Severity::Info);
