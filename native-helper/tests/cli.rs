@@ -5,7 +5,7 @@
 mod support;
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
@@ -690,4 +690,103 @@ fn json_outputs_match_the_committed_schemas() {
         assert_matches_schema("report.json", report.to_string().as_bytes())
     });
     assert!(result.is_err(), "a report without a verdict passed");
+}
+
+/// `portdoctor autostart` in a session of its own: a temporary
+/// XDG_CONFIG_HOME for the unit, no bus to any running user manager
+/// (XDG_RUNTIME_DIR empty, no DBUS_SESSION_BUS_ADDRESS), and systemctl told
+/// to enable by writing links itself, so the real session is never touched.
+fn autostart(dir: &TempDir, path: Option<&std::path::Path>, args: &[&str]) -> (String, String) {
+    let runtime = dir.path("run");
+    std::fs::create_dir_all(&runtime).unwrap();
+    let mut command = Command::new(BIN);
+    command
+        .arg("autostart")
+        .args(args)
+        .env("XDG_CONFIG_HOME", dir.path("config"))
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("SYSTEMCTL_INSTALL_CLIENT_SIDE", "1");
+    if let Some(path) = path {
+        command.env("PATH", path);
+    }
+    let out = command.output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(out.status.success(), "autostart {args:?}: {stdout}{stderr}");
+    (stdout, stderr)
+}
+
+#[test]
+fn autostart_on_writes_and_enables_the_unit_and_off_removes_it() {
+    let dir = TempDir::new("autostart");
+    let unit = dir.path("config/systemd/user/portdoctor.service");
+    let wants = dir.path("config/systemd/user/default.target.wants/portdoctor.service");
+    let (said, _) = autostart(&dir, None, &[]);
+    assert!(said.starts_with("autostart is off"), "{said}");
+    assert!(said.contains(&unit.display().to_string()), "{said}");
+
+    for _ in 0..2 {
+        let (said, _) = autostart(&dir, None, &["on"]);
+        let text = std::fs::read_to_string(&unit).unwrap();
+        let exe = std::fs::canonicalize(BIN).unwrap();
+        assert!(
+            text.contains(&format!("ExecStart=\"{}\" serve --no-open", exe.display())),
+            "{text}"
+        );
+        if Path::new("/usr/bin/systemctl").exists() || Path::new("/bin/systemctl").exists() {
+            // systemctl's own link, to our unit; nothing could start it here.
+            assert_eq!(std::fs::read_link(&wants).unwrap(), unit, "{said}");
+            assert!(said.contains("enabled: it starts at every login"), "{said}");
+            assert!(said.contains("not started now"), "{said}");
+        }
+    }
+    let (said, _) = autostart(&dir, None, &[]);
+    assert!(
+        said.starts_with(&format!("autostart is on: {}", unit.display())),
+        "{said}"
+    );
+
+    for already in [false, true] {
+        let (said, _) = autostart(&dir, None, &["off"]);
+        assert!(
+            !unit.exists() && wants.symlink_metadata().is_err(),
+            "{said}"
+        );
+        assert_eq!(said.contains("already off"), already, "{said}");
+    }
+    let (said, _) = autostart(&dir, None, &[]);
+    assert!(said.starts_with("autostart is off"), "{said}");
+}
+
+#[test]
+fn autostart_without_systemctl_still_writes_the_unit_and_says_so() {
+    let dir = TempDir::new("autostart-no-systemctl");
+    let unit = dir.path("config/systemd/user/portdoctor.service");
+    // A PATH with no systemctl on it.
+    let empty = dir.path("bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (said, _) = autostart(&dir, Some(&empty), &["on"]);
+    assert!(unit.is_file(), "{said}");
+    assert!(
+        said.contains("systemctl is not installed")
+            && said.contains("systemctl --user enable --now portdoctor.service"),
+        "{said}"
+    );
+    let (said, _) = autostart(&dir, Some(&empty), &["off"]);
+    assert!(!unit.exists(), "{said}");
+    assert!(
+        said.contains(&format!("removed {}", unit.display())),
+        "{said}"
+    );
+}
+
+#[test]
+fn autostart_takes_only_on_or_off() {
+    let out = portdoctor(&["autostart", "maybe"]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("[possible values: on, off]"), "{said}");
 }

@@ -1,5 +1,5 @@
 //! The terminal front end: `portdoctor [serve]`, `check`, `wait`, `mcp`,
-//! `listeners`, `bind-check`, `embed`.
+//! `listeners`, `bind-check`, `embed`, `bridge`, `autostart`.
 //!
 //! Thin by design: parse arguments, call the engine or the server, print.
 //! Exit codes as docs/report.md lists them: 0 healthy, 1 a problem found, 2 bad usage.
@@ -65,6 +65,9 @@ enum Command {
     /// web app (a noVNC page): only pages from --allow-origin, and scripts
     /// with the token, may use it.
     Bridge(BridgeArgs),
+    /// Start the helper at login (`on`), or no longer (`off`); alone, says
+    /// whether it does and where the entry is.
+    Autostart(AutostartArgs),
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +91,10 @@ struct ServeArgs {
     /// Do not open the page in a browser.
     #[arg(long)]
     no_open: bool,
+    /// Windows: close the console window the helper was started with (the
+    /// logon entry uses it). Elsewhere it changes nothing.
+    #[arg(long)]
+    no_console: bool,
     /// Let pages from this origin use the helper (e.g. https://docs.example.com). Repeatable.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     allow_origins: Vec<String>,
@@ -271,6 +278,18 @@ struct BridgeArgs {
 }
 
 #[derive(Debug, Args)]
+struct AutostartArgs {
+    /// `on`: start at every login (and now); `off`: stop and remove the entry.
+    state: Option<Switch>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Switch {
+    On,
+    Off,
+}
+
+#[derive(Debug, Args)]
 struct ListenersArgs {
     /// Print a JSON array of listeners.
     #[arg(long)]
@@ -292,6 +311,39 @@ pub fn main() -> ExitCode {
         Command::BindCheck(args) => runtime.block_on(bind_check(args)),
         Command::Embed(args) => embed(&args),
         Command::Bridge(args) => runtime.block_on(bridge(args)),
+        Command::Autostart(args) => autostart(&args),
+    }
+}
+
+fn autostart(args: &AutostartArgs) -> ExitCode {
+    use crate::autostart;
+    let done = match args.state {
+        None => {
+            return match autostart::status() {
+                Ok(status) if status.on => {
+                    println!("autostart is on: {}", status.place);
+                    println!("turn it off with `portdoctor autostart off`");
+                    ExitCode::SUCCESS
+                }
+                Ok(status) => {
+                    println!("autostart is off (its entry would be {})", status.place);
+                    println!("turn it on with `portdoctor autostart on`");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e.to_string()),
+            };
+        }
+        Some(Switch::On) => autostart::on(),
+        Some(Switch::Off) => autostart::off(),
+    };
+    match done {
+        Ok(outcome) => {
+            for note in &outcome.notes {
+                println!("{note}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("autostart: {e}")),
     }
 }
 
@@ -483,6 +535,11 @@ async fn listeners(args: ListenersArgs) -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> ExitCode {
+    #[cfg(windows)]
+    if args.no_console {
+        // SAFETY: no arguments; afterwards writes to the console go nowhere.
+        unsafe { windows_sys::Win32::System::Console::FreeConsole() };
+    }
     init_logging();
     if !args.listen.is_loopback() && !args.expose {
         return fail(&format!(
