@@ -8,6 +8,8 @@
 //! - `cargo xtask schema`: regenerate docs/schema/ from the protocol types.
 //! - `cargo xtask platforms`: clippy for Windows and macOS, the Windows tests
 //!   and helper under Wine (`platforms.rs`).
+//! - `cargo xtask dist`: the Linux and Windows x86_64 release archives and
+//!   their SHA-256 sums in `target/dist/`, checked once written (`dist.rs`).
 //! - `cargo xtask embed [DIR]`: write the docs embed to DIR (default
 //!   `target/embed`) and check its size.
 
@@ -15,11 +17,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod dist;
 mod platforms;
 mod schema;
 mod setup;
 
-const USAGE: &str = "usage: cargo xtask <setup|test|lint|platforms|schema|embed [DIR]>
+const USAGE: &str = "usage: cargo xtask <setup|test|lint|platforms|dist|schema|embed [DIR]>
 
   setup         install what the tests need: Debian packages (chromium, redis, nginx,
                 sshd, postgres, mingw-w64, wine64, ...), the wasm32, Windows and macOS
@@ -33,6 +36,8 @@ const USAGE: &str = "usage: cargo xtask <setup|test|lint|platforms|schema|embed 
                 protocol types; a test fails when the committed ones are stale)
   platforms     clippy -D warnings for Windows and macOS (aarch64, x86_64), the
                 Windows unit tests and portdoctor.exe under Wine
+  dist          release archives in target/dist/: Linux x86_64 .tar.gz, Windows x86_64
+                .zip (binary, README.md, licences) and SHA256SUMS, checked once written
   embed [DIR]   write the docs embed to DIR (default target/embed), check its size";
 
 /// What a docs page downloads for the embed, gzipped, at most.
@@ -51,6 +56,7 @@ fn main() -> ExitCode {
             .and_then(|()| platforms()),
         Some("lint") => lint(),
         Some("platforms") => platforms(),
+        Some("dist") => dist::dist(),
         Some("embed") => embed(
             &args
                 .next()

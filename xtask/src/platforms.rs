@@ -315,7 +315,7 @@ pub fn zig_venv() -> PathBuf {
     std::env::temp_dir().join("zig-venv")
 }
 
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
         PathBuf::from,
