@@ -334,11 +334,9 @@ fn wait_gives_up_after_its_time_or_at_once_when_it_never_can() {
     assert_eq!(codes(&report), ["port-out-of-range"]);
 }
 
-#[test]
-fn serve_opens_its_page_in_the_users_browser() {
-    // $BROWSER names the user's browser; this one writes the URL it was
-    // given into a FIFO, whose reader waits for exactly that write.
-    let dir = TempDir::new("browser");
+/// A browser for $BROWSER that writes the URL it was given into a FIFO,
+/// whose reader waits for exactly that write: the URL arrives on the channel.
+fn fifo_browser(dir: &TempDir) -> (PathBuf, std::sync::mpsc::Receiver<std::io::Result<String>>) {
     let fifo = dir.path("opened");
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success());
@@ -355,7 +353,13 @@ fn serve_opens_its_page_in_the_users_browser() {
     .unwrap();
     let (opened, read) = std::sync::mpsc::channel();
     std::thread::spawn(move || opened.send(std::fs::read_to_string(fifo)));
+    (browser, read)
+}
 
+#[test]
+fn serve_opens_its_page_in_the_users_browser() {
+    let dir = TempDir::new("browser");
+    let (browser, read) = fifo_browser(&dir);
     let mut command = Command::new(BIN);
     command.args(["--port", "0"]).env("BROWSER", &browser);
     let helper = spawn_announcing(command, false, |line| {
@@ -789,4 +793,44 @@ fn autostart_takes_only_on_or_off() {
     assert_eq!(out.status.code(), Some(2));
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("[possible values: on, off]"), "{said}");
+}
+
+/// A second `portdoctor` (as a double-click or a terminal start without a
+/// command) finds the helper running: it opens that one's page and ends
+/// well. `serve`, asked for a server of its own, still fails, and so does
+/// a start where the port's holder is not a portdoctor.
+#[test]
+fn a_start_without_a_command_opens_the_running_helpers_page() {
+    let running = helper(&[]);
+    let port = running.addr.port().to_string();
+    let dir = TempDir::new("second-start");
+    let (browser, read) = fifo_browser(&dir);
+    let out = Command::new(BIN)
+        .args(["--port", &port])
+        .env("BROWSER", &browser)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    let url = format!("http://{}/", running.addr);
+    assert_eq!(
+        said.trim(),
+        format!("portdoctor is already running at {url}")
+    );
+    assert_eq!(read.recv_timeout(DEADLINE).unwrap().unwrap(), url);
+
+    let out = portdoctor(&["serve", "--no-open", "--port", &port]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(&format!("port {port} is already taken")),
+        "{said}"
+    );
+
+    let other = python_http("127.0.0.1");
+    let out = portdoctor(&["--no-open", "--port", &other.addr.port().to_string()]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("is already taken by python"), "{said}");
 }

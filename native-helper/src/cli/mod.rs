@@ -6,6 +6,7 @@
 
 mod config;
 mod render;
+mod start;
 
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
@@ -302,8 +303,15 @@ pub fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
+    let plan = start::plan(start::started(cli.command.is_none()));
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
-        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Serve(args) => {
+            let code = runtime.block_on(serve(args, plan));
+            if code != ExitCode::SUCCESS {
+                start::hold(plan);
+            }
+            code
+        }
         Command::Check(args) => runtime.block_on(check(args)),
         Command::Wait(args) => runtime.block_on(wait(args)),
         Command::Mcp(args) => runtime.block_on(mcp(args)),
@@ -534,7 +542,7 @@ async fn listeners(args: ListenersArgs) -> ExitCode {
     }
 }
 
-async fn serve(args: ServeArgs) -> ExitCode {
+async fn serve(args: ServeArgs, plan: start::Plan) -> ExitCode {
     #[cfg(windows)]
     if args.no_console {
         // SAFETY: no arguments; afterwards writes to the console go nowhere.
@@ -562,7 +570,13 @@ async fn serve(args: ServeArgs) -> ExitCode {
         token_file,
     } = match listen(SocketAddr::new(args.listen, args.port), args.token_file).await {
         Ok(bound) => bound,
-        Err(e) => return fail(&e),
+        Err(e) => {
+            let addr = SocketAddr::new(args.listen, args.port);
+            if plan.reuse_running && start::helper_answers(addr).await {
+                return open_running(addr, args.no_open).await;
+            }
+            return fail(&e);
+        }
     };
     let url = format!("http://{local}/");
     // Whoever started us may have stopped reading stdout: never die of that.
@@ -574,6 +588,12 @@ async fn serve(args: ServeArgs) -> ExitCode {
         protocol::WS_PATH,
         token_file.display()
     );
+    if plan.own_window {
+        let _ = writeln!(
+            std::io::stdout(),
+            "this window is portdoctor: close it to stop the helper"
+        );
+    }
     if !args.listen.is_loopback() {
         tracing::warn!("listening on {local}: other machines can reach this helper");
     }
@@ -722,6 +742,20 @@ fn emit<T: serde::Serialize>(value: &T, json: bool, text: impl FnOnce(&T) -> Str
         text(value)
     };
     print!("{out}");
+}
+
+/// A helper already runs at `addr`: its page, not a second helper.
+async fn open_running(addr: SocketAddr, no_open: bool) -> ExitCode {
+    let url = format!("http://{addr}/");
+    println!("portdoctor is already running at {url}");
+    if !no_open {
+        // Not on a thread: the process ends right after.
+        let opened = tokio::task::spawn_blocking(move || webbrowser::open(&url)).await;
+        if let Ok(Err(e)) = opened {
+            println!("could not open a browser ({e}); open the address above yourself");
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// Best effort: the URL is printed either way. On a thread, because a text
