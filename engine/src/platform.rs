@@ -57,6 +57,18 @@ impl Os {
             }
         }
     }
+
+    /// Where the desktop assistant (Claude Desktop) writes what it saw of a
+    /// configured MCP server: its own `mcp-server-NAME.log`, beside
+    /// `mcp.log` for all of them. Linux has no official assistant, so no
+    /// place to name.
+    pub fn assistant_log(self, server: &str) -> Option<String> {
+        match self {
+            Os::MacOs => Some(format!("~/Library/Logs/Claude/mcp-server-{server}.log")),
+            Os::Windows => Some(format!(r"%APPDATA%\Claude\logs\mcp-server-{server}.log")),
+            Os::Linux => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -89,5 +101,18 @@ mod tests {
         assert!(Os::Linux.firewall_rules().contains("nft list ruleset"));
         assert!(Os::MacOs.firewall_rules().contains("pfctl"));
         assert!(Os::Windows.firewall_rules().contains("netsh advfirewall"));
+    }
+
+    #[test]
+    fn the_assistants_log_is_named_where_the_assistant_writes_it() {
+        assert_eq!(
+            Os::MacOs.assistant_log("files").as_deref(),
+            Some("~/Library/Logs/Claude/mcp-server-files.log")
+        );
+        assert_eq!(
+            Os::Windows.assistant_log("files").as_deref(),
+            Some(r"%APPDATA%\Claude\logs\mcp-server-files.log")
+        );
+        assert_eq!(Os::Linux.assistant_log("files"), None);
     }
 }

@@ -14,6 +14,7 @@ use protocol::{McpServerEntry, McpServerKind};
 use serde_json::{Map, Value};
 
 use super::stdio::Spec;
+use crate::platform::Os;
 
 pub const FILE_NAME: &str = "claude_desktop_config.json";
 /// A configuration file is a few kilobytes; anything huge is not one.
@@ -69,30 +70,57 @@ fn list(paths: &[PathBuf]) -> String {
 }
 
 /// Where the assistant keeps its configuration on this system, most likely
-/// first: macOS `~/Library/Application Support/Claude`, Windows
-/// `%APPDATA%\Claude`, elsewhere `$XDG_CONFIG_HOME/Claude` or `~/.config/Claude`.
+/// first: macOS `~/Library/Application Support/Claude`; Windows the
+/// Microsoft Store (MSIX) app's `%LOCALAPPDATA%\Packages\Claude_*\LocalCache\Roaming\Claude`
+/// (where the packaged app's writes to `%APPDATA%` land), then the classic
+/// `%APPDATA%\Claude`; elsewhere `$XDG_CONFIG_HOME/Claude` or `~/.config/Claude`.
 pub fn default_paths() -> Vec<PathBuf> {
-    let var = |name| {
+    paths_for(Os::CURRENT, &|name| {
         std::env::var_os(name)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
-    };
+    })
+}
+
+/// [`default_paths`] for `os`, with the environment read through `var`, so
+/// each system's places are tested on any one.
+fn paths_for(os: Os, var: &dyn Fn(&str) -> Option<PathBuf>) -> Vec<PathBuf> {
     let home = var("HOME");
-    let dirs: Vec<PathBuf> = if cfg!(target_os = "macos") {
-        home.map(|h| h.join("Library/Application Support"))
+    let dirs: Vec<PathBuf> = match os {
+        Os::MacOs => home
+            .map(|h| h.join("Library").join("Application Support"))
             .into_iter()
-            .collect()
-    } else if cfg!(windows) {
-        var("APPDATA").into_iter().collect()
-    } else {
-        var("XDG_CONFIG_HOME")
+            .collect(),
+        Os::Windows => msix_roaming(var("LOCALAPPDATA"))
+            .into_iter()
+            .chain(var("APPDATA"))
+            .collect(),
+        Os::Linux => var("XDG_CONFIG_HOME")
             .into_iter()
             .chain(home.map(|h| h.join(".config")))
-            .collect()
+            .collect(),
     };
     dirs.into_iter()
         .map(|d| d.join("Claude").join(FILE_NAME))
         .collect()
+}
+
+/// The MSIX-packaged assistant's redirected `%APPDATA%`: under
+/// `%LOCALAPPDATA%\Packages`, the folder named `Claude_` and the package's
+/// publisher hash (sorted, should there be several).
+fn msix_roaming(local: Option<PathBuf>) -> Vec<PathBuf> {
+    let Some(packages) = local.map(|l| l.join("Packages")) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&packages)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with("Claude_"))
+        .map(|entry| entry.path().join("LocalCache").join("Roaming"))
+        .collect();
+    found.sort();
+    found
 }
 
 /// The file to read: the one given, or the first default that exists.
@@ -381,5 +409,58 @@ mod tests {
                 "{path:?}"
             );
         }
+    }
+
+    /// A Windows profile as the Store app leaves it: the package's folder
+    /// with its redirected configuration, and the classic one beside it.
+    #[test]
+    fn windows_looks_in_the_store_apps_folder_before_appdata() {
+        let root = std::env::temp_dir().join(format!("claude-msix-{}", std::process::id()));
+        let local = root.join("Local");
+        let package = local.join("Packages").join("Claude_pzs8sxrjxfjjc");
+        std::fs::create_dir_all(package.join("LocalCache").join("Roaming").join("Claude")).unwrap();
+        std::fs::create_dir_all(local.join("Packages").join("Microsoft.Paint_8wekyb3d8bbwe"))
+            .unwrap();
+        let roaming = root.join("Roaming");
+        let vars = |name: &str| match name {
+            "LOCALAPPDATA" => Some(local.clone()),
+            "APPDATA" => Some(roaming.clone()),
+            _ => None,
+        };
+        let paths = paths_for(Os::Windows, &vars);
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(
+            paths,
+            [
+                package
+                    .join("LocalCache")
+                    .join("Roaming")
+                    .join("Claude")
+                    .join(FILE_NAME),
+                roaming.join("Claude").join(FILE_NAME),
+            ]
+        );
+        // Without the Store app, only the classic place.
+        let classic = |name: &str| (name == "APPDATA").then(|| roaming.clone());
+        assert_eq!(
+            paths_for(Os::Windows, &classic),
+            [roaming.join("Claude").join(FILE_NAME)]
+        );
+    }
+
+    #[test]
+    fn macos_and_linux_look_where_the_assistant_and_xdg_say() {
+        let home = PathBuf::from("/home/ann");
+        let vars = |name: &str| (name == "HOME").then(|| home.clone());
+        assert_eq!(
+            paths_for(Os::MacOs, &vars),
+            [home
+                .join("Library/Application Support/Claude")
+                .join(FILE_NAME)]
+        );
+        assert_eq!(
+            paths_for(Os::Linux, &vars),
+            [home.join(".config/Claude").join(FILE_NAME)]
+        );
     }
 }

@@ -41,6 +41,7 @@ use protocol::{Code, Finding, McpReport, McpTransport, Severity};
 use super::{finding, join};
 use crate::diagnose::Evidence;
 use crate::mcp::{AuthProblem, Failure, LoginProblem, McpEvidence};
+use crate::platform::Os;
 
 fn mcp(e: &Evidence) -> Option<&McpEvidence> {
     e.mcp.as_ref()
@@ -83,7 +84,8 @@ pub(in crate::diagnose) fn command_not_found(e: &Evidence) -> Option<Finding> {
             Severity::Error,
             format!("{command} does not exist, so \"{}\" cannot start", e.input),
             format!(
-                "Fix the path in the configuration's \"command\": install the server at {command}, or write the path where it really is (`ls -l {command}` shows what is missing)."
+                "Fix the path in the configuration's \"command\": install the server at {command}, or write the path where it really is (`ls -l {command}` shows what is missing).{}",
+                assistant_log(Os::CURRENT, &e.input)
             ),
             vec![
                 format!("command: {command}"),
@@ -99,7 +101,8 @@ pub(in crate::diagnose) fn command_not_found(e: &Evidence) -> Option<Finding> {
             e.input
         ),
         format!(
-            "Install it, or put its full path in the configuration (\"command\": \"/full/path/to/{command}\"; `which {command}` in your terminal shows it). Desktop assistants start servers with a shorter PATH than your shell: directories added by nvm, pyenv or Homebrew are often missing."
+            "Install it, or put its full path in the configuration (\"command\": \"/full/path/to/{command}\"; `which {command}` in your terminal shows it). Desktop assistants start servers with a shorter PATH than your shell: directories added by nvm, pyenv or Homebrew are often missing.{}",
+            assistant_log(Os::CURRENT, &e.input)
         ),
         vec![
             format!("command: {command}"),
@@ -122,11 +125,11 @@ pub(in crate::diagnose) fn process_exited(e: &Evidence) -> Option<Finding> {
     Some(finding(
         Code::McpProcessExited,
         Severity::Error,
+        format!("\"{}\" exited ({how}) before answering {step}", e.input),
         format!(
-            "\"{}\" exited ({how}) before answering {step}",
-            e.input
+            "Its last words on stderr (below) usually say why: a missing setting, file or package. Run the command in a terminal to watch it fail, fix its arguments or \"env\" in the configuration, then restart the assistant.{}",
+            assistant_log(Os::CURRENT, &e.input)
         ),
-        "Its last words on stderr (below) usually say why: a missing setting, file or package. Run the command in a terminal to watch it fail, fix its arguments or \"env\" in the configuration, then restart the assistant.".to_owned(),
         evidence,
     ))
 }
@@ -806,6 +809,14 @@ fn name_of(report: Option<&McpReport>) -> Option<String> {
             .cloned(),
         " ",
     ))
+}
+
+/// The fix's last sentence for a configured server: where the assistant
+/// keeps its own log of it on `os` (none on Linux).
+fn assistant_log(os: Os, server: &str) -> String {
+    os.assistant_log(server)
+        .map(|log| format!(" The assistant's own log of this server: {log}."))
+        .unwrap_or_default()
 }
 
 fn stderr(lines: &[String]) -> impl Iterator<Item = String> + '_ {

@@ -712,3 +712,59 @@ fn first_fix(e: &Evidence, code: Code) -> String {
         .map(|f| f.fix)
         .unwrap_or_default()
 }
+
+#[test]
+fn fixes_for_a_configured_server_name_the_assistants_log_on_each_os() {
+    use crate::platform::Os;
+    assert_eq!(
+        super::assistant_log(Os::MacOs, "files"),
+        " The assistant's own log of this server: ~/Library/Logs/Claude/mcp-server-files.log."
+    );
+    assert_eq!(
+        super::assistant_log(Os::Windows, "files"),
+        r" The assistant's own log of this server: %APPDATA%\Claude\logs\mcp-server-files.log."
+    );
+    assert_eq!(super::assistant_log(Os::Linux, "files"), "");
+    // This system's sentence ends each configured server's fix.
+    let here = super::assistant_log(Os::CURRENT, "files");
+    let not_found = Evidence {
+        input: "files".into(),
+        mcp: Some(failed(Failure::CommandNotFound {
+            command: "npx".into(),
+            path: Some("/usr/bin:/bin".into()),
+        })),
+        ..Evidence::default()
+    };
+    let f = first(&not_found, Code::McpCommandNotFound);
+    assert!(
+        f.fix.ends_with(&format!("often missing.{here}")),
+        "{}",
+        f.fix
+    );
+    let gone = Evidence {
+        input: "files".into(),
+        mcp: Some(failed(Failure::CommandNotFound {
+            command: "/nonexistent/server".into(),
+            path: None,
+        })),
+        ..Evidence::default()
+    };
+    let f = first(&gone, Code::McpCommandNotFound);
+    assert!(
+        f.fix.ends_with(&format!("what is missing).{here}")),
+        "{}",
+        f.fix
+    );
+    let exited = stdio(
+        failed(Failure::Exited {
+            step: "initialize".into(),
+        }),
+        ProcessFacts::default(),
+    );
+    let f = first(&exited, Code::McpProcessExited);
+    assert!(
+        f.fix.ends_with(&format!("restart the assistant.{here}")),
+        "{}",
+        f.fix
+    );
+}
