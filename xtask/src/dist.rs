@@ -124,17 +124,22 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// native-helper's version, as cargo reads it (`…#native-helper@0.1.0`).
+/// native-helper's version, as cargo reads it.
 fn version() -> Result<String, String> {
     let out = Command::new(crate::setup::cargo_program())
         .args(["pkgid", "--package", "native-helper"])
         .output()
         .map_err(|e| format!("cannot run cargo pkgid: {e}"))?;
     let id = String::from_utf8_lossy(&out.stdout);
-    id.trim()
-        .rsplit_once('@')
-        .map(|(_, v)| v.to_owned())
-        .ok_or_else(|| format!("cargo pkgid printed no version: {id}"))
+    pkgid_version(id.trim()).ok_or_else(|| format!("cargo pkgid printed no version: {id}"))
+}
+
+/// `path+file:///…/native-helper#0.1.0`, or `…/dir#native-helper@0.1.0`
+/// when the folder is named otherwise: the version after `#` (and `@`).
+fn pkgid_version(id: &str) -> Option<String> {
+    let (_, tail) = id.rsplit_once('#')?;
+    let version = tail.rsplit_once('@').map_or(tail, |(_, v)| v);
+    (!version.is_empty()).then(|| version.to_owned())
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
@@ -360,6 +365,19 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("xtask-dist-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir
+    }
+
+    #[test]
+    fn the_version_is_read_from_either_form_of_package_id() {
+        assert_eq!(
+            pkgid_version("path+file:///w/native-helper#0.1.0").as_deref(),
+            Some("0.1.0")
+        );
+        assert_eq!(
+            pkgid_version("path+file:///w/helper#native-helper@1.2.3").as_deref(),
+            Some("1.2.3")
+        );
+        assert_eq!(pkgid_version("native-helper"), None);
     }
 
     #[test]
