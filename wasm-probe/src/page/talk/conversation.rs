@@ -331,10 +331,11 @@ pub fn describe(step: &Step) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn redis() -> Conversation {
+    /// A conversation with a step of each kind, for the editor's tests too.
+    pub fn redis() -> Conversation {
         Conversation {
             target: "127.0.0.1:6379".into(),
             steps: vec![

@@ -403,26 +403,9 @@ pub fn unescape(text: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::conversation::tests::redis;
     use super::*;
     use crate::node::Event as On;
-
-    fn redis() -> Conversation {
-        Conversation {
-            target: "127.0.0.1:6379".into(),
-            steps: vec![
-                Step::Send(Payload::Text("PING\r\n".into())),
-                Step::Expect {
-                    expect: Expect::Text("+PONG".into()),
-                    within_ms: 1000,
-                },
-                Step::Send(Payload::Hex("00ff".into())),
-                Step::Expect {
-                    expect: Expect::Regex(r"^\$2".into()),
-                    within_ms: 300,
-                },
-            ],
-        }
-    }
 
     #[test]
     fn escapes_round_trip_and_bad_ones_say_why() {
@@ -442,7 +425,7 @@ mod tests {
     fn rows_round_trip_to_the_same_conversation() {
         let draft = Draft::of(&redis());
         assert_eq!(draft.rows[0].value, r"PING\r\n");
-        assert_eq!(draft.rows[3].within, "300");
+        assert_eq!(draft.rows[4].within, "500");
         assert_eq!(draft.conversation(), Ok(redis()));
     }
 
@@ -454,7 +437,7 @@ mod tests {
         assert_eq!(draft.rows[1].value, r"PING\r\n");
         assert!(draft.edit(1, Edit::Up, ""));
         assert!(draft.edit(3, Edit::Remove, ""));
-        assert_eq!(draft.rows.len(), 3);
+        assert_eq!(draft.rows.len(), 4);
         // Text to hex and back keeps the bytes.
         assert!(draft.edit(0, Edit::Kind, "send-hex"));
         assert_eq!(draft.rows[0].value, "50 49 4e 47 0d 0a");
@@ -463,11 +446,11 @@ mod tests {
         // A typed value needs no redraw.
         assert!(!draft.edit(1, Edit::Value, "+PO"));
         draft.add(Kind::ExpectText);
-        draft.edit(3, Edit::Value, "bye");
+        draft.edit(4, Edit::Value, "bye");
         let conversation = draft.conversation().unwrap();
-        assert_eq!(conversation.steps.len(), 4);
+        assert_eq!(conversation.steps.len(), 5);
         assert_eq!(
-            conversation.steps[3],
+            conversation.steps[4],
             Step::Expect {
                 expect: Expect::Text("bye".into()),
                 within_ms: WITHIN_MS
@@ -505,7 +488,7 @@ mod tests {
     fn the_rows_send_their_edits() {
         let view = Draft::of(&redis()).view();
         let rows = view.find_all("pd-talk-row");
-        assert_eq!(rows.len(), 4);
+        assert_eq!(rows.len(), 5);
         assert_eq!(rows[0].get("data-kind"), Some("send-text"));
         let value = rows[2].find("pd-talk-value");
         assert_eq!(
@@ -517,7 +500,7 @@ mod tests {
             Some(&msg(Msg::Step(2, Edit::Remove)))
         );
         assert!(rows[0].find_all("pd-talk-up").is_empty());
-        assert!(rows[3].find_all("pd-talk-down").is_empty());
+        assert!(rows[4].find_all("pd-talk-down").is_empty());
         assert_eq!(
             view.find("pd-talk-add").sends(On::Click),
             Some(&msg(Msg::AddStep(Kind::SendText)))
