@@ -8,12 +8,13 @@
 //! The target policy applies to each resolved address right before
 //! connecting, as for checks.
 //!
-//! A relay is one task that owns both sockets: a message is read and
-//! written in the same task, with no channel or task switch in between
-//! (each cost a wake-up per message, in both directions). Backpressure is
-//! therefore direct: while a chunk waits for a slow client, the target is
-//! not read (its window fills); while the target does not read, the
-//! client's frames are not read. Each direction holds at most one chunk.
+//! Each direction is one loop that reads one socket and writes the other,
+//! with no channel or task switch in between (each cost a wake-up per
+//! message); the two directions are two tasks, so bulk traffic both ways
+//! uses two cores. Backpressure is therefore direct: while a chunk waits
+//! for a slow client, the target is not read (its window fills); while the
+//! target does not read, the client's frames are not read. Each direction
+//! holds at most one chunk.
 //! How the relay ended reaches the client as the close code and reason
 //! ([`Ended`]), and the log gets one line per relay.
 
@@ -27,7 +28,8 @@ use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::sync::OwnedSemaphorePermit;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::{OwnedSemaphorePermit, oneshot};
 use tokio::time::Instant;
 
 use super::session::{CLOSE_TIMEOUT, close_reason};
@@ -132,25 +134,45 @@ impl Ended {
     }
 }
 
-/// Bytes that went each way, for the log line.
-#[derive(Default)]
-struct Counts {
+/// What went through a relay: bytes each way, for the log line, and when
+/// the last byte went either way, for the idle timeout.
+struct Activity {
     sent: AtomicU64,
     received: AtomicU64,
+    started: Instant,
+    /// Milliseconds from `started` to the last byte either way.
+    last: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            sent: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+            started: Instant::now(),
+            last: AtomicU64::new(0),
+        }
+    }
+
+    fn moved(&self, count: &AtomicU64, n: usize) {
+        count.fetch_add(n as u64, Relaxed);
+        let ms = self.started.elapsed().as_millis() as u64;
+        self.last.store(ms, Relaxed);
+    }
 }
 
 /// Runs the relay on its WebSocket to the end, then closes the WebSocket
 /// with the code and reason that say how it ended.
 pub async fn serve(socket: WebSocket, relay: Relay) {
-    let counts = Counts::default();
-    let (mut sink, mut stream) = socket.split();
-    let (ended, address) = match &relay.slot {
-        Err(cap) => (Ended::Busy(*cap), None),
+    let counts = Arc::new(Activity::new());
+    let (mut sink, stream) = socket.split();
+    let (ended, address, mut stream) = match &relay.slot {
+        Err(cap) => (Ended::Busy(*cap), None, stream),
         Ok(_) => match connect(&relay.target, &relay.options).await {
-            Err(ended) => (ended, None),
+            Err(ended) => (ended, None, stream),
             Ok((tcp, address)) => {
-                let ended = pump(tcp, &mut sink, &mut stream, relay.idle, &counts).await;
-                (ended, Some(address))
+                let (ended, stream) = pump(tcp, &mut sink, stream, relay.idle, &counts).await;
+                (ended, Some(address), stream)
             }
         },
     };
@@ -213,39 +235,18 @@ async fn connect(target: &str, options: &CheckOptions) -> Result<(TcpStream, Soc
 type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
 type Stream = futures_util::stream::SplitStream<WebSocket>;
 
-/// Moves bytes both ways until one side ends or nothing moves for `idle`.
+/// Moves bytes both ways until one side ends or nothing moves for `idle`;
+/// hands the client's half back for the close handshake.
 async fn pump(
     tcp: TcpStream,
     sink: &mut Sink,
-    stream: &mut Stream,
+    stream: Stream,
     idle: Duration,
-    counts: &Counts,
-) -> Ended {
-    let (from_peer, mut to_peer) = tcp.into_split();
-    let started = Instant::now();
-    // Milliseconds from `started` to the last byte either way.
-    let last = AtomicU64::new(0);
-    let moved = || last.store(started.elapsed().as_millis() as u64, Relaxed);
-    let up = async {
-        while let Some(message) = stream.next().await {
-            let bytes = match &message {
-                Ok(Message::Binary(bytes)) => &bytes[..],
-                Ok(Message::Text(text)) => text.as_bytes(),
-                Ok(Message::Close(_)) => break,
-                Ok(Message::Ping(_) | Message::Pong(_)) => continue,
-                Err(e) => return Ended::BadFrame(e.to_string()),
-            };
-            // Waits while the target does not read: meanwhile no frame is
-            // read, and the client's TCP window fills.
-            if let Err(e) = to_peer.write_all(bytes).await {
-                return Ended::from_io(&e);
-            }
-            counts.sent.fetch_add(bytes.len() as u64, Relaxed);
-            moved();
-        }
-        let _ = to_peer.shutdown().await;
-        Ended::ClientClosed
-    };
+    activity: &Arc<Activity>,
+) -> (Ended, Stream) {
+    let (from_peer, to_peer) = tcp.into_split();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let mut up = tokio::spawn(up(stream, to_peer, stopped, activity.clone()));
     let down = async {
         let mut buffer = BytesMut::new();
         loop {
@@ -258,8 +259,7 @@ async fn pump(
             match from_peer.try_read_buf(&mut buffer) {
                 Ok(0) => return Ended::PeerClosed,
                 Ok(n) => {
-                    counts.received.fetch_add(n as u64, Relaxed);
-                    moved();
+                    activity.moved(&activity.received, n);
                     // Waits while the client is slow: meanwhile nothing is
                     // read, and the target's TCP window fills.
                     let chunk = std::mem::take(&mut buffer).freeze();
@@ -274,18 +274,57 @@ async fn pump(
     };
     let quiet = async {
         loop {
-            let due = started + Duration::from_millis(last.load(Relaxed)) + idle;
+            let last = Duration::from_millis(activity.last.load(Relaxed));
+            let due = activity.started + last + idle;
             if Instant::now() >= due {
                 return Ended::Idle(idle);
             }
             tokio::time::sleep_until(due).await;
         }
     };
-    tokio::select! {
-        ended = up => ended,
+    let ended = tokio::select! {
+        finished = &mut up => return finished.expect("the up task is never aborted"),
         ended = down => ended,
         ended = quiet => ended,
-    }
+    };
+    let _ = stop.send(());
+    let (_, stream) = up.await.expect("the up task is never aborted");
+    (ended, stream)
+}
+
+/// The client's frames to the target, until the client closes, either
+/// side fails, or `stop` (the other direction ended).
+async fn up(
+    mut stream: Stream,
+    mut to_peer: OwnedWriteHalf,
+    stop: oneshot::Receiver<()>,
+    activity: Arc<Activity>,
+) -> (Ended, Stream) {
+    let frames = async {
+        while let Some(message) = stream.next().await {
+            let bytes = match &message {
+                Ok(Message::Binary(bytes)) => &bytes[..],
+                Ok(Message::Text(text)) => text.as_bytes(),
+                Ok(Message::Close(_)) => break,
+                Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+                Err(e) => return Ended::BadFrame(e.to_string()),
+            };
+            // Waits while the target does not read: meanwhile no frame is
+            // read, and the client's TCP window fills.
+            if let Err(e) = to_peer.write_all(bytes).await {
+                return Ended::from_io(&e);
+            }
+            activity.moved(&activity.sent, bytes.len());
+        }
+        let _ = to_peer.shutdown().await;
+        Ended::ClientClosed
+    };
+    let ended = tokio::select! {
+        ended = frames => ended,
+        // Whatever it says, the other direction's ending is the one reported.
+        _ = stop => Ended::ClientClosed,
+    };
+    (ended, stream)
 }
 
 #[cfg(test)]
