@@ -27,7 +27,7 @@ use std::time::Duration;
 use protocol::AddressResult;
 use socket_table::Listener;
 
-pub use activation::Activation;
+pub use activation::{Activation, Manager};
 pub use forward::{Destination, Route};
 pub use process::Owner;
 
@@ -126,9 +126,15 @@ pub async fn look(input: Input<'_>) -> Behind {
         }),
         None => None,
     };
-    let activation = owners
+    let mut activation = owners
         .iter()
         .find_map(|o| activation::of(o.pid, &o.name, &o.cmdline));
+    if let Some(a) = activation
+        .as_mut()
+        .filter(|a| a.manager == Manager::Systemd)
+    {
+        a.unit = activation::systemd_unit(a.pid, input.port).await;
+    }
     let after_probes = if input.accepted {
         crate::listeners::on_port(input.port)
             .await

@@ -358,8 +358,8 @@ pub(super) fn socket_activation_failed(e: &Evidence) -> Option<Finding> {
         return None;
     }
     let port = e.port?;
-    let (summary, fix) = match (a.manager, &a.command) {
-        (Manager::SocketActivate, Some(command)) => (
+    let (summary, fix) = match (a.manager, &a.command, &a.unit) {
+        (Manager::SocketActivate, Some(command), _) => (
             format!(
                 "systemd-socket-activate (pid {}) holds port {port} and starts `{command}` for it, which closes the connection without a word: the service fails",
                 a.pid
@@ -368,7 +368,7 @@ pub(super) fn socket_activation_failed(e: &Evidence) -> Option<Finding> {
                 "Run `{command}` by hand to see its error. As a systemd unit: `systemctl status UNIT` and `journalctl -u UNIT -e` show why it fails."
             ),
         ),
-        (Manager::Launchd, _) => (
+        (Manager::Launchd, _, _) => (
             format!(
                 "launchd holds port {port} for a job, and the job closes the connection without a word: it fails to start"
             ),
@@ -376,6 +376,23 @@ pub(super) fn socket_activation_failed(e: &Evidence) -> Option<Finding> {
                 "`sudo lsof -nP -iTCP:{port}` and `launchctl list` name the job; `launchctl print system/LABEL` shows its last exit status, and its log says why."
             ),
         ),
+        (Manager::Systemd, _, Some(unit)) => {
+            let service = if unit.activates.is_empty() {
+                unit.socket.clone()
+            } else {
+                unit.activates.clone()
+            };
+            (
+                format!(
+                    "systemd holds port {port} for {}, and {service}, which it starts, closes the connection without a word: it fails",
+                    unit.socket
+                ),
+                format!(
+                    "`systemctl status {service}` and `journalctl -u {service} -e` show why it fails; `systemctl status {}` shows the socket.",
+                    unit.socket
+                ),
+            )
+        }
         _ => (
             format!(
                 "systemd holds port {port} for a socket unit, and the service it starts closes the connection without a word: it fails"

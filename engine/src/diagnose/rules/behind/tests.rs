@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use protocol::{AddressResult, Code, Family, Outcome, Severity};
 
-use crate::behind::activation::{Activation, Manager};
+use crate::behind::activation::{Activation, Manager, SocketUnit};
 use crate::behind::forward::{Destination, Forwarder, Route};
 use crate::behind::hosts;
 use crate::behind::process::{Owner, State, Tracer};
@@ -213,13 +213,29 @@ fn a_socket_activated_port_that_closes_at_once_names_the_service() {
         manager: Manager::SocketActivate,
         pid: 4242,
         command: Some("false".into()),
+        unit: None,
     });
     let f = only(&silent_port(behind.clone()), Code::SocketActivationFailed);
     assert!(f.summary.contains("`false`"));
     behind.activation.as_mut().unwrap().manager = Manager::Systemd;
-    let f = only(&silent_port(behind), Code::SocketActivationFailed);
+    let f = only(&silent_port(behind.clone()), Code::SocketActivationFailed);
     assert!(
         f.fix.contains("systemctl list-sockets --all | grep :8080"),
+        "{f:#?}"
+    );
+    // Named by systemctl: the service it starts, and the socket unit.
+    behind.activation.as_mut().unwrap().unit = Some(SocketUnit {
+        socket: "web.socket".into(),
+        activates: "web.service".into(),
+    });
+    let f = only(&silent_port(behind), Code::SocketActivationFailed);
+    assert!(
+        f.summary.contains("for web.socket, and web.service"),
+        "{f:#?}"
+    );
+    assert!(
+        f.fix.contains("`systemctl status web.service`")
+            && f.fix.contains("`journalctl -u web.service -e`"),
         "{f:#?}"
     );
 }
