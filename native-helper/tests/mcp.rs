@@ -1338,24 +1338,85 @@ async fn the_helpers_own_page_signs_in_through_the_helper() {
 /// signs in with `--client-id` and `--redirect-port`, without registering.
 #[test]
 fn login_with_a_given_client_id_as_a_public_client() {
+    let signed = pre_registered(&[], "none");
+    let auth = signed.report["mcp"]["auth"].as_array().unwrap();
+    assert_eq!(
+        auth[7]["detail"],
+        format!(
+            "pre-registered: client id {}; token endpoint authentication: none",
+            signed.client_id
+        )
+    );
+    assert!(
+        auth[8]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("http://127.0.0.1:{}/callback", signed.port)),
+        "{auth:#?}"
+    );
+}
+
+/// A confidential client registered beforehand, with a secret, at an
+/// authorization server whose metadata offers `client_secret_post` alone:
+/// the secret goes in the token request's form (the SDK's token handler
+/// refuses a client registered for client_secret_post that sends it any
+/// other way), and never onto the output.
+#[test]
+fn login_with_a_given_client_secret_sent_by_client_secret_post() {
+    let signed = pre_registered(&["--post-only"], "client_secret_post");
+    let auth = signed.report["mcp"]["auth"].as_array().unwrap();
+    assert_eq!(
+        auth[7]["detail"],
+        format!(
+            "pre-registered: client id {}; token endpoint authentication: client_secret_post",
+            signed.client_id
+        ),
+        "{auth:#?}"
+    );
+    let secret = signed.secret.expect("the server issued a secret");
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&signed.out.stdout),
+        String::from_utf8_lossy(&signed.out.stderr)
+    );
+    assert!(!printed.contains(&secret), "the client secret was printed");
+}
+
+/// A sign-in with a client registered beforehand.
+struct PreRegistered {
+    report: Value,
+    out: Output,
+    client_id: String,
+    secret: Option<String>,
+    port: u16,
+}
+
+/// Registers a client with token endpoint authentication `method` at the
+/// SDK's authorization server (given `issuer_extra`), then signs in as it
+/// with `--client-id` (and its secret in PORTDOCTOR_CLIENT_SECRET, if the
+/// server issued one) and `--redirect-port`; asserts the sign-in worked
+/// and no issued token was printed.
+fn pre_registered(issuer_extra: &[&str], method: &str) -> PreRegistered {
     let scratch = TempDir::new("mcp-client-id");
     let issued = scratch.path("issued");
-    let (issuer, server) = signing_in_servers(&issued, &[]);
+    let (issuer, server) = signing_in_servers_with(&issued, issuer_extra, &[]);
     let url = format!("http://{}/mcp", server.addr);
     // The port is free when chosen; should another process take it before
     // portdoctor binds it, portdoctor says so and the test takes another.
-    let (out, client_id, port) = (0..3)
+    let (out, (client_id, secret), port) = (0..3)
         .map(|_| {
             let port = free_port();
-            let client_id = register_public_client(&issuer, port);
-            let out = std::process::Command::new(BIN)
+            let (client_id, secret) = register_client(&issuer, port, method);
+            let mut login = std::process::Command::new(BIN);
+            login
                 .args(["mcp", &url, "--login", "--client-id", &client_id])
                 .args(["--redirect-port", &port.to_string()])
                 .args(["--login-timeout", "30s", "--json"])
-                .env("BROWSER", browser("approve"))
-                .output()
-                .unwrap();
-            (out, client_id, port)
+                .env("BROWSER", browser("approve"));
+            if let Some(secret) = &secret {
+                login.env("PORTDOCTOR_CLIENT_SECRET", secret);
+            }
+            (login.output().unwrap(), (client_id, secret), port)
         })
         .find(|(out, ..)| !String::from_utf8_lossy(&out.stdout).contains("cannot be served"))
         .expect("a free redirect port in three tries");
@@ -1364,30 +1425,28 @@ fn login_with_a_given_client_id_as_a_public_client() {
     assert_eq!(codes(&report), ["mcp-signed-in", "mcp-ok", "reachable"]);
     assert_demo(&report["mcp"]);
     assert_eq!(report["mcp"]["login"]["registration"], "pre-registered");
-    let auth = report["mcp"]["auth"].as_array().unwrap();
-    assert_eq!(
-        auth[7]["detail"],
-        format!("pre-registered: client id {client_id}; token endpoint authentication: none")
-    );
-    assert!(
-        auth[8]["detail"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("http://127.0.0.1:{port}/callback")),
-        "{auth:#?}"
-    );
     assert_no_token_in(&out, &issued);
+    PreRegistered {
+        report,
+        out,
+        client_id,
+        secret,
+        port,
+    }
 }
 
-/// Registers a public client (no secret) for the redirect URI on `port`
-/// at the authorization server, by hand; its client id.
-fn register_public_client(issuer: &Running, port: u16) -> String {
+/// Registers a client with token endpoint authentication `method` for the
+/// redirect URI on `port` at the authorization server, by hand; its client
+/// id and the secret the server issued, if any.
+fn register_client(issuer: &Running, port: u16, method: &str) -> (String, Option<String>) {
     let register = format!(
         "import json, urllib.request\n\
          body = json.dumps({{'client_name': 'by hand', 'redirect_uris': ['http://127.0.0.1:{port}/callback'],\n\
-         'token_endpoint_auth_method': 'none', 'scope': 'demo'}}).encode()\n\
+         'token_endpoint_auth_method': '{method}', 'scope': 'demo'}}).encode()\n\
          request = urllib.request.Request('http://{}/register', body, {{'content-type': 'application/json'}})\n\
-         print(json.load(urllib.request.urlopen(request))['client_id'])",
+         client = json.load(urllib.request.urlopen(request))\n\
+         print(client['client_id'])\n\
+         print(client.get('client_secret') or '')",
         issuer.addr
     );
     let registered = std::process::Command::new(mcp_python())
@@ -1395,8 +1454,9 @@ fn register_public_client(issuer: &Running, port: u16) -> String {
         .output()
         .unwrap();
     assert!(registered.status.success(), "{registered:?}");
-    String::from_utf8(registered.stdout)
-        .unwrap()
-        .trim()
-        .to_owned()
+    let text = String::from_utf8(registered.stdout).unwrap();
+    let mut lines = text.lines().map(str::trim);
+    let id = lines.next().unwrap_or_default().to_owned();
+    let secret = lines.next().filter(|s| !s.is_empty()).map(str::to_owned);
+    (id, secret)
 }

@@ -3,6 +3,7 @@ support (create_auth_routes), for portdoctor's authorization tests.
 
     sdk_auth_server.py            the provider refuses everything (metadata only)
     sdk_auth_server.py --grant [--issued FILE]   a provider that signs people in
+    ... --post-only      the metadata offers client_secret_post alone
 
 Listens on 127.0.0.1 on a port the OS chooses, with the issuer
 http://127.0.0.1:PORT, Dynamic Client Registration on, and prints
@@ -32,8 +33,9 @@ from mcp.server.auth.provider import (
     AuthorizationCode,
     construct_redirect_uri,
 )
-from mcp.server.auth.routes import create_auth_routes
-from mcp.server.auth.settings import ClientRegistrationOptions
+from mcp.server.auth.handlers.metadata import MetadataHandler
+from mcp.server.auth.routes import build_metadata, create_auth_routes
+from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOptions
 from mcp.shared.auth import OAuthToken
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -181,18 +183,36 @@ def main():
     parser.add_argument("--grant", action="store_true")
     # Every token issued, one a line: the tests look for them where they must not be.
     parser.add_argument("--issued", metavar="FILE")
+    # For a confidential client: the SDK offers client_secret_post and
+    # client_secret_basic; a server that takes only the first is common.
+    parser.add_argument("--post-only", action="store_true")
     args = parser.parse_args()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     issuer = f"http://127.0.0.1:{sock.getsockname()[1]}"
     provider = Granting(issuer, args.issued) if args.grant else Refusing()
+    registration = ClientRegistrationOptions(
+        enabled=True, valid_scopes=SCOPES if args.grant else None
+    )
     routes = create_auth_routes(
         provider,
         issuer_url=AnyHttpUrl(issuer),
-        client_registration_options=ClientRegistrationOptions(
-            enabled=True, valid_scopes=SCOPES if args.grant else None
-        ),
+        client_registration_options=registration,
     )
+    if args.post_only:
+        metadata = build_metadata(
+            AnyHttpUrl(issuer), None, registration, RevocationOptions()
+        )
+        metadata.token_endpoint_auth_methods_supported = ["client_secret_post"]
+        # Starlette takes the first route that matches: this one.
+        routes.insert(
+            0,
+            Route(
+                "/.well-known/oauth-authorization-server",
+                MetadataHandler(metadata).handle,
+                methods=["GET"],
+            ),
+        )
     if args.grant:
         routes += [
             Route("/consent", provider.consent_page, methods=["GET"]),

@@ -447,10 +447,19 @@ pub fn rss_kib(pid: u32) -> u64 {
 /// listed in `issued`) and the demo server behind it, checking tokens by
 /// introspection; `extra` are more arguments for the demo server.
 pub fn signing_in_servers(issued: &std::path::Path, extra: &[&str]) -> (Running, Running) {
-    let issuer_server = mcp_server(
-        "sdk_auth_server.py",
-        &["--grant", "--issued", issued.to_str().unwrap()],
-    );
+    signing_in_servers_with(issued, &[], extra)
+}
+
+/// [`signing_in_servers`] with `issuer_extra` arguments for the
+/// authorization server.
+pub fn signing_in_servers_with(
+    issued: &std::path::Path,
+    issuer_extra: &[&str],
+    extra: &[&str],
+) -> (Running, Running) {
+    let mut issuer_args = vec!["--grant", "--issued", issued.to_str().unwrap()];
+    issuer_args.extend_from_slice(issuer_extra);
+    let issuer_server = mcp_server("sdk_auth_server.py", &issuer_args);
     let issuer = format!("http://{}/", issuer_server.addr);
     let introspect = format!("http://{}/introspect", issuer_server.addr);
     let mut args = vec![
