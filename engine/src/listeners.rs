@@ -34,12 +34,7 @@ pub async fn on_port(port: u16) -> Result<Vec<Listener>, String> {
 /// What `portdoctor listeners` adds when the OS hid processes: how many, and
 /// the command that shows them.
 pub fn hidden_note(listing: &Listing) -> Option<String> {
-    (listing.hidden_processes > 0).then(|| {
-        format!(
-            "the OS hides {} other users' processes and their sockets: `sudo portdoctor listeners` lists them too",
-            listing.hidden_processes
-        )
-    })
+    (listing.hidden_processes > 0).then(|| protocol::hidden_processes(listing.hidden_processes))
 }
 
 type Read = Shared<BoxFuture<'static, Result<Arc<Listing>, String>>>;

@@ -16,5 +16,7 @@ pub mod report;
 pub mod schema;
 mod words;
 
+pub use words::hidden_processes;
+
 pub use messages::*;
 pub use report::*;

@@ -122,6 +122,10 @@ pub enum ServerMessage {
     Listeners {
         id: RequestId,
         listeners: Vec<Listener>,
+        /// Processes the OS hid, with their sockets (macOS without root
+        /// lists only the user's own): not in `listeners`, only counted.
+        #[serde(default)]
+        hidden_processes: u32,
     },
     /// Terminal event of a `bind-check` request.
     BindCheck { id: RequestId, report: BindReport },

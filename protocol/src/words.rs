@@ -108,3 +108,11 @@ impl McpAuthCheck {
         }
     }
 }
+
+/// When the OS hid other users' processes and their sockets (macOS without
+/// root): how many, and how to see them. The CLI's note and the page's.
+pub fn hidden_processes(count: u32) -> String {
+    format!(
+        "The OS hides {count} other users' processes and their sockets: `sudo portdoctor listeners` lists them too."
+    )
+}

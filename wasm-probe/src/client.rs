@@ -198,6 +198,11 @@ pub fn decode(text: &str) -> Result<ServerMessage, serde_json::Error> {
         "listeners" => ServerMessage::Listeners {
             id: from_value(id)?,
             listeners: from_value(take("listeners"))?,
+            // Absent from helpers before it: none hidden.
+            hidden_processes: match take("hidden_processes") {
+                Value::Null => 0,
+                count => from_value(count)?,
+            },
         },
         "bind-check" => ServerMessage::BindCheck {
             id: from_value(id)?,
@@ -267,6 +272,7 @@ mod tests {
         frame(ServerMessage::Listeners {
             id,
             listeners: vec![],
+            hidden_processes: 0,
         })
     }
 
@@ -286,6 +292,7 @@ mod tests {
             ServerMessage::Listeners {
                 id: 2,
                 listeners: listeners.clone(),
+                hidden_processes: 3,
             },
             ServerMessage::McpServers {
                 id: 3,

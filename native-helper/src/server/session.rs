@@ -237,10 +237,15 @@ impl Session {
             }
             ClientMessage::Listeners { id } => {
                 self.start_canned(id, async move {
-                    match engine::listeners::all().await {
-                        Ok(all) => ServerMessage::Listeners {
+                    match engine::listeners::listing().await {
+                        Ok(listing) => ServerMessage::Listeners {
                             id,
-                            listeners: all.iter().map(engine::listeners::to_report).collect(),
+                            listeners: listing
+                                .listeners
+                                .iter()
+                                .map(engine::listeners::to_report)
+                                .collect(),
+                            hidden_processes: listing.hidden_processes,
                         },
                         Err(message) => ServerMessage::Error {
                             id: Some(id),

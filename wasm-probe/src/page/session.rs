@@ -35,6 +35,14 @@ impl ReportState {
     }
 }
 
+/// The machine's listeners as the helper read them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    pub listeners: Vec<Listener>,
+    /// Processes the OS hid with their sockets (macOS without root).
+    pub hidden_processes: u32,
+}
+
 /// What an incoming message means for the screen.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
@@ -56,7 +64,7 @@ pub enum Change {
     /// They could not be listed: no configuration, or not for this page.
     McpServersUnavailable(String),
     /// Every listener on the machine, or why the helper could not list them.
-    Machine(Result<Vec<Listener>, String>),
+    Machine(Result<Listing, String>),
     /// Whether a server could listen on the asked port, or why the helper
     /// could not tell.
     Bound(Result<Box<BindReport>, String>),
@@ -198,7 +206,14 @@ impl Session {
         if id.is_some() && id == self.machine {
             self.machine = None;
             return match message {
-                ServerMessage::Listeners { listeners, .. } => Some(Change::Machine(Ok(listeners))),
+                ServerMessage::Listeners {
+                    listeners,
+                    hidden_processes,
+                    ..
+                } => Some(Change::Machine(Ok(Listing {
+                    listeners,
+                    hidden_processes,
+                }))),
                 ServerMessage::Error { error, .. } => Some(Change::Machine(Err(error.message))),
                 _ => None,
             };
@@ -391,9 +406,13 @@ mod tests {
         assert_eq!(
             session.receive(ServerMessage::Listeners {
                 id: 2,
-                listeners: vec![]
+                listeners: vec![],
+                hidden_processes: 4,
             }),
-            Some(Change::Machine(Ok(vec![])))
+            Some(Change::Machine(Ok(Listing {
+                listeners: vec![],
+                hidden_processes: 4
+            })))
         );
         assert!(!session.machine_pending());
         assert_eq!(session.receive(progress(3)), None);

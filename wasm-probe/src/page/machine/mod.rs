@@ -174,7 +174,7 @@ impl MachineView {
     pub fn apply(&self, change: Change) -> Result<(), JsValue> {
         match change {
             // An unchanged listing leaves the table (and the focus) alone.
-            Change::Machine(Ok(listeners)) if self.machine.borrow_mut().update(&listeners) => {
+            Change::Machine(Ok(listing)) if self.machine.borrow_mut().update(&listing) => {
                 self.show()?
             }
             Change::Machine(Err(message)) => {

@@ -4,6 +4,8 @@
 
 use protocol::Listener;
 
+use crate::page::session::Listing;
+
 use crate::node::el;
 use crate::page::check;
 use crate::page::views::{self, Html};
@@ -87,6 +89,8 @@ impl Row {
 #[derive(Debug)]
 pub struct Machine {
     rows: Vec<Row>,
+    /// Processes the OS hid with their sockets: said under the count.
+    hidden_processes: u32,
     sort: Column,
     descending: bool,
     filter: String,
@@ -99,6 +103,7 @@ impl Default for Machine {
     fn default() -> Self {
         Self {
             rows: Vec::new(),
+            hidden_processes: 0,
             sort: Column::Port,
             descending: false,
             filter: String::new(),
@@ -110,10 +115,12 @@ impl Default for Machine {
 impl Machine {
     /// Takes a fresh listing; returns whether anything changed, so an
     /// unchanged table is left alone (and keeps the keyboard focus).
-    pub fn update(&mut self, listeners: &[Listener]) -> bool {
-        let rows: Vec<Row> = listeners.iter().map(Row::new).collect();
-        let changed = rows != self.rows || self.hidden;
+    pub fn update(&mut self, listing: &Listing) -> bool {
+        let rows: Vec<Row> = listing.listeners.iter().map(Row::new).collect();
+        let changed =
+            rows != self.rows || listing.hidden_processes != self.hidden_processes || self.hidden;
         self.rows = rows;
+        self.hidden_processes = listing.hidden_processes;
         self.hidden = false;
         changed
     }
@@ -217,8 +224,13 @@ impl Machine {
                 .child(el("td", "pd-num").text(row.port.to_string()))
                 .child(el("td", "").text(row.family()))
         });
+        let hidden = (self.hidden_processes > 0).then(|| {
+            el("p", "pd-note pd-machine-hidden")
+                .text(protocol::hidden_processes(self.hidden_processes))
+        });
         el("div", "pd-machine-body")
             .child(el("p", "pd-note pd-machine-count").text(count))
+            .children(hidden)
             .child(
                 el("div", "pd-scroll").child(
                     el("table", "pd-table pd-machine-table")
@@ -243,14 +255,21 @@ mod tests {
         }
     }
 
+    fn listing(listeners: &[Listener]) -> Listing {
+        Listing {
+            listeners: listeners.to_vec(),
+            hidden_processes: 0,
+        }
+    }
+
     fn machine() -> Machine {
         let mut machine = Machine::default();
-        machine.update(&[
+        machine.update(&listing(&[
             listener("127.0.0.1:8080", 30, "node"),
             listener("[::]:22", 10, "sshd"),
             listener("0.0.0.0:5432", 20, "postgres"),
             listener("[::1]:8080", 30, "node"),
-        ]);
+        ]));
         machine
     }
 
@@ -307,18 +326,34 @@ mod tests {
     }
 
     #[test]
+    fn processes_the_os_hid_are_counted_under_the_table() {
+        let mut machine = machine();
+        assert!(machine.view().find_all("pd-machine-hidden").is_empty());
+        let mut hidden = listing(&[listener("127.0.0.1:8080", 30, "node")]);
+        hidden.hidden_processes = 2;
+        assert!(machine.update(&hidden));
+        assert_eq!(
+            machine.view().find("pd-machine-hidden").text_content(),
+            "The OS hides 2 other users' processes and their sockets: `sudo portdoctor listeners` lists them too."
+        );
+        assert!(!machine.update(&hidden));
+        hidden.hidden_processes = 0;
+        assert!(machine.update(&hidden), "fewer hidden is a change");
+    }
+
+    #[test]
     fn an_unchanged_listing_is_not_an_update() {
         let mut machine = machine();
-        assert!(!machine.update(&[
+        assert!(!machine.update(&listing(&[
             listener("127.0.0.1:8080", 30, "node"),
             listener("[::]:22", 10, "sshd"),
             listener("0.0.0.0:5432", 20, "postgres"),
             listener("[::1]:8080", 30, "node"),
-        ]));
-        assert!(machine.update(&[]));
-        assert!(!machine.update(&[]));
+        ])));
+        assert!(machine.update(&listing(&[])));
+        assert!(!machine.update(&listing(&[])));
         machine.hide();
-        assert!(machine.update(&[]), "shown again after a note");
+        assert!(machine.update(&listing(&[])), "shown again after a note");
     }
 
     #[test]
