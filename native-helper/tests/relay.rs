@@ -337,26 +337,13 @@ async fn only_the_own_page_and_token_holders_get_a_relay() {
 /// firewall drops times out.
 #[test]
 fn targets_outside_the_policy_are_never_connected() {
-    const INNER: &str = "PORTDOCTOR_RELAY_IN_NETNS";
-    if std::env::var_os(INNER).is_none() {
-        let script = "ip link set lo up && ip addr add 192.0.2.1/32 dev lo && \
-            nft add table inet pd && \
-            nft 'add chain inet pd out { type filter hook output priority 0; }' && \
-            nft add rule inet pd out ip daddr 192.0.2.1 tcp dport 9 drop && \
-            exec \"$0\" \"$@\"";
-        let test = std::env::current_exe().unwrap();
-        let status = Command::new("unshare")
-            .args(["--net", "--", "sh", "-c", script])
-            .arg(test)
-            .args([
-                "--exact",
-                "targets_outside_the_policy_are_never_connected",
-                "--nocapture",
-            ])
-            .env(INNER, "1")
-            .status()
-            .unwrap();
-        assert!(status.success(), "the test inside the namespace failed");
+    if !support::inside_netns(
+        "targets_outside_the_policy_are_never_connected",
+        "ip link set lo up && ip addr add 192.0.2.1/32 dev lo && \
+         nft add table inet pd && \
+         nft 'add chain inet pd out { type filter hook output priority 0; }' && \
+         nft add rule inet pd out ip daddr 192.0.2.1 tcp dport 9 drop",
+    ) {
         return;
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();

@@ -143,20 +143,12 @@ async fn allowed_origins_may_only_check() {
 /// both audiences; only the own page's report names the address.
 #[test]
 fn an_allowed_origin_never_learns_this_machines_addresses() {
-    const INNER: &str = "PORTDOCTOR_PRIVACY_IN_NETNS";
-    const NAME: &str = "an_allowed_origin_never_learns_this_machines_addresses";
-    if std::env::var_os(INNER).is_none() {
-        let script = "ip link set lo up && \
-            ip link add pd0 type veth peer name pd1 && ip addr add 10.9.8.7/24 dev pd0 && \
-            ip link set pd0 up && ip link set pd1 up && exec \"$0\" \"$@\"";
-        let status = std::process::Command::new("unshare")
-            .args(["--net", "--", "sh", "-c", script])
-            .arg(std::env::current_exe().unwrap())
-            .args(["--exact", NAME, "--nocapture"])
-            .env(INNER, "1")
-            .status()
-            .unwrap();
-        assert!(status.success(), "the test inside the namespace failed");
+    if !inside_netns(
+        "an_allowed_origin_never_learns_this_machines_addresses",
+        "ip link set lo up && \
+         ip link add pd0 type veth peer name pd1 && ip addr add 10.9.8.7/24 dev pd0 && \
+         ip link set pd0 up && ip link set pd1 up",
+    ) {
         return;
     }
     const DOCS: &str = "https://docs.example.com";

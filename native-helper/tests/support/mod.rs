@@ -412,6 +412,27 @@ pub fn netns(how: NetnsSetup, args: &[&str]) -> Output {
     output
 }
 
+/// Runs the test `name` of this test binary again, inside a fresh network
+/// namespace prepared by the shell commands `setup` (as root there), and
+/// asserts it passed there. Returns `true` when already inside: the caller
+/// then goes on with the test body; `false` when the rerun is done.
+pub fn inside_netns(name: &str, setup: &str) -> bool {
+    const INNER: &str = "PORTDOCTOR_TEST_IN_NETNS";
+    if std::env::var_os(INNER).is_some() {
+        return true;
+    }
+    let script = format!("{setup} && exec \"$0\" \"$@\"");
+    let status = Command::new("unshare")
+        .args(["--net", "--", "sh", "-c", &script])
+        .arg(std::env::current_exe().expect("the test binary's path"))
+        .args(["--exact", name, "--nocapture"])
+        .env(INNER, "1")
+        .status()
+        .expect("run unshare");
+    assert!(status.success(), "{name} failed inside the namespace");
+    false
+}
+
 /// `check --json` output as JSON, with the exit code.
 pub fn check_json(output: &Output) -> (serde_json::Value, i32) {
     let stdout = String::from_utf8_lossy(&output.stdout);
