@@ -83,6 +83,9 @@ async fn page_renders_an_mcp_report_and_checks_a_configured_server() {
 
     // The configured servers, each with a Check button that names it.
     browser
+        .wait_for(".pd-mcp-config[data-state=listed]:not([hidden])")
+        .await;
+    browser
         .click(".pd-mcp-entry[data-name=demo] .pd-mcp-check")
         .await;
     let stdio = ".pd-mcp[data-transport=stdio]";
@@ -91,6 +94,36 @@ async fn page_renders_an_mcp_report_and_checks_a_configured_server() {
     browser.scroll_to(stdio).await;
     browser.screenshot("browser-mcp-stdio.png").await;
 
+    browser.client.close().await.unwrap();
+}
+
+/// Most people use no desktop assistant: without its configuration the
+/// check view shows no MCP section and ends with no MCP advice.
+#[tokio::test]
+async fn without_an_assistant_configuration_the_page_says_nothing_about_mcp() {
+    let home = TempDir::new("browser-no-assistant");
+    let mut command = std::process::Command::new(BIN);
+    command
+        .args(["--no-open", "--port", "0"])
+        .env("HOME", &home.0)
+        .env_remove("XDG_CONFIG_HOME");
+    let helper = helper_from(command);
+    let closed = closed_port();
+    let browser = page(&helper, "/").await;
+    browser.check(&format!("127.0.0.1:{closed}")).await;
+    browser.wait_for(".pd-report[data-state=done]").await;
+    // The helper said there is no configuration: the section stays away.
+    browser
+        .wait_for(".pd-mcp-config[data-state=none][hidden]")
+        .await;
+    let shown = browser
+        .run("arguments[0](document.querySelector('.pd-view[data-view=check]').innerText)")
+        .await;
+    let shown = shown.as_str().unwrap();
+    for word in ["MCP", "claude_desktop_config", "--config", "--mcp-config"] {
+        assert!(!shown.contains(word), "{word:?} in the check view: {shown}");
+    }
+    browser.screenshot("page-no-assistant.png").await;
     browser.client.close().await.unwrap();
 }
 

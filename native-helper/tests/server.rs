@@ -311,6 +311,8 @@ async fn no_assistant_configuration_is_a_fact_with_the_helpers_own_flag() {
     let mut ws = session(helper.addr).await;
     send(&mut ws, json!({"type": "mcp-servers", "id": 1})).await;
     let error = until_done(&mut ws, 1).await.pop().unwrap();
+    // Its own kind, so the page can leave MCP out for people without it.
+    assert_eq!(error["error"]["kind"], "no-config", "{error}");
     let message = error["error"]["message"].as_str().unwrap();
     assert!(
         message

@@ -218,8 +218,12 @@ pub enum ErrorKind {
     /// This client may not make this request: pages on an origin the user
     /// allowed (docs embeds) may only run checks.
     Forbidden,
-    /// The desktop assistant's configuration is missing, unreadable, or has no such server.
+    /// The desktop assistant's configuration is unreadable, invalid, or has no such server.
     Config,
+    /// No desktop assistant's configuration exists where the assistant keeps
+    /// it: nothing is configured, which is no fault (most people use no
+    /// desktop assistant). The page shows no MCP section then.
+    NoConfig,
 }
 
 impl ProtocolError {

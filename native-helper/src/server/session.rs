@@ -447,16 +447,19 @@ impl Session {
 }
 
 fn config_error(id: RequestId, error: &ConfigError) -> ServerMessage {
-    let message = match error {
+    let (kind, message) = match error {
         // Said as a fact, not a fault, with the helper's own flag.
-        ConfigError::NotFound(_) => format!(
-            "No MCP servers to list: {error}. Only if you use a desktop assistant's MCP servers from another file: start the helper with `portdoctor --mcp-config PATH`."
+        ConfigError::NotFound(_) => (
+            ErrorKind::NoConfig,
+            format!(
+                "No MCP servers to list: {error}. Only if you use a desktop assistant's MCP servers from another file: start the helper with `portdoctor --mcp-config PATH`."
+            ),
         ),
-        _ => error.to_string(),
+        _ => (ErrorKind::Config, error.to_string()),
     };
     ServerMessage::Error {
         id: Some(id),
-        error: ProtocolError::new(ErrorKind::Config, message),
+        error: ProtocolError::new(kind, message),
     }
 }
 

@@ -272,7 +272,7 @@ impl Page {
             | Change::Finished(_)
             | Change::Failed { .. }
             | Change::McpServers { .. }
-            | Change::McpServersUnavailable(_) => self.check.apply(self, change),
+            | Change::McpServersUnavailable { .. } => self.check.apply(self, change),
             Change::Machine(_) | Change::Bound(_) => self.machine.apply(change),
             Change::Watched(_) => self.watch.apply(change),
         }

@@ -61,8 +61,12 @@ pub enum Change {
         config: String,
         servers: Vec<McpServerEntry>,
     },
-    /// They could not be listed: no configuration, or not for this page.
-    McpServersUnavailable(String),
+    /// They could not be listed: no configuration (`no-config`), one that
+    /// cannot be read, or the helper is gone (`kind` `None`).
+    McpServersUnavailable {
+        kind: Option<ErrorKind>,
+        message: String,
+    },
     /// Every listener on the machine, or why the helper could not list them.
     Machine(Result<Listing, String>),
     /// Whether a server could listen on the asked port, or why the helper
@@ -233,9 +237,10 @@ impl Session {
                 ServerMessage::McpServers {
                     config, servers, ..
                 } => Some(Change::McpServers { config, servers }),
-                ServerMessage::Error { error, .. } => {
-                    Some(Change::McpServersUnavailable(error.message))
-                }
+                ServerMessage::Error { error, .. } => Some(Change::McpServersUnavailable {
+                    kind: Some(error.kind),
+                    message: error.message,
+                }),
                 _ => None,
             };
         }
@@ -302,7 +307,10 @@ impl Session {
         self.machine = None;
         changes.push(Change::Machine(Err(NO_LISTENERS.to_owned())));
         if self.mcp.take().is_some() {
-            changes.push(Change::McpServersUnavailable(NO_MCP_SERVERS.to_owned()));
+            changes.push(Change::McpServersUnavailable {
+                kind: None,
+                message: NO_MCP_SERVERS.to_owned(),
+            });
         }
         changes
     }
@@ -489,7 +497,10 @@ mod tests {
         assert_eq!(changes[3], Change::Machine(Err(NO_LISTENERS.into())));
         assert_eq!(
             changes[4],
-            Change::McpServersUnavailable(NO_MCP_SERVERS.into())
+            Change::McpServersUnavailable {
+                kind: None,
+                message: NO_MCP_SERVERS.into()
+            }
         );
         assert!(!session.machine_pending());
         assert_eq!(session.state(), ReportState::Error);

@@ -2,7 +2,7 @@
 //! MCP, and the desktop assistant's configured servers, each a click away
 //! from its own check.
 
-use protocol::{McpReport, McpServerEntry, McpServerKind, McpTransport};
+use protocol::{ErrorKind, McpReport, McpServerEntry, McpServerKind, McpTransport};
 
 use crate::node::el;
 use crate::text::{ms, wire_name};
@@ -127,6 +127,20 @@ pub fn servers(config: &str, servers: &[McpServerEntry]) -> Html {
         )
 }
 
+/// Why the configured servers are not listed (`kind`: the helper's error,
+/// `None` when the helper is gone), as the section's `data-state`, and
+/// whether the section shows it, given whether it shows now. No
+/// configuration is no problem: the section stays away. A configuration
+/// that cannot be read is one, for its owner. The helper gone changes
+/// nothing: a list shown says it is stale, no section appears.
+pub fn unavailable(kind: Option<ErrorKind>, shown: bool) -> (&'static str, bool) {
+    match kind {
+        Some(ErrorKind::NoConfig | ErrorKind::Forbidden) => ("none", false),
+        Some(_) => ("unreadable", true),
+        None => ("offline", shown),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +169,23 @@ mod tests {
         assert_eq!(tools, ["add", "echo", "search"]);
         let step = mcp.find("pd-mcp-step").text_content();
         assert_eq!(step, "initialize2000.80 ms");
+    }
+
+    #[test]
+    fn no_configuration_shows_no_mcp_section() {
+        for shown in [false, true] {
+            assert_eq!(
+                unavailable(Some(ErrorKind::NoConfig), shown),
+                ("none", false)
+            );
+            // A file given or found that cannot be read is its owner's problem.
+            assert_eq!(
+                unavailable(Some(ErrorKind::Config), shown),
+                ("unreadable", true)
+            );
+            // The helper gone: the section stays as it was.
+            assert_eq!(unavailable(None, shown), ("offline", shown));
+        }
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub enum Hook {
     Report,
     Progress,
     Result,
+    /// The configured MCP servers' section, shown only where a
+    /// configuration exists.
+    McpSection,
     McpList,
 }
 
@@ -85,16 +88,15 @@ pub fn panel(target: &str) -> Html {
                 .child(el("div", "pd-result").hook(hook(Hook::Result))),
         )
         .child(
+            // Hidden until the helper lists a configuration: people who use
+            // no desktop assistant never see MCP here.
             el("section", "pd-mcp-config")
                 .attr("aria-label", "Configured MCP servers")
+                .attr("data-state", "asking")
+                .attr("hidden", "")
+                .hook(hook(Hook::McpSection))
                 .child(el("h2", "pd-heading").text("The desktop assistant's MCP servers"))
-                .child(
-                    el("div", "pd-mcp-list")
-                        .hook(hook(Hook::McpList))
-                        .child(note(
-                            "Asking the helper for the servers in claude_desktop_config.json…",
-                        )),
-                ),
+                .child(el("div", "pd-mcp-list").hook(hook(Hook::McpList))),
         )
 }
 
@@ -143,6 +145,7 @@ pub struct CheckView {
     report: web_sys::Element,
     progress: Region<Tree>,
     result: Region<Tree>,
+    mcp_section: web_sys::HtmlElement,
     mcp_list: Region<Tree>,
     recent: RefCell<Vec<String>>,
     /// The target of the check on its way, remembered once it answers.
@@ -161,6 +164,7 @@ impl CheckView {
             progress: region(Hook::Progress)?,
             result: region(Hook::Result)?,
             mcp_list: region(Hook::McpList)?,
+            mcp_section: hooks.take(hook(Hook::McpSection))?,
             input: hooks.take(hook(Hook::Input))?,
             report: hooks.take(hook(Hook::Report))?,
             recent: RefCell::new(load_recent()),
@@ -262,9 +266,18 @@ impl CheckView {
         match change {
             Change::McpServers { config, servers } => {
                 self.mcp_list.show(mcp::servers(&config, &servers))?;
+                self.mcp_section.set_attribute("data-state", "listed")?;
+                self.mcp_section.set_hidden(false);
             }
-            Change::McpServersUnavailable(message) => {
-                self.mcp_list.show(note(&message))?;
+            Change::McpServersUnavailable { kind, message } => {
+                let (state, shown) = mcp::unavailable(kind, !self.mcp_section.hidden());
+                if shown {
+                    self.mcp_list.show(note(&message))?;
+                } else {
+                    self.mcp_list.clear();
+                }
+                self.mcp_section.set_attribute("data-state", state)?;
+                self.mcp_section.set_hidden(!shown);
             }
             Change::Step(progress) => {
                 if let Progress::Authorize { url } = &progress {
@@ -358,6 +371,11 @@ mod tests {
         for h in [Hook::Recent, Hook::Progress, Hook::Result, Hook::McpList] {
             panel.find_hook(hook(h));
         }
+        // No MCP section until the helper lists a configuration.
+        assert_eq!(
+            panel.find_hook(hook(Hook::McpSection)).get("hidden"),
+            Some("")
+        );
     }
 
     #[test]
