@@ -429,6 +429,10 @@ fn every_configured_server_is_checked_and_nothing_is_left_running() {
         .and_then(|w| w.parse().ok())
         .unwrap_or_else(|| panic!("{evidence:?}"));
     assert!((14000..=15000).contains(&waited), "{evidence:?}");
+    // Stopping it (it ignores SIGTERM) is inside the 30 s too: the
+    // deadline cuts the goodbye short instead of adding a second to it.
+    let elapsed = hangs["elapsed_us"].as_u64().unwrap();
+    assert!(elapsed < 30_400_000, "{elapsed} µs for a 30 s timeout");
     // It ignored SIGTERM and started a child: the whole group was killed.
     let pids = std::fs::read_to_string(dir.0.join("pids")).expect("the hanging server's pids");
     for pid in pids.split_whitespace() {

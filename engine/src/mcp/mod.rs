@@ -656,7 +656,7 @@ pub async fn check_stdio(spec: &Spec, timeout: Duration) -> McpEvidence {
     let start = step("start", None, started);
     let mut talk = converse(&mut process, limits, Opening::DiscoverPatiently).await;
     talk.steps.insert(0, start);
-    let facts = process.stop().await;
+    let facts = process.stop(limits.deadline).await;
     let url = facts.command_line.clone();
     let (report, failure) = conclude(&url, McpTransport::Stdio, &talk, false);
     if report.is_none() {

@@ -14,7 +14,7 @@
 use std::collections::VecDeque;
 use std::process::Stdio as Pipe;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -164,23 +164,26 @@ impl Stdio {
     }
 
     /// Stops the process (stdin closed, then SIGTERM, then SIGKILL, to the
-    /// whole group) and says what it did.
-    pub async fn stop(mut self) -> ProcessFacts {
+    /// whole group) and says what it did. The check's `deadline` bounds the
+    /// goodbye too, so the whole check keeps to the user's timeout: a
+    /// server still there when it has passed is killed at once.
+    pub async fn stop(mut self, deadline: Instant) -> ProcessFacts {
+        let grace = || GRACE.min(deadline.saturating_duration_since(Instant::now()));
         if self.ended {
             // It closed stdout: give it a moment to report how it ended.
-            if let Ok(Ok(status)) = tokio::time::timeout(GRACE, self.child.wait()).await {
+            if let Ok(Ok(status)) = tokio::time::timeout(grace(), self.child.wait()).await {
                 self.facts.exited = Some(describe(status));
             }
         } else if let Ok(Some(status)) = self.child.try_wait() {
             self.facts.exited = Some(describe(status));
         }
         drop(self.stdin.take());
-        if tokio::time::timeout(GRACE, self.child.wait())
+        if tokio::time::timeout(grace(), self.child.wait())
             .await
             .is_err()
         {
             self.group.signal(Signal::Term);
-            if tokio::time::timeout(GRACE, self.child.wait())
+            if tokio::time::timeout(grace(), self.child.wait())
                 .await
                 .is_err()
             {
@@ -190,7 +193,7 @@ impl Stdio {
         }
         // Whatever it started goes too, so stderr reaches its end.
         self.group.signal(Signal::Kill);
-        let _ = tokio::time::timeout(GRACE, &mut self.stderr_task).await;
+        let _ = tokio::time::timeout(grace(), &mut self.stderr_task).await;
         self.facts.stderr = self
             .stderr
             .lock()
