@@ -557,6 +557,14 @@ fn the_reference_server_over_streamable_http_primes_its_stream_first() {
     let (report, code) = mcp_json(&[&url]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(codes(&report), ["mcp-ok", "reachable"]);
+    // What answered is the server, not the 400 its GET got.
+    assert_eq!(report["service"]["protocol"], "mcp");
+    assert_eq!(report["service"]["detail"], "mcp-servers/everything 2.0.0");
+    let text = String::from_utf8_lossy(&portdoctor(&["mcp", &url]).stdout).into_owned();
+    assert!(
+        text.contains("\nanswered as mcp: mcp-servers/everything 2.0.0\n"),
+        "{text}"
+    );
     let mcp = &report["mcp"];
     assert_everything(mcp);
     assert_eq!(mcp["transport"], "streamable-http");
