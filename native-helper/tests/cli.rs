@@ -561,6 +561,9 @@ fn the_text_report_names_what_answered() {
         text.contains(&format!("\nanswered as redis: Redis {version}\n")),
         "{text}"
     );
+    // An ok finding has nothing to fix: no "fix:" line, as on the page.
+    assert!(text.contains("\nok [reachable]: "), "{text}");
+    assert!(!text.contains("fix: Nothing to fix"), "{text}");
 }
 
 #[test]

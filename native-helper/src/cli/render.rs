@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use protocol::{
     AddressResult, BindReport, Finding, Listener, McpConfigReport, McpEra, McpReport,
-    McpServerKind, McpTransport, Report, Verdict,
+    McpServerKind, McpTransport, Report, Severity, Verdict,
 };
 
 pub fn report(report: &Report) -> String {
@@ -193,12 +193,16 @@ pub fn bind(report: &BindReport) -> String {
     out
 }
 
-/// Each finding: severity and code, summary, fix, evidence.
+/// Each finding: severity and code, summary, fix, evidence. An ok finding
+/// has nothing to fix, so no fix line ("Nothing to fix at the TCP level"),
+/// as on the page; `--json` keeps its fix.
 fn findings(out: &mut String, findings: &[Finding]) {
     for f in findings {
         let mark = f.severity.label().to_ascii_lowercase();
         let _ = writeln!(out, "\n{mark} [{}]: {}", f.code.as_str(), f.summary);
-        let _ = writeln!(out, "  fix: {}", f.fix);
+        if f.severity != Severity::Ok {
+            let _ = writeln!(out, "  fix: {}", f.fix);
+        }
         for e in &f.evidence {
             let _ = writeln!(out, "  - {e}");
         }
