@@ -360,6 +360,47 @@ async fn the_watch_turns_green_once_the_service_starts() {
     browser.client.close().await.unwrap();
 }
 
+/// nginx answering 502 for a dead upstream accepts connections but does
+/// not work: the watch waits for it to work unless told that anything
+/// accepting is enough.
+#[tokio::test]
+async fn the_watch_waits_for_a_working_service_unless_anything_accepting_will_do() {
+    let helper = helper(&[]);
+    let scratch = TempDir::new("browser-nginx-watch");
+    let nginx = support::peers::nginx(false, &scratch);
+    let url = format!("http://{}/down", nginx.addr);
+    let browser = page(&helper, "/?view=watch").await;
+    assert_eq!(browser.prop(".pd-until", "value").await, "healthy");
+    browser
+        .type_into(
+            ".pd-watch-form input[name=watch-target]",
+            &format!("{url}\n"),
+        )
+        .await;
+    // It answered, with its 502, and the watch goes on waiting.
+    let waiting = browser
+        .text_when(".pd-watch-status", |text| text.contains("Last time:"))
+        .await;
+    assert!(waiting.contains("upstream is down"), "{waiting}");
+    assert_eq!(
+        browser.attr(".pd-watch-status", "data-state").await,
+        "waiting"
+    );
+    browser.screenshot("page-watch-502-waiting.png").await;
+
+    // Anything accepting will do: the next attempt is up.
+    browser.click(".pd-until option[value=accepts]").await;
+    let up = browser.text(".pd-watch-status[data-state=up]").await;
+    assert!(
+        up.starts_with(&format!(
+            "{url} is accepting connections: it answered after "
+        )),
+        "{up}"
+    );
+    browser.screenshot("page-watch-502-accepts.png").await;
+    browser.client.close().await.unwrap();
+}
+
 #[tokio::test]
 async fn the_page_keeps_its_report_and_reconnects_when_the_helper_restarts() {
     let first = helper(&[]);

@@ -5,7 +5,7 @@
 //! these are for people, and may be reworded without breaking anyone.
 
 use crate::report::{
-    Family, McpAuthCheck, McpRegistration, McpTransport, Outcome, Severity, Verdict,
+    Family, McpAuthCheck, McpRegistration, McpTransport, Outcome, Severity, Until, Verdict,
 };
 
 impl Verdict {
@@ -105,6 +105,24 @@ impl McpAuthCheck {
             Self::Callback => "callback",
             Self::Token => "token",
             Self::StepUp => "step-up",
+        }
+    }
+}
+
+impl Until {
+    /// The choice, as the page offers it: "up means …".
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Healthy => "it works (no error found)",
+            Self::Accepts => "anything accepts a connection",
+        }
+    }
+
+    /// What the target is once the wait is over: `up after 2.0 s`.
+    pub fn reached(self) -> &'static str {
+        match self {
+            Self::Healthy => "up",
+            Self::Accepts => "accepting connections",
         }
     }
 }

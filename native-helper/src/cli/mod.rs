@@ -412,11 +412,7 @@ async fn wait(args: WaitArgs) -> ExitCode {
     };
     let took = started.elapsed().as_secs_f64();
     let (code, outcome) = if report.is_up(until) {
-        let up = match until {
-            Until::Healthy => "up",
-            Until::Accepts => "accepting connections",
-        };
-        (0, format!("{up} after {took:.1} s"))
+        (0, format!("{} after {took:.1} s", until.reached()))
     } else if report.is_final() {
         // 2 for a target that cannot be read, as `check` says.
         (

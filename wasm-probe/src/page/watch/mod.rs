@@ -7,7 +7,9 @@ pub mod state;
 
 use std::cell::{Cell, RefCell};
 
-use protocol::Report;
+use std::str::FromStr;
+
+use protocol::{Report, Until};
 use wasm_bindgen::prelude::*;
 
 use crate::dom::{self, Field, Hooks, Region, Sink, Timer};
@@ -27,6 +29,8 @@ pub enum Msg {
     Stop,
     /// "Notify me" was ticked or cleared.
     Notify,
+    /// What counts as up was chosen (an [`Until`]'s wire name).
+    Until,
 }
 
 /// The watch view's elements its handlers update.
@@ -39,7 +43,8 @@ pub fn panel() -> Html {
     el("div", "pd-view-body")
         .child(el("p", "pd-note").text(
             "Starting a server? Enter its port: this page checks it again and again, \
-             and turns green when it answers.",
+             and turns green when it works (no error found), or as soon as anything \
+             accepts a connection if you choose so.",
         ))
         .child(
             widgets::form(
@@ -53,6 +58,22 @@ pub fn panel() -> Html {
                 "",
                 "Watch",
                 views::Msg::Watch(Msg::Start),
+            )
+            .child(
+                el("label", "pd-field pd-until-field")
+                    .child(el("span", "pd-label").text("Up means"))
+                    .child(
+                        el("select", "pd-input pd-until")
+                            .attr("name", "until")
+                            .on(Event::Change, views::Msg::Watch(Msg::Until))
+                            // The default first: a proxy answering 502 is not up.
+                            .children([Until::Healthy, Until::Accepts].map(|until| {
+                                el("option", "")
+                                    .attr("value", <&str>::from(until))
+                                    .attr_opt("selected", (until == Until::default()).then_some(""))
+                                    .text(until.label())
+                            })),
+                    ),
             )
             .child(
                 el("label", "pd-check-label")
@@ -76,6 +97,7 @@ pub struct WatchView {
     status: Region<Tree>,
     watch: RefCell<Option<Watch>>,
     notify: Cell<bool>,
+    until: Cell<Until>,
     timer: Timer,
 }
 
@@ -89,6 +111,7 @@ impl WatchView {
             status: Region::new(hooks.take(views::Hook::Watch(Hook::Status))?, sink.clone()),
             watch: RefCell::new(None),
             notify: Cell::new(false),
+            until: Cell::default(),
             timer,
         })
     }
@@ -105,6 +128,15 @@ impl WatchView {
                 }
                 Ok(())
             }
+            Msg::Until => {
+                if let Ok(until) = Until::from_str(&field.text) {
+                    self.until.set(until);
+                    if let Some(watch) = &mut *self.watch.borrow_mut() {
+                        watch.set_until(until);
+                    }
+                }
+                Ok(())
+            }
         }
     }
 
@@ -114,7 +146,7 @@ impl WatchView {
         }
         page.session_mut().unwatch();
         self.watch
-            .replace(Some(Watch::start(target, dom::now_ms())));
+            .replace(Some(Watch::start(target, self.until.get(), dom::now_ms())));
         self.attempt(page);
         Ok(())
     }
@@ -171,7 +203,7 @@ impl WatchView {
             let options = web_sys::NotificationOptions::new();
             options.set_body(&format!("It answered after {}.", seconds(*after_ms)));
             let _ = web_sys::Notification::new_with_options(
-                &format!("{} is up", watch.target()),
+                &format!("{} is {}", watch.target(), watch.until().reached()),
                 &options,
             );
         }
@@ -198,6 +230,15 @@ mod tests {
             Some(&views::Msg::Watch(Msg::Start))
         );
         assert_eq!(form.find_tag("input")[0].get("name"), Some("watch-target"));
+        let until = panel.find("pd-until");
+        assert_eq!(
+            until.sends(Event::Change),
+            Some(&views::Msg::Watch(Msg::Until))
+        );
+        let options = until.find_tag("option");
+        let values: Vec<_> = options.iter().map(|o| o.get("value").unwrap()).collect();
+        assert_eq!(values, ["healthy", "accepts"]);
+        assert_eq!(options[0].get("selected"), Some(""), "healthy by default");
         let notify = panel.find("pd-notify");
         assert_eq!(notify.get("type"), Some("checkbox"));
         assert_eq!(

@@ -1,6 +1,7 @@
 //! "Wait until it's up": check a target again and again, with back-off,
-//! until it works (`Until::Healthy`, as `portdoctor wait`); then say how
-//! long it took.
+//! until it is up as chosen (`Until::Healthy` by default: it works; or
+//! `Until::Accepts`: anything accepts), as `portdoctor wait --until`; then
+//! say how long it took.
 //!
 //! The state and its rendering; the view runs the timer, sends the checks
 //! and raises the notification.
@@ -24,7 +25,8 @@ pub enum WatchState {
     Waiting {
         last: Option<String>,
     },
-    /// It works (verdict reachable), `after_ms` after the watch started.
+    /// It is up as the watch's [`Until`] says, `after_ms` after the watch
+    /// started.
     Up {
         after_ms: u64,
     },
@@ -38,6 +40,8 @@ pub enum WatchState {
 #[derive(Debug)]
 pub struct Watch {
     target: String,
+    /// What counts as up.
+    until: Until,
     started_ms: u64,
     attempts: u32,
     backoff: Backoff,
@@ -45,9 +49,10 @@ pub struct Watch {
 }
 
 impl Watch {
-    pub fn start(target: &str, now_ms: u64) -> Self {
+    pub fn start(target: &str, until: Until, now_ms: u64) -> Self {
         Self {
             target: target.trim().to_owned(),
+            until,
             started_ms: now_ms,
             attempts: 0,
             backoff: BACKOFF,
@@ -61,6 +66,15 @@ impl Watch {
 
     pub fn state(&self) -> &WatchState {
         &self.state
+    }
+
+    pub fn until(&self) -> Until {
+        self.until
+    }
+
+    /// The choice changed while waiting: the next answer is judged by it.
+    pub fn set_until(&mut self, until: Until) {
+        self.until = until;
     }
 
     pub fn is_waiting(&self) -> bool {
@@ -79,7 +93,7 @@ impl Watch {
             return None;
         }
         let last = match report {
-            Some(report) if report.is_up(Until::Healthy) => {
+            Some(report) if report.is_up(self.until) => {
                 self.state = WatchState::Up {
                     after_ms: now_ms.saturating_sub(self.started_ms),
                 };
@@ -110,8 +124,12 @@ impl Watch {
         let target = &self.target;
         let (state, text) = match &self.state {
             WatchState::Waiting { last } => {
+                let awaited = match self.until {
+                    Until::Healthy => "work",
+                    Until::Accepts => "accept a connection",
+                };
                 let mut text = format!(
-                    "Waiting for {target} to answer: attempt {}, {} so far.",
+                    "Waiting for {target} to {awaited}: attempt {}, {} so far.",
                     self.attempts.max(1),
                     seconds(now_ms.saturating_sub(self.started_ms))
                 );
@@ -122,7 +140,11 @@ impl Watch {
             }
             WatchState::Up { after_ms } => (
                 "up",
-                format!("{target} is up: it answered after {}.", seconds(*after_ms)),
+                format!(
+                    "{target} is {}: it answered after {}.",
+                    self.until.reached(),
+                    seconds(*after_ms)
+                ),
             ),
             WatchState::Invalid { why } => ("invalid", format!("Stopped: {why}")),
             WatchState::Stopped => ("stopped", format!("Stopped watching {target}.")),
@@ -167,7 +189,7 @@ mod tests {
 
     #[test]
     fn backs_off_until_something_answers_then_says_how_long() {
-        let mut watch = Watch::start(" localhost:8080 ", 1_000);
+        let mut watch = Watch::start(" localhost:8080 ", Until::Healthy, 1_000);
         assert_eq!(watch.target(), "localhost:8080");
         watch.attempt();
         assert_eq!(watch.answered(Some(&refused()), 1_100), Some(500));
@@ -203,8 +225,27 @@ mod tests {
     }
 
     #[test]
+    fn anything_accepting_is_up_when_chosen() {
+        // sample_report: something accepted, with an error finding.
+        let mut healthy = Watch::start("8080", Until::Healthy, 0);
+        assert_eq!(healthy.answered(Some(&sample_report()), 10), Some(500));
+        assert!(healthy.is_waiting());
+        let mut accepts = Watch::start("8080", Until::Accepts, 0);
+        assert_eq!(accepts.answered(Some(&refused()), 10), Some(500));
+        assert_eq!(accepts.answered(Some(&sample_report()), 1_500), None);
+        assert_eq!(
+            accepts.view(2_000).find("pd-watch-status").text_content(),
+            "8080 is accepting connections: it answered after 1.5 s."
+        );
+        // Changed while waiting: the next answer is judged by the new choice.
+        healthy.set_until(Until::Accepts);
+        assert_eq!(healthy.answered(Some(&sample_report()), 20), None);
+        assert_eq!(healthy.until(), Until::Accepts);
+    }
+
+    #[test]
     fn an_invalid_target_ends_the_watch_with_the_reason() {
-        let mut watch = Watch::start("localhost:619009", 0);
+        let mut watch = Watch::start("localhost:619009", Until::Healthy, 0);
         let mut report = refused();
         report.verdict = Verdict::Invalid;
         assert_eq!(watch.answered(Some(&report), 10), None);
@@ -218,7 +259,7 @@ mod tests {
 
     #[test]
     fn a_stopped_watch_ignores_late_answers() {
-        let mut watch = Watch::start("8080", 0);
+        let mut watch = Watch::start("8080", Until::Healthy, 0);
         watch.stop();
         assert_eq!(watch.answered(Some(&sample_report()), 10), None);
         assert_eq!(watch.state(), &WatchState::Stopped);
