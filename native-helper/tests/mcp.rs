@@ -1,8 +1,8 @@
 //! `portdoctor mcp` against real MCP servers: the official Python SDK's
-//! (tests/mcp/demo_server.py), the reference servers and Context7 from npm
-//! (pinned by .ci/run), the official TypeScript SDK's
-//! (tests/mcp/ts_stateless.cjs), and servers that fail the way real ones do
-//! (tests/mcp/misbehaving.py). Names, versions and tool lists are asserted
+//! (tests/mcp/demo_server.py), fastmcp's (tests/mcp/fastmcp_server.py), the
+//! reference servers and Context7 from npm (all pinned by `cargo xtask
+//! setup`), the official TypeScript SDK's (tests/mcp/ts_stateless.cjs), and
+//! servers that fail the way real ones do (tests/mcp/misbehaving.py). Names, versions and tool lists are asserted
 //! exactly as the servers declare them.
 
 mod support;
@@ -685,6 +685,58 @@ fn the_reference_servers_over_stdio_and_a_command_that_is_not_there() {
         !text.contains("PATH") && !text.contains("/full/path"),
         "{text}"
     );
+}
+
+/// Name, version, tools, resource and prompt as fastmcp_server.py declares
+/// them, found over `transport` in `era` with protocol `version`.
+fn assert_fastmcp(mcp: &Value, transport: &str, era: &str, version: &str) {
+    assert_eq!(mcp["server"]["name"], "portdoctor-fastmcp", "{mcp:#}");
+    assert_eq!(mcp["server"]["version"], "3.1.4", "{mcp:#}");
+    assert_eq!(mcp["tools"], 3, "{mcp:#}");
+    assert_eq!(
+        mcp["tool_names"],
+        serde_json::json!(["add", "shout", "count_words"])
+    );
+    assert_eq!(mcp["resources"], 1, "{mcp:#}");
+    assert_eq!(mcp["prompts"], 1, "{mcp:#}");
+    assert_eq!(mcp["transport"], transport, "{mcp:#}");
+    assert_eq!(mcp["era"], era, "{mcp:#}");
+    assert_eq!(mcp["protocol_version"], version, "{mcp:#}");
+}
+
+#[test]
+fn fastmcp_servers_over_http_sse_and_stdio() {
+    // fastmcp (pinned by `cargo xtask setup`) on the SDK: the stateless era
+    // over Streamable HTTP and stdio, the handshake era over legacy SSE.
+    let python = fastmcp_python();
+    let http = python_server(&python, "fastmcp_server.py", &["http"]);
+    let url = format!("http://{}/mcp", http.addr);
+    let (report, code) = mcp_json(&[&url]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(codes(&report), ["mcp-ok", "reachable"]);
+    assert_fastmcp(&report["mcp"], "streamable-http", "stateless", "2026-07-28");
+    assert_eq!(report["service"]["detail"], "portdoctor-fastmcp 3.1.4");
+
+    let sse = python_server(&python, "fastmcp_server.py", &["sse"]);
+    let url = format!("http://{}/sse", sse.addr);
+    let (report, code) = mcp_json(&[&url]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(codes(&report), ["mcp-ok", "reachable"]);
+    assert_fastmcp(&report["mcp"], "sse", "handshake", "2025-11-25");
+
+    let dir = TempDir::new("fastmcp-stdio");
+    let config = dir.path("claude_desktop_config.json");
+    let script = mcp_dir().join("fastmcp_server.py");
+    let servers = serde_json::json!({"mcpServers": {"fast": {
+        "command": python,
+        "args": [script, "stdio"],
+    }}});
+    std::fs::write(&config, servers.to_string()).unwrap();
+    let (all, code) = mcp_json(&["--config", config.to_str().unwrap()]);
+    assert_eq!(code, 0, "{all:#}");
+    let report = &all["servers"][0]["report"];
+    assert_eq!(codes(report), ["mcp-ok"], "{report:#}");
+    assert_fastmcp(&report["mcp"], "stdio", "stateless", "2026-07-28");
 }
 
 #[test]

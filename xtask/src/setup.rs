@@ -11,6 +11,10 @@ use crate::{platforms, run};
 /// versions they assert stay put.
 const MCP_SDK_VERSION: &str = "2.3.0";
 
+/// fastmcp, the other way Python MCP servers are written, in a virtualenv of
+/// its own (its dependencies float apart from the SDK's pin).
+const FASTMCP_VERSION: &str = "4.2.3";
+
 /// Real MCP servers from npm the MCP tests run, as published and pinned:
 /// the reference servers, Context7, and the official TypeScript SDK.
 const MCP_NPM: &[(&str, &str)] = &[
@@ -99,11 +103,10 @@ pub fn missing() -> Vec<String> {
             missing.push(format!("cargo {tool}"));
         }
     }
-    if !has_mcp_sdk(&mcp_python()) {
-        missing.push(format!(
-            "{} with the MCP SDK mcp=={MCP_SDK_VERSION}",
-            mcp_python().display()
-        ));
+    for (python, package, version) in python_packages() {
+        if !has_package(&python, package, version) {
+            missing.push(format!("{} with {package}=={version}", python.display()));
+        }
     }
     missing.extend(
         missing_npm()
@@ -147,18 +150,21 @@ pub fn setup() -> Result<(), String> {
             .args(platforms::ZIG_PACKAGES))?;
     }
     run(Command::new("rustup").args(["component", "add", "rustfmt", "clippy"]))?;
-    let python = mcp_python();
-    if !has_mcp_sdk(&python) {
-        // The tests look for $PORTDOCTOR_MCP_PYTHON, else this virtualenv.
+    for (python, package, version) in python_packages() {
+        if has_package(&python, package, version) {
+            continue;
+        }
+        // The tests look for $PORTDOCTOR_MCP_PYTHON (_FASTMCP_), else this
+        // virtualenv.
         let venv = python
             .parent()
             .and_then(Path::parent)
-            .ok_or("PORTDOCTOR_MCP_PYTHON should be VENV/bin/python")?;
+            .ok_or_else(|| format!("{} should be VENV/bin/python", python.display()))?;
         run(Command::new("python3").arg("-m").arg("venv").arg(venv))?;
         run(Command::new(venv.join("bin/pip")).args([
             "install",
             "--quiet",
-            &format!("mcp=={MCP_SDK_VERSION}"),
+            &format!("{package}=={version}"),
         ]))?;
     }
     let npm = missing_npm();
@@ -198,12 +204,27 @@ fn apt(args: &[&str]) -> Result<(), String> {
     run(&mut command)
 }
 
-/// The Python the MCP tests use: `$PORTDOCTOR_MCP_PYTHON`, or the
-/// virtualenv in the temporary directory.
-fn mcp_python() -> PathBuf {
-    std::env::var_os("PORTDOCTOR_MCP_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("mcp-venv/bin/python"))
+/// Each Python the MCP tests use, with the package it must have: the SDK
+/// in `$PORTDOCTOR_MCP_PYTHON`, fastmcp in `$PORTDOCTOR_FASTMCP_PYTHON`,
+/// else their virtualenvs in the temporary directory.
+fn python_packages() -> [(PathBuf, &'static str, &'static str); 2] {
+    let python = |variable: &str, venv: &str| {
+        std::env::var_os(variable)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join(venv).join("bin/python"))
+    };
+    [
+        (
+            python("PORTDOCTOR_MCP_PYTHON", "mcp-venv"),
+            "mcp",
+            MCP_SDK_VERSION,
+        ),
+        (
+            python("PORTDOCTOR_FASTMCP_PYTHON", "fastmcp-venv"),
+            "fastmcp",
+            FASTMCP_VERSION,
+        ),
+    ]
 }
 
 /// Where the npm MCP servers go: `$PORTDOCTOR_MCP_NPM`, or `mcp-npm` in the
@@ -228,9 +249,9 @@ fn missing_npm() -> Vec<String> {
         .collect()
 }
 
-fn has_mcp_sdk(python: &Path) -> bool {
+fn has_package(python: &Path, package: &str, version: &str) -> bool {
     let script = format!(
-        "import importlib.metadata as m, sys; sys.exit(m.version('mcp') != '{MCP_SDK_VERSION}')"
+        "import importlib.metadata as m, sys; sys.exit(m.version('{package}') != '{version}')"
     );
     succeeds(Command::new(python).args(["-c", &script]))
 }

@@ -190,13 +190,23 @@ fn python_http_in(bind: &str, dir: &std::path::Path) -> Running {
 /// The Python with the official MCP SDK: `$PORTDOCTOR_MCP_PYTHON`, or the
 /// virtualenv `cargo xtask setup` makes in the temporary directory.
 pub fn mcp_python() -> PathBuf {
-    let python = std::env::var_os("PORTDOCTOR_MCP_PYTHON")
+    venv_python("PORTDOCTOR_MCP_PYTHON", "mcp-venv", "mcp")
+}
+
+/// The Python with fastmcp: `$PORTDOCTOR_FASTMCP_PYTHON`, or the
+/// virtualenv `cargo xtask setup` makes in the temporary directory.
+pub fn fastmcp_python() -> PathBuf {
+    venv_python("PORTDOCTOR_FASTMCP_PYTHON", "fastmcp-venv", "fastmcp")
+}
+
+fn venv_python(variable: &str, venv: &str, package: &str) -> PathBuf {
+    let python = std::env::var_os(variable)
         .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("mcp-venv/bin/python"));
+        .unwrap_or_else(|| std::env::temp_dir().join(venv).join("bin/python"));
     assert!(
         python.exists(),
         "{} is missing: run `cargo xtask setup`, \
-         or point PORTDOCTOR_MCP_PYTHON at a Python that has the mcp package",
+         or point {variable} at a Python that has the {package} package",
         python.display(),
     );
     python
@@ -209,7 +219,13 @@ pub fn mcp_dir() -> PathBuf {
 
 /// `SCRIPT ARGS` from tests/mcp, once it prints `listening on PORT`.
 pub fn mcp_server(script: &str, args: &[&str]) -> Running {
-    let mut command = Command::new(mcp_python());
+    python_server(&mcp_python(), script, args)
+}
+
+/// `SCRIPT ARGS` from tests/mcp run by `python`, once it prints
+/// `listening on PORT`.
+pub fn python_server(python: &std::path::Path, script: &str, args: &[&str]) -> Running {
+    let mut command = Command::new(python);
     command.arg(mcp_dir().join(script)).args(args);
     spawn_announcing(command, false, |line| {
         let port = line.strip_prefix("listening on ")?.trim().parse().ok()?;
