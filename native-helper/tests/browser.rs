@@ -688,7 +688,7 @@ async fn the_page_uses_the_clis_words_and_copies_whole_commands() {
 }
 
 #[tokio::test]
-async fn a_long_target_stays_short_and_invalid_targets_stay_out_of_recent() {
+async fn a_long_target_shows_once_cut_and_invalid_targets_leave_recent() {
     let helper = helper(&[]);
     let closed_port = closed_port();
     let closed = format!("127.0.0.1:{closed_port}");
@@ -708,26 +708,34 @@ async fn a_long_target_stays_short_and_invalid_targets_stay_out_of_recent() {
         .await;
     let line = browser.text(".pd-verdict-target").await;
     assert!(line.ends_with('…') && line.chars().count() <= 64, "{line}");
+    // Shown once, cut, in the verdict; the findings right below it.
     let measured = browser
         .run(
-            "const text = document.body.innerText;
-             const runs = text.match(/a+/g) || [];
-             const longest = Math.max(...runs.map(r => r.length));
-             const top = (css) => document.querySelector(css).getBoundingClientRect().top;
-             arguments[0]([longest, top('.pd-finding') - top('.pd-report'),
+            "const view = document.querySelector('.pd-view[data-view=check]');
+             const runs = view.innerText.match(/a{10,}/g) || [];
+             const rect = (css) => document.querySelector(css).getBoundingClientRect();
+             arguments[0]([runs.map(r => r.length), rect('.pd-findings').top - rect('.pd-verdict').bottom,
                            document.documentElement.scrollWidth, window.innerWidth])",
         )
         .await;
-    let [longest, below, width, viewport] = [0, 1, 2, 3].map(|i| measured[i].as_f64().unwrap());
-    assert!(longest <= 240.0, "a run of {longest} characters is shown");
+    assert_eq!(
+        measured[0],
+        serde_json::json!([63]),
+        "runs of the target shown"
+    );
+    let [below, width, viewport] = [1, 2, 3].map(|i| measured[i].as_f64().unwrap());
     assert!(
-        below < 600.0,
-        "the findings start {below} px below the report"
+        below < 120.0,
+        "the findings start {below} px below the verdict"
     );
     assert!(
         width <= viewport,
         "the page is {width} px wide in {viewport}"
     );
+    let evidence = browser
+        .text(".pd-finding[data-code=invalid-target] .pd-evidence")
+        .await;
+    assert_eq!(evidence, "input: the target above (5000 characters)");
     browser.screenshot("page-long-target.png").await;
 
     // Invalid targets are not remembered; a checked one is.
@@ -737,18 +745,34 @@ async fn a_long_target_stays_short_and_invalid_targets_stay_out_of_recent() {
     browser
         .wait_for(".pd-verdict[data-verdict=unreachable]")
         .await;
+    let recent = async || {
+        browser.wait_for(".pd-recent-item").await;
+        browser
+            .run(
+                "arguments[0](Array.from(document.querySelectorAll('.pd-recent-item'), b => b.dataset.target))",
+            )
+            .await
+    };
     browser
         .client
         .goto(&format!("http://{}/", helper.addr))
         .await
         .unwrap();
-    browser.wait_for(".pd-recent-item").await;
-    let recent = browser
-        .run(
-            "arguments[0](Array.from(document.querySelectorAll('.pd-recent-item'), b => b.dataset.target))",
-        )
+    assert_eq!(recent().await, serde_json::json!([closed]));
+
+    // One kept by an older page leaves once it turns out invalid.
+    browser
+        .run(&format!(
+            "localStorage.setItem('portdoctor.recent', 'localhost:619009\\n{closed}'); arguments[0](null)"
+        ))
         .await;
-    assert_eq!(recent, serde_json::json!([closed]));
+    browser.client.refresh().await.unwrap();
+    browser
+        .click(".pd-recent-item[data-target=\"localhost:619009\"]")
+        .await;
+    // The list is updated before the report is shown.
+    browser.wait_for(".pd-verdict[data-verdict=invalid]").await;
+    assert_eq!(recent().await, serde_json::json!([closed]));
     browser.client.close().await.unwrap();
 }
 

@@ -69,9 +69,36 @@ pub fn shorten(text: &str, max: usize) -> String {
     }
 }
 
+/// `line` (a finding's summary or evidence) without a target too long to
+/// show twice: the verdict shows it once, cut; here it is named instead,
+/// quoted (as the helper's evidence quotes it) or bare.
+pub fn once(line: &str, target: &str) -> String {
+    let chars = target.chars().count();
+    if chars <= TARGET_CHARS {
+        return line.to_owned();
+    }
+    let named = format!("the target above ({chars} characters)");
+    line.replace(&format!("{target:?}"), &named)
+        .replace(target, &named)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_target_is_named_not_repeated() {
+        let long = "a\"b".repeat(2000);
+        assert_eq!(
+            once(&format!("input: {long:?}"), &long),
+            "input: the target above (6000 characters)"
+        );
+        assert_eq!(
+            once(&format!("{long} is odd"), &long),
+            "the target above (6000 characters) is odd"
+        );
+        assert_eq!(once("input: \"8080\"", "8080"), "input: \"8080\"");
+    }
 
     #[test]
     fn long_text_is_cut_with_an_ellipsis() {

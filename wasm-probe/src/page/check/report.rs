@@ -13,7 +13,7 @@ use crate::text::{ms, pieces, wire_name};
 
 use super::mcp::mcp_view;
 use crate::page::check;
-use crate::page::describe::{LINE_CHARS, TARGET_CHARS, forward_text, mcp_text, shorten};
+use crate::page::describe::{LINE_CHARS, TARGET_CHARS, forward_text, mcp_text, once, shorten};
 use crate::page::export;
 use crate::page::talk;
 use crate::page::views::{Html, Msg};
@@ -119,7 +119,10 @@ pub fn report_view(report: &Report, share_url: &str) -> Html {
                 .children(console(report))
                 .children(sign_in(report)),
         )
-        .children((!report.findings.is_empty()).then(|| findings(&report.findings)))
+        .children(
+            (!report.findings.is_empty())
+                .then(|| findings(&report.findings, Some(&report.target.input))),
+        )
         .children((!report.addresses.is_empty()).then(|| addresses(&report.addresses)))
         .children(
             // With no address tried there is no port to look up listeners for.
@@ -209,7 +212,10 @@ fn verdict(report: &Report) -> Html {
         .child(el("span", "pd-verdict-target").text(line))
 }
 
-pub fn findings(findings: &[Finding]) -> Html {
+/// The findings as cards. `target`: the input the verdict above shows, not
+/// to be repeated here when it is long.
+pub fn findings(findings: &[Finding], target: Option<&str>) -> Html {
+    let line = |text: &str| shorten(&once(text, target.unwrap_or_default()), LINE_CHARS);
     // In the helper's order: the first finding is what to do first.
     section("Findings", "pd-section pd-findings").children(findings.iter().map(|f| {
         el("article", "pd-finding")
@@ -220,16 +226,12 @@ pub fn findings(findings: &[Finding]) -> Html {
                     .child(el("span", "pd-severity").text(f.severity.label()))
                     .child(el("code", "pd-code").text(wire_name(&f.code))),
             )
-            .child(el("p", "pd-summary").text(shorten(&f.summary, LINE_CHARS)))
+            .child(el("p", "pd-summary").text(line(&f.summary)))
             .children(fix(f))
             .child(
                 el("ul", "pd-evidence")
                     .attr("aria-label", "Evidence")
-                    .children(
-                        f.evidence
-                            .iter()
-                            .map(|e| el("li", "").text(shorten(e, LINE_CHARS))),
-                    ),
+                    .children(f.evidence.iter().map(|e| el("li", "").text(line(e)))),
             )
     }))
 }
@@ -511,10 +513,15 @@ mod tests {
         assert_eq!(tone(&report), Severity::Warning);
         report.verdict = Verdict::Invalid;
         report.target.input = "x".repeat(5000);
+        report.findings = sample_report().findings;
+        report.findings[0].evidence = vec![format!("input: {:?}", report.target.input)];
         let view = report_view(&report, SHARE);
         let line = view.find("pd-verdict-target").text_content();
         assert!(!line.contains("checked in"), "{line}");
         assert!(line.ends_with('…') && line.chars().count() == 64, "{line}");
+        // Shown once: the evidence names it.
+        let evidence = view.find("pd-evidence").text_content();
+        assert_eq!(evidence, "input: the target above (5000 characters)");
     }
 
     #[test]

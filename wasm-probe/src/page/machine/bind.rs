@@ -38,7 +38,7 @@ pub fn bind_view(report: &BindReport) -> Html {
             if report.available { "free" } else { "in-use" },
         )
         .child(el("p", "pd-bind-answer").text(answer))
-        .child(findings(&report.findings))
+        .child(findings(&report.findings, None))
         .child(section("Addresses tried", "pd-section").child(table(
             &["Address", "Result"],
             report.attempts.iter().map(|a| {
