@@ -7,8 +7,7 @@ use http::Method;
 use serde_json::Value;
 
 use super::http::{ACCEPT_BOTH, Events, Http};
-use super::jsonrpc;
-use super::transport::{CallError, Envelope, Transport};
+use super::transport::{CallError, Outgoing, Transport};
 
 pub struct LegacySse {
     http: Http,
@@ -81,20 +80,16 @@ impl LegacySse {
     }
 }
 
+/// The POSTs are only acknowledged: every answer comes on the stream.
 impl Transport for LegacySse {
-    async fn call(
-        &mut self,
-        id: u64,
-        method: &str,
-        params: &Value,
-        _: Envelope<'_>,
-    ) -> Result<Value, CallError> {
-        self.post(&jsonrpc::request(id, method, params)).await?;
-        self.events.answer(id).await
+    type Pending = ();
+
+    async fn send(&mut self, outgoing: Outgoing<'_>) -> Result<(), CallError> {
+        self.post(&outgoing.message).await
     }
 
-    async fn notify(&mut self, method: &str, _: Envelope<'_>) -> Result<(), CallError> {
-        self.post(&jsonrpc::notification(method)).await
+    async fn answer(&mut self, (): (), id: u64) -> Result<Value, CallError> {
+        self.events.answer(id).await
     }
 
     fn status(&self) -> Option<u16> {

@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 
 use super::http::snippet;
 use super::jsonrpc::{self, Found};
-use super::transport::{CallError, Envelope, Transport, answered};
+use super::transport::{CallError, Outgoing, Transport, answered};
 
 /// Longest stdout line we hold.
 const MAX_LINE: usize = 4 * 1024 * 1024;
@@ -244,15 +244,16 @@ impl Stdio {
     }
 }
 
+/// Lines on stdin out, lines on stdout back; the stateless era's `_meta`
+/// is in the message, so the envelope adds nothing.
 impl Transport for Stdio {
-    async fn call(
-        &mut self,
-        id: u64,
-        method: &str,
-        params: &Value,
-        _: Envelope<'_>,
-    ) -> Result<Value, CallError> {
-        self.write(&jsonrpc::request(id, method, params)).await?;
+    type Pending = ();
+
+    async fn send(&mut self, outgoing: Outgoing<'_>) -> Result<(), CallError> {
+        self.write(&outgoing.message).await
+    }
+
+    async fn answer(&mut self, (): (), id: u64) -> Result<Value, CallError> {
         for _ in 0..MAX_LINES {
             let line = self.line().await?;
             match jsonrpc::answer_in(&line, id) {
@@ -268,10 +269,6 @@ impl Transport for Stdio {
         Err(CallError::Broken(format!(
             "{MAX_LINES} lines on stdout without the answer"
         )))
-    }
-
-    async fn notify(&mut self, method: &str, _: Envelope<'_>) -> Result<(), CallError> {
-        self.write(&jsonrpc::notification(method)).await
     }
 }
 

@@ -13,8 +13,8 @@ use http::Method;
 use serde_json::Value;
 
 use super::http::{ACCEPT_BOTH, Answer, Http};
-use super::jsonrpc::{self, HANDSHAKE_VERSIONS};
-use super::transport::{CallError, Envelope, Transport};
+use super::jsonrpc::HANDSHAKE_VERSIONS;
+use super::transport::{CallError, Envelope, Outgoing, Transport};
 
 pub const SESSION_HEADER: &str = "mcp-session-id";
 const VERSION_HEADER: &str = "mcp-protocol-version";
@@ -96,22 +96,17 @@ impl Streamable {
     }
 }
 
+/// Each POST's own answer carries the answer to its request.
 impl Transport for Streamable {
-    async fn call(
-        &mut self,
-        id: u64,
-        method: &str,
-        params: &Value,
-        envelope: Envelope<'_>,
-    ) -> Result<Value, CallError> {
-        let body = jsonrpc::request(id, method, params);
-        self.post(method, &body, envelope).await?.answer(id).await
+    type Pending = Answer;
+
+    async fn send(&mut self, outgoing: Outgoing<'_>) -> Result<Answer, CallError> {
+        self.post(outgoing.method, &outgoing.message, outgoing.envelope)
+            .await
     }
 
-    async fn notify(&mut self, method: &str, envelope: Envelope<'_>) -> Result<(), CallError> {
-        self.post(method, &jsonrpc::notification(method), envelope)
-            .await
-            .map(drop)
+    async fn answer(&mut self, pending: Answer, id: u64) -> Result<Value, CallError> {
+        pending.answer(id).await
     }
 
     fn status(&self) -> Option<u16> {

@@ -2,7 +2,8 @@
 //!
 //! Streamable HTTP, legacy HTTP+SSE and stdio move the same JSON-RPC messages
 //! in different ways; [`Transport`] is the part they share, so era detection
-//! and the list calls are written once (`handshake.rs`). [`CallError`] keeps
+//! and the list calls are written once (`handshake.rs`). A transport only
+//! sends a message and finds the answer to a request; a call is both, once. [`CallError`] keeps
 //! what went wrong in terms the diagnosis can explain: an HTTP status with
 //! its headers, a JSON-RPC error, no answer, something that is not JSON-RPC.
 
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::jsonrpc::RpcError;
+use super::jsonrpc::{self, RpcError};
 
 /// Which MCP headers (HTTP) a request carries. The `_meta` of the
 /// stateless era is in the params, so stdio needs none of this.
@@ -25,19 +26,58 @@ pub enum Envelope<'a> {
     Modern(&'a str),
 }
 
+/// One JSON-RPC message on its way out, with what the transport needs to
+/// send it (Streamable HTTP names the method in a header).
+pub struct Outgoing<'a> {
+    pub method: &'a str,
+    pub message: Value,
+    pub envelope: Envelope<'a>,
+}
+
 pub trait Transport {
-    /// Sends request `id` and waits for its answer, skipping whatever the
-    /// server sends first. The caller bounds the time.
+    /// Where the answer to a sent request will come from: the HTTP answer
+    /// to the POST (Streamable HTTP), or the one stream of every answer
+    /// (legacy SSE, stdio: `()`).
+    type Pending;
+
+    /// Sends one message; HTTP servers acknowledge a notification with 202.
+    async fn send(&mut self, outgoing: Outgoing<'_>) -> Result<Self::Pending, CallError>;
+
+    /// Waits for the answer to request `id`, skipping whatever the server
+    /// sends first.
+    async fn answer(&mut self, pending: Self::Pending, id: u64) -> Result<Value, CallError>;
+
+    /// Sends request `id` and waits for its answer. The caller bounds the
+    /// time.
     async fn call(
         &mut self,
         id: u64,
         method: &str,
         params: &Value,
         envelope: Envelope<'_>,
-    ) -> Result<Value, CallError>;
+    ) -> Result<Value, CallError> {
+        let message = jsonrpc::request(id, method, params);
+        let pending = self
+            .send(Outgoing {
+                method,
+                message,
+                envelope,
+            })
+            .await?;
+        self.answer(pending, id).await
+    }
 
-    /// Sends a notification; HTTP servers acknowledge it with 202.
-    async fn notify(&mut self, method: &str, envelope: Envelope<'_>) -> Result<(), CallError>;
+    /// Sends a notification.
+    async fn notify(&mut self, method: &str, envelope: Envelope<'_>) -> Result<(), CallError> {
+        let message = jsonrpc::notification(method);
+        self.send(Outgoing {
+            method,
+            message,
+            envelope,
+        })
+        .await
+        .map(drop)
+    }
 
     /// The HTTP status of the last exchange, for the report's steps.
     fn status(&self) -> Option<u16> {

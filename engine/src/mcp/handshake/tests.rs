@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::*;
 use crate::mcp::jsonrpc::RpcError;
-use crate::mcp::transport::HttpRefusal;
+use crate::mcp::transport::{HttpRefusal, Outgoing};
 
 /// Answers in order; remembers the methods and envelopes it was sent.
 #[derive(Default)]
@@ -32,28 +32,28 @@ impl Script {
 }
 
 impl Transport for Script {
-    async fn call(
-        &mut self,
-        _: u64,
-        method: &str,
-        params: &Value,
-        envelope: Envelope<'_>,
-    ) -> Result<Value, CallError> {
+    type Pending = ();
+
+    async fn send(&mut self, outgoing: Outgoing<'_>) -> Result<(), CallError> {
+        let Outgoing {
+            method,
+            message,
+            envelope,
+        } = outgoing;
         if let Envelope::Modern(version) = envelope {
             assert_eq!(
-                params["_meta"]["io.modelcontextprotocol/protocolVersion"],
+                message["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"],
                 version
             );
         }
         self.sent.push((method.to_owned(), format!("{envelope:?}")));
+        Ok(())
+    }
+
+    async fn answer(&mut self, (): (), _: u64) -> Result<Value, CallError> {
         self.answers
             .pop_front()
             .unwrap_or(Err(CallError::Timeout(Duration::ZERO)))
-    }
-
-    async fn notify(&mut self, method: &str, envelope: Envelope<'_>) -> Result<(), CallError> {
-        self.sent.push((method.to_owned(), format!("{envelope:?}")));
-        Ok(())
     }
 }
 
@@ -307,17 +307,12 @@ async fn a_patient_client_keeps_half_its_time_for_initialize() {
     // A stdio server that ignores requests before `initialize`.
     struct Silent;
     impl Transport for Silent {
-        async fn call(
-            &mut self,
-            _: u64,
-            _: &str,
-            _: &Value,
-            _: Envelope<'_>,
-        ) -> Result<Value, CallError> {
-            std::future::pending().await
-        }
-        async fn notify(&mut self, _: &str, _: Envelope<'_>) -> Result<(), CallError> {
+        type Pending = ();
+        async fn send(&mut self, _: Outgoing<'_>) -> Result<(), CallError> {
             Ok(())
+        }
+        async fn answer(&mut self, (): (), _: u64) -> Result<Value, CallError> {
+            std::future::pending().await
         }
     }
     let timeout = Duration::from_millis(400);
