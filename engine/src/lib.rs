@@ -195,8 +195,9 @@ fn report(target: TargetReport, evidence: Evidence, started: Instant) -> Report 
 /// The report's service card: what identification found, called MCP when
 /// the MCP stage found a server there. Over plain HTTP, identification's
 /// detail is the status of its own probe ("HTTP 400 Bad Request", which a
-/// healthy MCP server answers to a GET): the server's name and version say
-/// what answered instead. Over TLS the certificate's detail stays.
+/// healthy MCP server answers to a GET), and a stdio server has none: the
+/// server's name and version say what answered instead. Over TLS the
+/// certificate's detail stays.
 fn service(evidence: &Evidence) -> protocol::Service {
     let mut service = evidence
         .service
@@ -204,7 +205,9 @@ fn service(evidence: &Evidence) -> protocol::Service {
         .map(|s| s.service.clone())
         .unwrap_or_default();
     if let Some(found) = evidence.mcp.as_ref().and_then(|m| m.found.as_ref()) {
-        if let (Some(ServiceProtocol::Http), Some(server)) = (service.protocol, &found.server) {
+        if let (None | Some(ServiceProtocol::Http), Some(server)) =
+            (service.protocol, &found.server)
+        {
             service.detail = Some(format!("{} {}", server.name, server.version));
         }
         service.protocol = Some(ServiceProtocol::Mcp);

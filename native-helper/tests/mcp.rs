@@ -365,6 +365,8 @@ fn every_configured_server_is_checked_and_nothing_is_left_running() {
     let demo = report("demo");
     assert_eq!(codes(demo), ["mcp-ok"], "{demo:#}");
     assert_eq!(demo["verdict"], "reachable");
+    assert_eq!(demo["service"]["protocol"], "mcp");
+    assert_eq!(demo["service"]["detail"], format!("{NAME} {VERSION}"));
     assert_demo(&demo["mcp"]);
     assert_eq!(demo["mcp"]["transport"], "stdio");
     assert_eq!(demo["mcp"]["era"], "stateless");
