@@ -739,6 +739,13 @@ fn fastmcp_servers_over_http_sse_and_stdio() {
     let report = &all["servers"][0]["report"];
     assert_eq!(codes(report), ["mcp-ok"], "{report:#}");
     assert_fastmcp(&report["mcp"], "stdio", "stateless", "2026-07-28");
+    // The text says where the server's own start-up went.
+    let out = portdoctor(&["mcp", "--config", config.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\n  (start is the process's creation; its own start-up, until it reads its stdin, is inside the first request's time"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -166,6 +166,14 @@ fn mcp_section(mcp: &McpReport) -> String {
             millis(step.elapsed_us)
         );
     }
+    if mcp.transport == McpTransport::Stdio {
+        // Otherwise a slow import reads as a slow server/discover.
+        let _ = writeln!(
+            out,
+            "  (start is the process's creation; its own start-up, until it reads its stdin, \
+             is inside the first request's time: stdio has no ready signal)"
+        );
+    }
     if !mcp.auth.is_empty() {
         let _ = writeln!(out, "  authorization chain:");
     }
