@@ -14,6 +14,7 @@ use socket_table::Listener;
 use super::diagnose::loopback_down;
 use super::interfaces;
 use super::listeners::{self, owner};
+use super::platform::Os;
 
 /// Why port 0 is refused: binding it asks the OS for any free port, which
 /// says nothing about the port a server will use.
@@ -132,14 +133,16 @@ fn taken(
             format!(
                 "A server that binds 127.0.0.1:{port} or 0.0.0.0:{port} can use it; one that binds [::] or ::1 (often what localhost means) cannot. Bind your server to 127.0.0.1 explicitly{}.",
                 pid.map_or_else(String::new, |pid| format!(
-                    ", or stop that process (`kill {pid}`) if it is a leftover"
+                    ", or stop that process ({}) if it is a leftover",
+                    Os::CURRENT.stop_process(pid)
                 ))
             ),
         )
     } else {
         let fix = match (pid, free) {
             (Some(pid), Some(free)) => format!(
-                "Stop that process (`kill {pid}`) if it is a leftover, or start your server on another port: {free} is free."
+                "Stop that process ({}) if it is a leftover, or start your server on another port: {free} is free.",
+                Os::CURRENT.stop_process(pid)
             ),
             (None, Some(free)) => format!("Start your server on another port: {free} is free."),
             (_, None) => "Stop the process that holds it, or pick another port.".to_owned(),
@@ -190,6 +193,9 @@ mod tests {
                 .summary
                 .contains(&format!("pid {}", std::process::id()))
         );
+        // `kill PID` here, `taskkill /PID PID` on Windows.
+        let stop = Os::CURRENT.stop_process(std::process::id());
+        assert!(report.findings[0].fix.contains(&stop), "{report:#?}");
         drop(held);
         let report = bind_check(port).await;
         assert!(report.available, "{report:#?}");

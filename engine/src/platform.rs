@@ -58,6 +58,33 @@ impl Os {
         }
     }
 
+    /// Shows where a command found on the PATH lives. Windows has no
+    /// `which`; `where.exe` (not `where`, which PowerShell reads as
+    /// `Where-Object`) works in both its shells.
+    pub fn locate_command(self, command: &str) -> String {
+        match self {
+            Os::Linux | Os::MacOs => format!("`which {command}`"),
+            Os::Windows => format!("`where.exe {command}`"),
+        }
+    }
+
+    /// Shows a file, or that it is missing: `ls` is not a Command Prompt
+    /// command, `dir` is one in both Windows shells.
+    pub fn show_file(self, path: &str) -> String {
+        match self {
+            Os::Linux | Os::MacOs => format!("`ls -l {path}`"),
+            Os::Windows => format!("`dir \"{path}\"`"),
+        }
+    }
+
+    /// Ends a process by its pid (a leftover server holding a port).
+    pub fn stop_process(self, pid: u32) -> String {
+        match self {
+            Os::Linux | Os::MacOs => format!("`kill {pid}`"),
+            Os::Windows => format!("`taskkill /PID {pid}`"),
+        }
+    }
+
     /// Where the desktop assistant (Claude Desktop) writes what it saw of a
     /// configured MCP server: its own `mcp-server-NAME.log`, beside
     /// `mcp.log` for all of them. Linux has no official assistant, so no
@@ -101,6 +128,21 @@ mod tests {
         assert!(Os::Linux.firewall_rules().contains("nft list ruleset"));
         assert!(Os::MacOs.firewall_rules().contains("pfctl"));
         assert!(Os::Windows.firewall_rules().contains("netsh advfirewall"));
+    }
+
+    #[test]
+    fn commands_that_find_show_and_stop_are_the_systems_own() {
+        for unix in [Os::Linux, Os::MacOs] {
+            assert_eq!(unix.locate_command("npx"), "`which npx`");
+            assert_eq!(unix.show_file("/opt/x/server"), "`ls -l /opt/x/server`");
+            assert_eq!(unix.stop_process(42), "`kill 42`");
+        }
+        assert_eq!(Os::Windows.locate_command("npx"), "`where.exe npx`");
+        assert_eq!(
+            Os::Windows.show_file(r"C:\Tools\server.exe"),
+            r#"`dir "C:\Tools\server.exe"`"#
+        );
+        assert_eq!(Os::Windows.stop_process(42), "`taskkill /PID 42`");
     }
 
     #[test]

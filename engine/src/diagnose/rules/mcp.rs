@@ -84,7 +84,8 @@ pub(in crate::diagnose) fn command_not_found(e: &Evidence) -> Option<Finding> {
             Severity::Error,
             format!("{command} does not exist, so \"{}\" cannot start", e.input),
             format!(
-                "Fix the path in the configuration's \"command\": install the server at {command}, or write the path where it really is (`ls -l {command}` shows what is missing).{}",
+                "Fix the path in the configuration's \"command\": install the server at {command}, or write the path where it really is ({} shows what is missing).{}",
+                Os::CURRENT.show_file(command),
                 assistant_log(Os::CURRENT, &e.input)
             ),
             vec![
@@ -101,7 +102,8 @@ pub(in crate::diagnose) fn command_not_found(e: &Evidence) -> Option<Finding> {
             e.input
         ),
         format!(
-            "Install it, or put its full path in the configuration (\"command\": \"/full/path/to/{command}\"; `which {command}` in your terminal shows it). Desktop assistants start servers with a shorter PATH than your shell: directories added by nvm, pyenv or Homebrew are often missing.{}",
+            "Install it, or put its full path in the configuration (\"command\": \"/full/path/to/{command}\"; {} in your terminal shows it). Desktop assistants start servers with a shorter PATH than your shell: directories added by nvm, pyenv or Homebrew are often missing.{}",
+            Os::CURRENT.locate_command(command),
             assistant_log(Os::CURRENT, &e.input)
         ),
         vec![

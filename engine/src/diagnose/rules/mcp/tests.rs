@@ -10,6 +10,7 @@ use protocol::{
 
 use crate::diagnose::{Attempt, Evidence, diagnose, verdict};
 use crate::mcp::{AuthFacts, AuthProblem, Failure, HttpRefusal, McpEvidence, Probe, ProcessFacts};
+use crate::platform::Os;
 
 const URL: &str = "http://127.0.0.1:8000/mcp";
 
@@ -463,6 +464,12 @@ fn command_not_found_shows_the_path_searched() {
         "\"npx\" is not on the PATH, so \"files\" cannot start"
     );
     assert!(f.fix.contains("full path"), "{}", f.fix);
+    // `which npx` here, `where.exe npx` on Windows.
+    assert!(
+        f.fix.contains(&Os::CURRENT.locate_command("npx")),
+        "{}",
+        f.fix
+    );
     assert!(
         f.evidence
             .contains(&"PATH searched: /usr/bin:/bin".to_owned())
@@ -487,6 +494,12 @@ fn a_missing_file_is_not_a_path_problem() {
     );
     assert!(
         !f.fix.contains("PATH") && !f.fix.contains("/full/path"),
+        "{}",
+        f.fix
+    );
+    assert!(
+        f.fix
+            .contains(&Os::CURRENT.show_file("/nonexistent/server")),
         "{}",
         f.fix
     );
@@ -715,7 +728,6 @@ fn first_fix(e: &Evidence, code: Code) -> String {
 
 #[test]
 fn fixes_for_a_configured_server_name_the_assistants_log_on_each_os() {
-    use crate::platform::Os;
     assert_eq!(
         super::assistant_log(Os::MacOs, "files"),
         " The assistant's own log of this server: ~/Library/Logs/Claude/mcp-server-files.log."
