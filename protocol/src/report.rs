@@ -450,7 +450,8 @@ pub enum Severity {
     Error,
 }
 
-/// Stable diagnosis codes (DESIGN.md). Add variants; never rename one.
+/// Stable diagnosis codes, each explained in docs/report.md. Add variants;
+/// never rename one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]

@@ -1,7 +1,7 @@
 //! `cargo xtask schema`: writes the contract's JSON Schemas, generated from
 //! the protocol types, to `docs/schema/`. The tests below fail when the
 //! committed files are stale, and when docs/report.md leaves out a finding
-//! code, a verdict or a message the types have.
+//! code (from its Finding codes table), a verdict or a message the types have.
 
 use std::path::{Path, PathBuf};
 
@@ -92,22 +92,44 @@ mod tests {
             .expect("docs/report.md")
     }
 
-    /// The first cell of every table row of docs/report.md, when it is one
-    /// `code` span: the names the page documents.
-    fn documented() -> BTreeSet<String> {
-        page()
-            .lines()
+    /// The first cell of every table row of `text`, when it is one `code`
+    /// span: the names it documents.
+    fn documented(text: &str) -> BTreeSet<String> {
+        text.lines()
             .filter_map(|line| line.strip_prefix("| `"))
             .filter_map(|rest| rest.split_once("` |"))
             .map(|(name, _)| name.to_owned())
             .collect()
     }
 
+    /// The "Finding codes" section of docs/report.md, up to the next one.
+    fn finding_codes(page: &str) -> &str {
+        page.split("## Finding codes")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("a Finding codes section")
+    }
+
+    /// Its own row in the finding codes table, not merely a name that is
+    /// also a verdict (`reachable`) or appears in another table.
     #[test]
-    fn every_finding_code_and_enum_value_is_documented() {
-        let documented = documented();
+    fn every_finding_code_has_a_row_in_the_finding_codes_table() {
+        let page = page();
+        let rows = documented(finding_codes(&page));
+        let missing: Vec<_> = values("report.json", "Code")
+            .into_iter()
+            .filter(|code| !rows.contains(code))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "docs/report.md's Finding codes table has no row for {missing:?}: add one saying what each means"
+        );
+    }
+
+    #[test]
+    fn every_enum_value_and_message_is_documented() {
+        let documented = documented(&page());
         for (document, definition) in [
-            ("report.json", "Code"),
             ("report.json", "Verdict"),
             ("report.json", "Severity"),
             ("report.json", "Outcome"),
@@ -161,12 +183,10 @@ mod tests {
     fn the_code_table_lists_no_code_that_does_not_exist() {
         let codes = values("report.json", "Code");
         let page = page();
-        let table = page
-            .split("## Finding codes")
-            .nth(1)
-            .and_then(|rest| rest.split("\n## ").next())
-            .expect("a Finding codes section");
-        for row in table.lines().filter_map(|l| l.strip_prefix("| `")) {
+        for row in finding_codes(&page)
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+        {
             let code = row.split('`').next().unwrap_or_default();
             assert!(
                 codes.contains(code),
