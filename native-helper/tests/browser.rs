@@ -601,14 +601,24 @@ async fn a_check_asked_while_the_helper_is_gone_runs_once_it_is_back() {
     let first = helper(&[]);
     let port = first.addr.port();
     let closed = closed_port();
-    let browser = page(&first, "/").await;
+    let browser = page(&first, "/?view=machine").await;
+    browser.wait_for(".pd-machine-row").await;
     drop(first);
     browser.wait_for(".pd-status[data-state=closed]").await;
 
-    // The machine view says the helper is gone rather than "asking".
-    browser.click(".pd-tab[data-view=machine]").await;
-    let note = browser.text(".pd-machine .pd-note").await;
-    assert!(note.contains("helper is not reachable"), "{note}");
+    // The machine view says the helper is gone, as the status line does,
+    // rather than "asking" or showing the listeners of a moment ago.
+    let said = browser
+        .run(
+            "arguments[0]([document.querySelector('.pd-status-text').innerText,
+                           document.querySelector('.pd-machine').innerText])",
+        )
+        .await;
+    let [status, machine] = [0, 1].map(|i| said[i].as_str().unwrap().to_owned());
+    assert!(status.contains("not reachable"), "{status}");
+    assert!(machine.contains("helper is not reachable"), "{machine}");
+    assert!(!machine.contains("Asking"), "{machine}");
+    assert_eq!(browser.count(".pd-machine-row").await, 0);
 
     // A check asked now never started, and says so.
     browser.click(".pd-tab[data-view=check]").await;

@@ -27,7 +27,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement};
 
 use crate::connection::{Connection, User, UserKey};
-use crate::dom::{self, Field, Region, Sink, Timer, option};
+use crate::dom::{self, Field, Hooks, Region, Sink, Timer, option};
 use crate::link::Link;
 use crate::mounted::Mounted;
 use check::CheckView;
@@ -77,29 +77,32 @@ pub fn mount(root: Element, options: JsValue) -> Result<Mounted, JsValue> {
         Rc::new(move |msg, field| me.get().map_or(Ok(()), |page| page.dispatch(msg, field)))
     };
     let root = Region::new(root, sink.clone());
-    let mut hooks = root.append(views::skeleton(&target, selected))?;
+    let mut parts = Parts {
+        hooks: root.append(views::skeleton(&target, selected))?,
+        sink,
+    };
     let frame = Frame {
-        container: hooks.take(Hook::Frame)?,
-        status: hooks.take(Hook::Status)?,
-        status_text: hooks.take(Hook::StatusText)?,
-        retry: hooks.take(Hook::Retry)?,
-        copy_status: hooks.take(Hook::CopyStatus)?,
+        container: parts.take(Hook::Frame)?,
+        status: parts.take(Hook::Status)?,
+        status_text: parts.take(Hook::StatusText)?,
+        retry: parts.take(Hook::Retry)?,
+        copy_status: parts.take(Hook::CopyStatus)?,
         tabs: View::ALL
             .iter()
             .map(|&view| {
                 Ok((
                     view,
-                    hooks.take(Hook::Tab(view))?,
-                    hooks.take(Hook::Panel(view))?,
+                    parts.take(Hook::Tab(view))?,
+                    parts.take(Hook::Panel(view))?,
                 ))
             })
             .collect::<Result<_, JsValue>>()?,
     };
     let page = Rc::new(Page {
-        check: CheckView::new(&mut hooks, &sink)?,
-        machine: MachineView::new(&mut hooks, &sink, me.timer(|page| page.machine.tick(page)))?,
-        watch: WatchView::new(&mut hooks, &sink, me.timer(|page| page.watch.attempt(page)))?,
-        talk: TalkView::new(&mut hooks, &sink, me.clone())?,
+        check: CheckView::new(&mut parts)?,
+        machine: MachineView::new(&mut parts, me.timer(|page| page.machine.tick(page)))?,
+        watch: WatchView::new(&mut parts, me.timer(|page| page.watch.attempt(page)))?,
+        talk: TalkView::new(&mut parts, me.clone())?,
         _root: root,
         frame,
         connection: Connection::shared(&url),
@@ -119,6 +122,24 @@ pub fn mount(root: Element, options: JsValue) -> Result<Mounted, JsValue> {
     }
     page.machine.tick(&page);
     Ok(Mounted::keep(page))
+}
+
+/// What each view's `new` takes its elements from: the frame's hooked
+/// elements, and the sink that the regions it fills send their messages to.
+pub struct Parts {
+    hooks: Hooks<Tree>,
+    sink: Sink<Msg>,
+}
+
+impl Parts {
+    pub fn take<T: JsCast>(&mut self, hook: Hook) -> Result<T, JsValue> {
+        self.hooks.take(hook)
+    }
+
+    /// The element hooked as `hook`, as a region whose content the view replaces.
+    pub fn region(&mut self, hook: Hook) -> Result<Region<Tree>, JsValue> {
+        Ok(Region::new(self.take(hook)?, self.sink.clone()))
+    }
 }
 
 /// How handlers and timers reach the page: filled in once it exists, and

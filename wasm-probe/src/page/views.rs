@@ -241,6 +241,42 @@ mod tests {
     }
 
     #[test]
+    fn each_views_form_sends_its_own_message_and_its_answer_is_live() {
+        let forms = [
+            (
+                View::Check,
+                "pd-form",
+                "target",
+                Msg::Check(check::Msg::Submit),
+            ),
+            (
+                View::Machine,
+                "pd-bind-form",
+                "bind-port",
+                Msg::Machine(machine::Msg::BindCheck),
+            ),
+            (
+                View::Watch,
+                "pd-watch-form",
+                "watch-target",
+                Msg::Watch(watch::Msg::Start),
+            ),
+        ];
+        let answers = [
+            Hook::Check(check::Hook::Report),
+            Hook::Machine(machine::Hook::Bind),
+            Hook::Watch(watch::Hook::Status),
+        ];
+        for ((view, class, input, msg), answer) in forms.into_iter().zip(answers) {
+            let panel = view.panel("");
+            let form = panel.find(class);
+            assert_eq!(form.sends(Event::Submit), Some(&msg), "{view:?}");
+            assert_eq!(form.find_tag("input")[0].get("name"), Some(input));
+            assert_eq!(panel.find_hook(answer).get("aria-live"), Some("polite"));
+        }
+    }
+
+    #[test]
     fn the_socket_is_on_the_pages_own_origin() {
         assert_eq!(
             default_ws_url("http:", "127.0.0.1:61900"),

@@ -14,13 +14,13 @@ use protocol::{ErrorKind, Progress, Report, Verdict};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlInputElement;
 
-use crate::dom::{Field, Hooks, Region, Sink};
+use crate::dom::{Field, Region};
 use crate::node::el;
 
-use super::Page;
 use super::session::{Change, ReportState, Shown};
 use super::views::{self, Html, Tree, View};
 use super::widgets::{self, note};
+use super::{Page, Parts};
 
 /// What the check view's elements send.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,18 +155,15 @@ pub struct CheckView {
 }
 
 impl CheckView {
-    pub fn new(hooks: &mut Hooks<Tree>, sink: &Sink<views::Msg>) -> Result<Self, JsValue> {
-        let mut region = |h| -> Result<Region<Tree>, JsValue> {
-            Ok(Region::new(hooks.take(hook(h))?, sink.clone()))
-        };
+    pub fn new(parts: &mut Parts) -> Result<Self, JsValue> {
         let view = Self {
-            recent_region: region(Hook::Recent)?,
-            progress: region(Hook::Progress)?,
-            result: region(Hook::Result)?,
-            mcp_list: region(Hook::McpList)?,
-            mcp_section: hooks.take(hook(Hook::McpSection))?,
-            input: hooks.take(hook(Hook::Input))?,
-            report: hooks.take(hook(Hook::Report))?,
+            recent_region: parts.region(hook(Hook::Recent))?,
+            progress: parts.region(hook(Hook::Progress))?,
+            result: parts.region(hook(Hook::Result))?,
+            mcp_list: parts.region(hook(Hook::McpList))?,
+            mcp_section: parts.take(hook(Hook::McpSection))?,
+            input: parts.take(hook(Hook::Input))?,
+            report: parts.take(hook(Hook::Report))?,
             recent: RefCell::new(load_recent()),
             asked: RefCell::default(),
             popup: RefCell::default(),
@@ -353,21 +350,16 @@ mod tests {
     use crate::node::Event;
 
     #[test]
+    /// Its form: `views`' tests.
     fn the_panel_has_the_form_hooks_and_the_prefill() {
         let panel = panel("localhost:3000");
         let form = panel.find("pd-form");
-        assert_eq!(
-            form.sends(Event::Submit),
-            Some(&views::Msg::Check(Msg::Submit))
-        );
         let input = panel.find_hook(hook(Hook::Input));
-        assert_eq!(input.get("name"), Some("target"));
         assert_eq!(input.get("value"), Some("localhost:3000"));
         assert_eq!(form.find_tag("button")[0].get("type"), Some("submit"));
         assert_eq!(form.find_tag("label")[0].text_content(), "Target");
         let report = panel.find_hook(hook(Hook::Report));
         assert_eq!(report.get("data-state"), Some("idle"));
-        assert_eq!(report.get("aria-live"), Some("polite"));
         for h in [Hook::Recent, Hook::Progress, Hook::Result, Hook::McpList] {
             panel.find_hook(hook(h));
         }

@@ -17,12 +17,12 @@ use protocol::ServiceProtocol;
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, Event, HtmlInputElement, MessageEvent, WebSocket};
 
-use crate::dom::{self, Field, Handler, Hooks, Region, Sink, Timer};
+use crate::dom::{self, Field, Handler, Region, Timer};
 use crate::node::{self, el};
 
 use super::views::{self, Html, Tree, View};
 use super::widgets::{self, note};
-use super::{Page, PageRef};
+use super::{Page, PageRef, Parts};
 use compose::{Encoding, Ending, Suggestion, suggestions};
 use conversation::{Conversation, Next, Run};
 use editor::Draft;
@@ -311,19 +311,15 @@ pub struct TalkView {
 }
 
 impl TalkView {
-    pub fn new(
-        hooks: &mut Hooks<Tree>,
-        sink: &Sink<views::Msg>,
-        me: PageRef,
-    ) -> Result<Self, JsValue> {
+    pub fn new(parts: &mut Parts, me: PageRef) -> Result<Self, JsValue> {
         let view = Self {
-            target: hooks.take(hook(Hook::Target))?,
-            status: hooks.take(hook(Hook::Status))?,
-            suggestions: Region::new(hooks.take(hook(Hook::Suggestions))?, sink.clone()),
-            transcript: Region::new(hooks.take(hook(Hook::Transcript))?, sink.clone()),
-            steps: Region::new(hooks.take(hook(Hook::Steps))?, sink.clone()),
+            target: parts.take(hook(Hook::Target))?,
+            status: parts.take(hook(Hook::Status))?,
+            suggestions: parts.region(hook(Hook::Suggestions))?,
+            transcript: parts.region(hook(Hook::Transcript))?,
+            steps: parts.region(hook(Hook::Steps))?,
             draft: RefCell::default(),
-            results: Region::new(hooks.take(hook(Hook::Results))?, sink.clone()),
+            results: parts.region(hook(Hook::Results))?,
             talk: RefCell::default(),
             relay: RefCell::new(None),
             timer: me.timer(|page| {

@@ -12,13 +12,13 @@ use std::str::FromStr;
 use protocol::{Report, Until};
 use wasm_bindgen::prelude::*;
 
-use crate::dom::{self, Field, Hooks, Region, Sink, Timer};
+use crate::dom::{self, Field, Region, Timer};
 use crate::node::{Event, el};
 
-use super::Page;
 use super::session::Change;
 use super::views::{self, Html, Tree};
 use super::widgets;
+use super::{Page, Parts};
 use state::{Watch, WatchState, seconds};
 
 /// What the watch view's elements send.
@@ -102,13 +102,9 @@ pub struct WatchView {
 }
 
 impl WatchView {
-    pub fn new(
-        hooks: &mut Hooks<Tree>,
-        sink: &Sink<views::Msg>,
-        timer: Timer,
-    ) -> Result<Self, JsValue> {
+    pub fn new(parts: &mut Parts, timer: Timer) -> Result<Self, JsValue> {
         Ok(Self {
-            status: Region::new(hooks.take(views::Hook::Watch(Hook::Status))?, sink.clone()),
+            status: parts.region(views::Hook::Watch(Hook::Status))?,
             watch: RefCell::new(None),
             notify: Cell::new(false),
             until: Cell::default(),
@@ -221,35 +217,19 @@ impl WatchView {
 mod tests {
     use super::*;
 
+    /// Its form: `views`' tests.
     #[test]
-    fn the_panel_has_the_form_and_the_notify_box() {
+    fn the_panel_has_the_choice_and_the_notify_box() {
         let panel = panel();
-        let form = panel.find("pd-watch-form");
-        assert_eq!(
-            form.sends(Event::Submit),
-            Some(&views::Msg::Watch(Msg::Start))
-        );
-        assert_eq!(form.find_tag("input")[0].get("name"), Some("watch-target"));
+        let msg = views::Msg::Watch;
         let until = panel.find("pd-until");
-        assert_eq!(
-            until.sends(Event::Change),
-            Some(&views::Msg::Watch(Msg::Until))
-        );
+        assert_eq!(until.sends(Event::Change), Some(&msg(Msg::Until)));
         let options = until.find_tag("option");
         let values: Vec<_> = options.iter().map(|o| o.get("value").unwrap()).collect();
         assert_eq!(values, ["healthy", "accepts"]);
         assert_eq!(options[0].get("selected"), Some(""), "healthy by default");
         let notify = panel.find("pd-notify");
         assert_eq!(notify.get("type"), Some("checkbox"));
-        assert_eq!(
-            notify.sends(Event::Change),
-            Some(&views::Msg::Watch(Msg::Notify))
-        );
-        assert_eq!(
-            panel
-                .find_hook(views::Hook::Watch(Hook::Status))
-                .get("aria-live"),
-            Some("polite")
-        );
+        assert_eq!(notify.sends(Event::Change), Some(&msg(Msg::Notify)));
     }
 }
