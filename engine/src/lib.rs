@@ -118,7 +118,7 @@ pub async fn check(
             probe(&target, options, progress, &mut evidence).await;
             identify_service(&target, options, progress, &mut evidence).await;
             look_behind(&target, options, progress, &mut evidence).await;
-            speak_mcp(&target, options, progress, &mut evidence).await;
+            speak_mcp(&target, options, started, progress, &mut evidence).await;
         }
     }
     report(target_report, evidence, started)
@@ -276,6 +276,7 @@ async fn look_behind(
 async fn speak_mcp(
     target: &target::Target,
     options: &CheckOptions,
+    started: Instant,
     progress: &(dyn Fn(Progress) + Sync),
     evidence: &mut Evidence,
 ) {
@@ -293,7 +294,7 @@ async fn speak_mcp(
     let Some(open) = first_open(evidence).filter(|_| maybe_http) else {
         return;
     };
-    let found = mcp::check_http(target, open, &options.mcp, &options.policy).await;
+    let found = mcp::check_http(target, open, &options.mcp, &options.policy, started).await;
     if let Some(found) = &found {
         progress(Progress::Mcp {
             mcp: found.found.clone().map(Box::new),

@@ -291,6 +291,10 @@ fn a_server_that_never_answers() {
         format!("{url} took the server/discover request but did not answer within 1000 ms")
     );
     assert_eq!(report["mcp"], Value::Null);
+    // The whole check keeps to the 1 s: identification's wait on the silent
+    // server (0.9 s) is inside it, not before it.
+    let elapsed = report["elapsed_us"].as_u64().unwrap();
+    assert!(elapsed < 1_400_000, "{elapsed} µs for a 1 s timeout");
 }
 
 /// `portdoctor mcp TARGET` finds no MCP: the evidence of its not-mcp.

@@ -197,25 +197,30 @@ enum Endpoint {
 /// Checks an HTTP(S) target on the address the connect stage found open.
 /// `None` when there is nothing to say: the user did not ask about MCP and
 /// no MCP server answered. After a 401 the authorization chain is walked,
-/// and with `options.login`, signed in.
+/// and with `options.login`, signed in. `check_started`: when the whole
+/// check began.
 pub async fn check_http(
     target: &Target,
     addr: SocketAddr,
     options: &McpOptions,
     policy: &TargetPolicy,
+    check_started: Instant,
 ) -> Option<McpEvidence> {
     let expected = options.expect || names_mcp(target.path.as_deref());
-    let timeout = if expected {
-        options.timeout
-    } else {
-        options.timeout.min(OPPORTUNISTIC_TIMEOUT)
-    };
     let started = Instant::now();
     // The user's timeout holds for the whole search; a hung server uses it
-    // up at the first endpoint, which is where the search should stop.
+    // up at the first endpoint, which is where the search should stop. Asked
+    // about MCP, the user's timeout is for the whole check, so it counts
+    // from the check's start: identification's wait on a silent server
+    // (about 0.9 s) is inside it, not added to it.
+    let (timeout, since) = if expected {
+        (options.timeout, check_started)
+    } else {
+        (options.timeout.min(OPPORTUNISTIC_TIMEOUT), started)
+    };
     let limits = Limits {
         timeout,
-        deadline: started + timeout,
+        deadline: since + timeout,
     };
     let mut evidence = search(target, addr, options, limits).await;
     evidence.expected = expected;

@@ -205,7 +205,7 @@ struct McpArgs {
     /// Print one JSON object: the report, or every configured server's.
     #[arg(long)]
     json: bool,
-    /// Time allowed for each connect, and for the whole MCP conversation: `10s`, `500ms`.
+    /// Time allowed for the whole check, MCP conversation included: `10s`, `500ms`.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     timeout: Duration,
     /// Send this Origin header, as a web page would (e.g. http://localhost:6274),
