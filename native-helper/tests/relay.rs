@@ -424,6 +424,50 @@ async fn a_bridge_relays_to_its_one_target_for_listed_origins_only() {
     );
 }
 
+/// A bridge started beside the helper, both without --token-file, writes its
+/// token to a file of its own: the helper's token file, which scripts read
+/// to reach the helper, still holds the helper's token, and each token
+/// opens its own server.
+#[tokio::test]
+async fn a_bridge_leaves_the_helpers_token_file_alone() {
+    let redis = redis();
+    let runtime_dir = TempDir::new("tokens");
+    let start = |args: &[&str]| {
+        let mut command = Command::new(BIN);
+        command.env("XDG_RUNTIME_DIR", &runtime_dir.0).args(args);
+        command
+    };
+    let helper = helper_from(start(&["--no-open", "--port", "0"]));
+    let helper_file = runtime_dir.path("portdoctor/token");
+    let helper_token = std::fs::read_to_string(&helper_file).unwrap();
+    let target = redis.addr.to_string();
+    let bridge = spawn_announcing(start(&["bridge", &target, "--port", "0"]), false, |line| {
+        let url = line.split(" is running at ws://").nth(1)?;
+        url.trim_end_matches('/').parse().ok()
+    });
+    let bridge_file = runtime_dir.path(&format!("portdoctor/bridge-{}.token", bridge.addr.port()));
+    let bridge_token = std::fs::read_to_string(&bridge_file).unwrap();
+
+    assert_eq!(std::fs::read_to_string(&helper_file).unwrap(), helper_token);
+    assert_ne!(bridge_token, helper_token);
+    for (url, token) in [
+        (
+            format!("ws://{}/relay?target={target}", helper.addr),
+            &helper_token,
+        ),
+        (format!("ws://{}/websockify", bridge.addr), &bridge_token),
+    ] {
+        let (mut ws, _) = open(&url, None, Some(token)).await.unwrap();
+        ws.send(Message::Binary(b"PING\r\n".to_vec().into()))
+            .await
+            .unwrap();
+        assert_eq!(read_bytes(&mut ws, 7).await.0, b"+PONG\r\n", "{url}");
+    }
+    // And neither token opens the other's server.
+    let url = format!("ws://{}/websockify", bridge.addr);
+    refused_with(open(&url, None, Some(&helper_token)).await, 403);
+}
+
 /// A target that resets the moment it accepts (SO_LINGER 0, then close)
 /// ends every relay with 4003, never 4007: the RST can land before the
 /// helper sees its connect complete, and then the connect itself fails

@@ -82,7 +82,8 @@ struct ServeArgs {
     /// Allow --listen on a non-loopback address: other machines can then reach the helper.
     #[arg(long)]
     expose: bool,
-    /// Where to write the per-start token scripts must present (mode 0600).
+    /// Where to write the per-start token scripts must present (mode 0600;
+    /// default: portdoctor/token in $XDG_RUNTIME_DIR, else in ~/.cache).
     #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
     /// Settings file with allow-origin / allow-target lists
@@ -269,7 +270,8 @@ struct BridgeArgs {
     /// A page that may use the bridge, e.g. http://localhost:8080. Repeatable.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     allow_origins: Vec<String>,
-    /// Where to write the token scripts must present (mode 0600).
+    /// Where to write the token scripts must present (mode 0600; default:
+    /// bridge-PORT.token beside the helper's token, which it leaves alone).
     #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
     #[command(flatten)]
@@ -564,7 +566,13 @@ async fn serve(args: ServeArgs, plan: start::Plan) -> ExitCode {
         local,
         token,
         token_file,
-    } = match listen(SocketAddr::new(args.listen, args.port), args.token_file).await {
+    } = match listen(
+        SocketAddr::new(args.listen, args.port),
+        args.token_file,
+        |_| default_token_file("token"),
+    )
+    .await
+    {
         Ok(bound) => bound,
         Err(e) => {
             let addr = SocketAddr::new(args.listen, args.port);
@@ -622,7 +630,12 @@ async fn bridge(args: BridgeArgs) -> ExitCode {
         local,
         token,
         token_file,
-    } = match listen(addr, args.token_file).await {
+    } = match listen(addr, args.token_file, |local| {
+        // Not the helper's file: scripts read that one to reach the helper.
+        default_token_file(&format!("bridge-{}.token", local.port()))
+    })
+    .await
+    {
         Ok(bound) => bound,
         Err(e) => return fail(&e),
     };
@@ -659,8 +672,13 @@ struct Bound {
     token_file: PathBuf,
 }
 
-/// Binds `addr` and makes the token, written to `token_file` (or the default place).
-async fn listen(addr: SocketAddr, token_file: Option<PathBuf>) -> Result<Bound, String> {
+/// Binds `addr` and makes the token, written to `token_file` or, without
+/// one, where `default` says for the bound address.
+async fn listen(
+    addr: SocketAddr,
+    token_file: Option<PathBuf>,
+    default: impl FnOnce(SocketAddr) -> PathBuf,
+) -> Result<Bound, String> {
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
@@ -681,7 +699,7 @@ async fn listen(addr: SocketAddr, token_file: Option<PathBuf>) -> Result<Bound, 
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
     let token = server::guard::Token::generate()
         .map_err(|e| format!("cannot make a session token: {e}"))?;
-    let token_file = token_file.unwrap_or_else(default_token_file);
+    let token_file = token_file.unwrap_or_else(|| default(local));
     write_private(&token_file, token.as_str())
         .map_err(|e| format!("cannot write the token to {}: {e}", token_file.display()))?;
     Ok(Bound {
@@ -702,13 +720,13 @@ async fn run_server(listener: tokio::net::TcpListener, config: ServerConfig) -> 
     }
 }
 
-/// `$XDG_RUNTIME_DIR/portdoctor/token`, else the user cache dir, else temp.
-fn default_token_file() -> PathBuf {
+/// `$XDG_RUNTIME_DIR/portdoctor/NAME`, else the user cache dir, else temp.
+fn default_token_file(name: &str) -> PathBuf {
     let base = std::env::var_os("XDG_RUNTIME_DIR")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
         .unwrap_or_else(std::env::temp_dir);
-    base.join("portdoctor").join("token")
+    base.join("portdoctor").join(name)
 }
 
 /// Writes a file only its owner can read, whatever existed before.
