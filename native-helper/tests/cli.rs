@@ -221,11 +221,16 @@ fn non_loopback_targets_are_refused_without_connecting() {
     assert_eq!(report["addresses"][0]["outcome"], "not-allowed");
     assert_eq!(report["addresses"][0]["elapsed_us"], 0);
     assert_eq!(codes(&report), ["target-not-allowed"]);
+    // Each command does what it says: `portdoctor --allow-target` alone
+    // would start the helper, not check.
+    let fix = report["findings"][0]["fix"].as_str().unwrap();
     assert!(
-        report["findings"][0]["fix"]
-            .as_str()
-            .unwrap()
-            .contains("--allow-target")
+        fix.contains("`portdoctor check 192.0.2.10:80 --allow-target 192.0.2.10` in a terminal"),
+        "{fix}"
+    );
+    assert!(
+        fix.contains("start the helper with `portdoctor --allow-target 192.0.2.10`"),
+        "{fix}"
     );
 }
 

@@ -215,9 +215,12 @@ fn target_not_allowed(e: &Evidence) -> Option<Finding> {
             join(refused.iter().map(|a| a.addr.ip().to_string()), ", "),
             if refused.len() == 1 { "is" } else { "are" },
         ),
+        // `portdoctor --allow-target` alone starts the helper: the CLI's
+        // check needs its own command, the page the helper started with it.
         format!(
-            "If you mean to check another machine, allow it explicitly: portdoctor --allow-target {} (an address or a range such as 192.168.1.0/24).",
-            first.addr.ip()
+            "If you mean to check another machine, allow it explicitly (an address or a range such as 192.168.1.0/24): `portdoctor check {} --allow-target {ip}` in a terminal; for the page, start the helper with `portdoctor --allow-target {ip}`.",
+            e.input.trim(),
+            ip = first.addr.ip()
         ),
         refused
             .iter()
