@@ -715,20 +715,18 @@ fn fastmcp_servers_over_http_sse_and_stdio() {
     // fastmcp (pinned by `cargo xtask setup`) on the SDK: the stateless era
     // over Streamable HTTP and stdio, the handshake era over legacy SSE.
     let python = fastmcp_python();
-    let http = python_server(&python, "fastmcp_server.py", &["http"]);
-    let url = format!("http://{}/mcp", http.addr);
-    let (report, code) = mcp_json(&[&url]);
-    assert_eq!(code, 0, "{report:#}");
-    assert_eq!(codes(&report), ["mcp-ok", "reachable"]);
-    assert_fastmcp(&report["mcp"], "streamable-http", "stateless", "2026-07-28");
-    assert_eq!(report["service"]["detail"], "portdoctor-fastmcp 3.1.4");
-
-    let sse = python_server(&python, "fastmcp_server.py", &["sse"]);
-    let url = format!("http://{}/sse", sse.addr);
-    let (report, code) = mcp_json(&[&url]);
-    assert_eq!(code, 0, "{report:#}");
-    assert_eq!(codes(&report), ["mcp-ok", "reachable"]);
-    assert_fastmcp(&report["mcp"], "sse", "handshake", "2025-11-25");
+    for (mode, path, transport, era, version) in [
+        ("http", "mcp", "streamable-http", "stateless", "2026-07-28"),
+        ("sse", "sse", "sse", "handshake", "2025-11-25"),
+    ] {
+        let server = python_server(&python, "fastmcp_server.py", &[mode]);
+        let url = format!("http://{}/{path}", server.addr);
+        let (report, code) = mcp_json(&[&url]);
+        assert_eq!(code, 0, "{report:#}");
+        assert_eq!(codes(&report), ["mcp-ok", "reachable"]);
+        assert_fastmcp(&report["mcp"], transport, era, version);
+        assert_eq!(report["service"]["detail"], "portdoctor-fastmcp 3.1.4");
+    }
 
     let dir = TempDir::new("fastmcp-stdio");
     let config = dir.path("claude_desktop_config.json");
