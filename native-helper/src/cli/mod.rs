@@ -133,7 +133,8 @@ impl RelayArgs {
 
 #[derive(Debug, Args)]
 struct PolicyArgs {
-    /// Also allow checks of this host, address or range (default: loopback only).
+    /// Also let checks and relays connect to this host, address or range
+    /// (default: loopback only).
     /// Names are resolved once, at start. Repeatable.
     #[arg(long = "allow-target", value_name = "HOST|IP|CIDR")]
     allow_targets: Vec<String>,
@@ -294,7 +295,8 @@ enum Switch {
 
 #[derive(Debug, Args)]
 struct ListenersArgs {
-    /// Print a JSON array of listeners.
+    /// Print a JSON array of listeners and nothing else (a count of processes
+    /// the OS hid, on macOS without root, is a note on stderr).
     #[arg(long)]
     json: bool,
 }
