@@ -295,6 +295,15 @@ fn a_server_that_never_answers() {
     // server (0.9 s) is inside it, not before it.
     let elapsed = report["elapsed_us"].as_u64().unwrap();
     assert!(elapsed < 1_400_000, "{elapsed} µs for a 1 s timeout");
+    // `check` with a timeout given keeps to it too, instead of MCP's 10 s.
+    let (report, code) = check_json(&portdoctor(&["check", &url, "--timeout", "1s", "--json"]));
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        summary(&report, "mcp-no-answer"),
+        format!("{url} took the server/discover request but did not answer within 1000 ms")
+    );
+    let elapsed = report["elapsed_us"].as_u64().unwrap();
+    assert!(elapsed < 1_400_000, "{elapsed} µs for a 1 s timeout");
 }
 
 /// `portdoctor mcp TARGET` finds no MCP: the evidence of its not-mcp.

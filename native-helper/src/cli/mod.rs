@@ -171,9 +171,10 @@ struct CheckArgs {
     /// Print the report as one JSON object (the report contract).
     #[arg(long)]
     json: bool,
-    /// Connect timeout per address: `3s`, `500ms`.
-    #[arg(long, default_value = "3s", value_parser = parse_duration)]
-    timeout: Duration,
+    /// Connect timeout per address (default 3s); given, it also bounds an
+    /// MCP server's conversation (default 10s): `3s`, `500ms`.
+    #[arg(long, value_parser = parse_duration)]
+    timeout: Option<Duration>,
     /// The protocol you expect there; something else answering is a finding.
     #[arg(long, value_name = "PROTO", ignore_case = true, value_parser = wire_name(&[ServiceProtocol::Unknown]))]
     expect: Option<ServiceProtocol>,
@@ -361,11 +362,18 @@ fn autostart(args: &AutostartArgs) -> ExitCode {
 
 impl CheckArgs {
     fn options(&self) -> Result<CheckOptions, String> {
+        let given = self.timeout.map(|t| t.min(engine::MAX_TIMEOUT));
+        let defaults = CheckOptions::default();
         Ok(CheckOptions {
-            timeout: self.timeout.min(engine::MAX_TIMEOUT),
+            timeout: given.unwrap_or(defaults.timeout),
             policy: self.policy.policy()?,
             expect: self.expect,
-            ..CheckOptions::default()
+            // The user's timeout, not a 10 s of ours, for a hung MCP server.
+            mcp: McpOptions {
+                timeout: given.unwrap_or(defaults.mcp.timeout),
+                ..McpOptions::default()
+            },
+            ..defaults
         })
     }
 }
