@@ -1312,8 +1312,9 @@ async fn a_page_on_another_origin_cannot_open_a_relay_and_the_target_sees_nothin
 /// The page's Sign in: a check of an MCP server behind the SDK's OAuth ends
 /// at 401 with a whole chain and offers "Sign in"; the click opens a popup,
 /// which shows the authorization server's consent page once the helper has
-/// the URL; approving it redirects to the helper's loopback URI, the popup
-/// closes itself, and the page shows the server behind the 401.
+/// the URL; approving it redirects to the helper's loopback URI, the page
+/// hears so and closes the popup (without cancelling the sign-in), and shows
+/// the server behind the 401.
 #[tokio::test]
 async fn sign_in_opens_a_popup_and_shows_what_is_behind_the_401() {
     let scratch = TempDir::new("browser-sign-in");
@@ -1349,7 +1350,7 @@ async fn sign_in_opens_a_popup_and_shows_what_is_behind_the_401() {
         .run("document.getElementById('approve').click(); arguments[0](true);")
         .await;
 
-    // The callback page closes the popup; the page shows the signed-in check.
+    // Back at the helper: the page closes the popup and shows the signed-in check.
     browser.client.switch_to_window(page.clone()).await.unwrap();
     browser
         .wait_for(".pd-finding[data-code=mcp-signed-in]")
@@ -1372,7 +1373,7 @@ async fn sign_in_opens_a_popup_and_shows_what_is_behind_the_401() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
-    assert!(closed, "the popup did not close itself");
+    assert!(closed, "the page did not close the popup");
     browser.screenshot("browser-signed-in.png").await;
     // The page never held the token.
     let tokens = std::fs::read_to_string(&issued).unwrap();
@@ -1385,5 +1386,76 @@ async fn sign_in_opens_a_popup_and_shows_what_is_behind_the_401() {
             "a token reached the page"
         );
     }
+    browser.client.close().await.unwrap();
+}
+
+/// Listening sockets held by process `pid`.
+fn listeners_of(pid: u32) -> usize {
+    socket_table::tcp_listeners()
+        .unwrap_or_default()
+        .iter()
+        .filter(|l| l.processes.iter().any(|p| p.pid == pid))
+        .count()
+}
+
+/// Closing the sign-in popup before approving gives up: the page sends
+/// `cancel` for the sign-in, the helper stops it (its loopback redirect
+/// listener closes at once, not after two minutes), and the page offers
+/// Sign in again.
+#[tokio::test]
+async fn closing_the_sign_in_popup_cancels_the_sign_in() {
+    let scratch = TempDir::new("browser-sign-in-closed");
+    let issued = scratch.path("issued");
+    let (_issuer, server) = signing_in_servers(&issued, &[]);
+    let url = format!("http://{}/mcp", server.addr);
+    let helper = helper(&[]);
+    let browser = Browser::start().await;
+    browser.open(helper.addr).await;
+    browser.check(&url).await;
+    browser
+        .wait_for(".pd-finding[data-code=mcp-rejected]")
+        .await;
+    let page = browser.client.window().await.unwrap();
+    browser.click(".pd-sign-in").await;
+    let deadline = std::time::Instant::now() + DEADLINE;
+    let popup = loop {
+        let windows = browser.client.windows().await.unwrap();
+        if let Some(other) = windows.into_iter().find(|w| *w != page) {
+            break other;
+        }
+        assert!(std::time::Instant::now() < deadline, "no popup opened");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    browser.client.switch_to_window(popup).await.unwrap();
+    // The consent page: the helper listens for the redirect now.
+    browser.wait_for("#approve").await;
+    assert_eq!(
+        listeners_of(helper.pid()),
+        2,
+        "the helper and its redirect listener"
+    );
+
+    // The person closes the popup instead of approving.
+    browser.client.close_window().await.unwrap();
+    browser.client.switch_to_window(page).await.unwrap();
+    let stopped = browser
+        .text(".pd-report[data-state=error] .pd-sign-in-stopped[data-kind=cancelled]")
+        .await;
+    assert!(stopped.contains("Signing in stopped"), "{stopped}");
+    browser.wait_for(".pd-sign-in-stopped .pd-sign-in").await;
+    // The helper stopped the sign-in: only its own listener is left.
+    while listeners_of(helper.pid()) != 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the redirect listener is still open"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        std::fs::read_to_string(&issued)
+            .unwrap_or_default()
+            .is_empty()
+    );
+    browser.screenshot("browser-sign-in-closed.png").await;
     browser.client.close().await.unwrap();
 }

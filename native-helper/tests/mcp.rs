@@ -1400,6 +1400,13 @@ async fn the_helpers_own_page_signs_in_through_the_helper() {
         }
     };
     assert_eq!(codes(&report), ["mcp-signed-in", "mcp-ok", "reachable"]);
+    // The browser's return was said before the report (the page closes
+    // its popup then, rather than taking a closed popup for giving up).
+    let redirected = seen
+        .iter()
+        .filter(|e| e.contains(r#""stage":"redirected""#))
+        .count();
+    assert_eq!(redirected, 1, "{seen:?}");
     assert_demo(&report["mcp"]);
     assert_eq!(auth_steps(&report), signed_in_chain(1));
     assert_eq!(

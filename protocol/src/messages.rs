@@ -181,6 +181,10 @@ pub enum Progress {
     Forwarded {
         forward: Forward,
     },
+    /// Added: (`mcp-login`) the browser came back to the helper's loopback
+    /// URI from the authorization page: the sign-in window's part is over
+    /// (the page closes it), the helper goes on with the token.
+    Redirected {},
 }
 
 /// A typed error: what was wrong and what to do.

@@ -110,6 +110,16 @@ impl<K: Copy + PartialEq> Client<K> {
         Incoming::For { user, message }
     }
 
+    /// The frame that asks the helper to stop request `id`, while it runs;
+    /// its end (an `error` of kind `cancelled`) still reaches its user.
+    #[cfg(feature = "page")]
+    pub fn cancel(&self, id: RequestId) -> Option<String> {
+        self.pending
+            .iter()
+            .any(|(pending, _)| *pending == id)
+            .then(|| encode(&ClientMessage::Cancel { id }))
+    }
+
     /// The connection is gone, and every request on it.
     pub fn lost(&mut self) {
         self.pending.clear();
@@ -184,6 +194,7 @@ pub fn decode(text: &str) -> Result<ServerMessage, serde_json::Error> {
                 "forwarded" => Progress::Forwarded {
                     forward: from_value(take("forward"))?,
                 },
+                "redirected" => Progress::Redirected {},
                 other => return Err(serde_json::Error::custom(format!("unknown stage {other}"))),
             };
             ServerMessage::Progress {
@@ -234,6 +245,7 @@ fn tag(message: &ServerMessage) -> String {
         Progress::Mcp { .. } => "mcp",
         Progress::Authorize { .. } => "authorize",
         Progress::Forwarded { .. } => "forwarded",
+        Progress::Redirected {} => "redirected",
     };
     match message {
         ServerMessage::Hello { .. } => "hello".into(),
@@ -337,6 +349,7 @@ mod tests {
             Progress::Forwarded {
                 forward: crate::testdata::sample_forward(),
             },
+            Progress::Redirected {},
         ] {
             messages.push(ServerMessage::Progress { id: 4, progress });
         }
@@ -346,7 +359,7 @@ mod tests {
             assert_eq!(decode(&text).unwrap(), message, "{text}");
             tags.push(tag(&message));
         }
-        assert_eq!(tags.len(), 14, "{tags:?}");
+        assert_eq!(tags.len(), 15, "{tags:?}");
         assert!(decode(r#"{"type":"progress","id":1,"progress":{"stage":"x"}}"#).is_err());
         assert!(decode(r#"{"type":"report","id":1,"report":{}}"#).is_err());
     }
@@ -382,6 +395,27 @@ mod tests {
             client.receive(&listeners(b)),
             Incoming::For { user: 'b', .. }
         ));
+    }
+
+    #[test]
+    fn a_running_request_can_be_cancelled_and_its_end_still_arrives() {
+        let mut client = Client::default();
+        let (a, _) = client.request('a', |id| ClientMessage::Listeners { id });
+        let cancel = client.cancel(a).expect("a runs");
+        assert_eq!(
+            ClientMessage::decode(&cancel).unwrap(),
+            ClientMessage::Cancel { id: a }
+        );
+        let cancelled = frame(ServerMessage::Error {
+            id: Some(a),
+            error: ProtocolError::new(ErrorKind::Cancelled, "request 1 cancelled"),
+        });
+        assert!(matches!(
+            client.receive(&cancelled),
+            Incoming::For { user: 'a', .. }
+        ));
+        // Over: nothing left to cancel.
+        assert_eq!(client.cancel(a), None);
     }
 
     #[test]

@@ -145,6 +145,17 @@ impl Connection {
         Ok(id)
     }
 
+    /// Asks the helper to stop request `id`. With the link down there is
+    /// nothing to stop: the request went with it.
+    #[cfg(feature = "page")]
+    pub fn cancel(&self, id: RequestId) -> Result<(), JsValue> {
+        let frame = self.client.borrow().cancel(id);
+        match frame {
+            Some(frame) if self.link.get() == Link::Open => self.send_now(&frame),
+            _ => Ok(()),
+        }
+    }
+
     /// Reconnects now (the Retry button).
     pub fn retry(&self) {
         if self.link.get() != Link::Open {

@@ -88,15 +88,24 @@ impl std::fmt::Debug for Secret {
 
 /// Opens the authorization URL: a browser for the CLI, the page's popup for
 /// the helper. An error is said in the report; the sign-in still waits, as
-/// the person may open the URL by hand.
+/// the person may open the URL by hand. It also hears when the browser came
+/// back to the loopback URI: the page then knows its popup closing is the
+/// sign-in's end, not the person giving up.
 #[derive(Clone)]
-pub struct Opener(Arc<OpenFn>);
+pub struct Opener(Arc<OpenFn>, Option<Arc<ReturnedFn>>);
 
 type OpenFn = dyn Fn(&str) -> Result<(), String> + Send + Sync;
+type ReturnedFn = dyn Fn() + Send + Sync;
 
 impl Opener {
     pub fn new(open: impl Fn(&str) -> Result<(), String> + Send + Sync + 'static) -> Self {
-        Self(Arc::new(open))
+        Self(Arc::new(open), None)
+    }
+
+    /// Also calls `returned` each time the browser comes back to the
+    /// loopback URI (with a code or an error).
+    pub fn on_return(self, returned: impl Fn() + Send + Sync + 'static) -> Self {
+        Self(self.0, Some(Arc::new(returned)))
     }
 }
 
@@ -371,6 +380,11 @@ impl<'a> Session<'a> {
         ));
         let started = Instant::now();
         let code = self.callback(&state).await;
+        if !matches!(code, Err(LoginProblem::TimedOut { .. }))
+            && let Some(returned) = &self.options.opener.1
+        {
+            returned();
+        }
         self.steps.push(auth::step(
             McpAuthCheck::Callback,
             None,
@@ -774,9 +788,11 @@ async fn serve_callbacks(listener: TcpListener, sender: mpsc::Sender<Vec<(String
     }
 }
 
+/// No script closes it: the page closes its popup once the helper says the
+/// browser is back (a window closing by itself would look like the person
+/// giving up), and a browser never lets a script close a tab it did not open.
 const CALLBACK_PAGE: &str = "<!doctype html><meta charset=utf-8><title>portdoctor</title>\
-<p>portdoctor has the answer and goes on with the check. You can close this window.</p>\
-<script>window.close()</script>";
+<p>portdoctor has the answer and goes on with the check. You can close this window.</p>";
 
 #[cfg(test)]
 mod tests {

@@ -274,6 +274,7 @@ impl Session {
                 self.start_with_progress(id, move |progress| async move {
                     let progress: Arc<dyn Fn(Progress) + Send + Sync> = Arc::from(progress);
                     let page = progress.clone();
+                    let returned = progress.clone();
                     check.mcp.expect = true;
                     check.mcp.login = Some(LoginOptions {
                         client: None,
@@ -283,7 +284,8 @@ impl Session {
                                 url: url.to_owned(),
                             });
                             Ok(())
-                        }),
+                        })
+                        .on_return(move || returned(Progress::Redirected {})),
                         timeout: login::DEFAULT_LOGIN_TIMEOUT,
                         port: 0,
                     });

@@ -99,7 +99,7 @@ pub fn mount(root: Element, options: JsValue) -> Result<Mounted, JsValue> {
             .collect::<Result<_, JsValue>>()?,
     };
     let page = Rc::new(Page {
-        check: CheckView::new(&mut parts)?,
+        check: CheckView::new(&mut parts, me.timer(|page| page.check.watch_popup(page)))?,
         machine: MachineView::new(&mut parts, me.timer(|page| page.machine.tick(page)))?,
         watch: WatchView::new(&mut parts, me.timer(|page| page.watch.attempt(page)))?,
         talk: TalkView::new(&mut parts, me.clone())?,
@@ -268,6 +268,11 @@ impl Page {
         self.connection.request(self.key.get(), |id| {
             make(&mut self.session.borrow_mut(), id)
         })
+    }
+
+    /// Asks the helper to stop request `id`.
+    pub fn cancel(&self, id: RequestId) -> Result<(), JsValue> {
+        self.connection.cancel(id)
     }
 
     /// The helper's WebSocket, beside which its relay is.

@@ -187,6 +187,15 @@ impl Session {
         self.state = ReportState::Running;
     }
 
+    /// The sign-in on screen while it runs: its id, for the `cancel` sent
+    /// when the person closes the sign-in window.
+    pub fn signing_in(&self) -> Option<RequestId> {
+        match (&self.asked, self.state) {
+            (Some((Shown::McpLogin(_), _)), ReportState::Running) => self.shown,
+            _ => None,
+        }
+    }
+
     /// The connection opened: returns the check to run again, if the last
     /// connection was lost before it answered.
     pub fn online(&mut self) -> Option<Shown> {
@@ -430,6 +439,22 @@ mod tests {
         ));
         // The shown check was not touched by either.
         assert_eq!(session.state(), ReportState::Running);
+    }
+
+    #[test]
+    fn only_a_running_sign_in_can_be_stopped() {
+        let mut session = Session::default();
+        session.check(1, "8080");
+        assert_eq!(session.signing_in(), None);
+        session.mcp_login(2, "http://localhost:8000/mcp");
+        assert_eq!(session.signing_in(), Some(2));
+        assert!(matches!(
+            session.receive(progress(2)),
+            Some(Change::Step(_))
+        ));
+        assert_eq!(session.signing_in(), Some(2));
+        session.receive(report(2));
+        assert_eq!(session.signing_in(), None);
     }
 
     #[test]

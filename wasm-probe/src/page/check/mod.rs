@@ -8,13 +8,13 @@
 pub mod mcp;
 pub mod report;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use protocol::{ErrorKind, Progress, Report, Verdict};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlInputElement;
 
-use crate::dom::{Field, Region};
+use crate::dom::{Field, Region, Timer};
 use crate::node::el;
 
 use super::session::{Change, ReportState, Shown};
@@ -48,6 +48,9 @@ pub enum Hook {
     McpSection,
     McpList,
 }
+
+/// How often the page looks whether the sign-in window was closed.
+const POPUP_MS: u32 = 500;
 
 /// How many recent targets the page remembers.
 pub const RECENT: usize = 8;
@@ -150,12 +153,20 @@ pub struct CheckView {
     recent: RefCell<Vec<String>>,
     /// The target of the check on its way, remembered once it answers.
     asked: RefCell<Option<String>>,
-    /// The window a Sign in click opened, until the helper names the URL.
+    /// The sign-in window a Sign in click opened, while signing in.
     popup: RefCell<Option<web_sys::Window>>,
+    /// Whether the sign-in waits for the person in that window: from the
+    /// click (and each `authorize`) until the browser is back (`redirected`),
+    /// when the page closes the window.
+    awaiting: Cell<bool>,
+    /// What the running sign-in is for, to offer it again once stopped.
+    signing: RefCell<Option<String>>,
+    /// Looks whether the sign-in window was closed.
+    popup_timer: Timer,
 }
 
 impl CheckView {
-    pub fn new(parts: &mut Parts) -> Result<Self, JsValue> {
+    pub fn new(parts: &mut Parts, popup_timer: Timer) -> Result<Self, JsValue> {
         let view = Self {
             recent_region: parts.region(hook(Hook::Recent))?,
             progress: parts.region(hook(Hook::Progress))?,
@@ -167,6 +178,9 @@ impl CheckView {
             recent: RefCell::new(load_recent()),
             asked: RefCell::default(),
             popup: RefCell::default(),
+            awaiting: Cell::new(false),
+            signing: RefCell::default(),
+            popup_timer,
         };
         view.show_recent()?;
         Ok(view)
@@ -193,6 +207,9 @@ impl CheckView {
                     .flatten()
                 });
                 self.popup.replace(popup);
+                self.awaiting.set(true);
+                self.signing.replace(Some(target.clone()));
+                self.popup_timer.start(POPUP_MS);
                 self.again(page, Shown::McpLogin(target))
             }
         }
@@ -277,8 +294,15 @@ impl CheckView {
                 self.mcp_section.set_hidden(!shown);
             }
             Change::Step(progress) => {
-                if let Progress::Authorize { url } = &progress {
-                    self.authorize(url);
+                match &progress {
+                    Progress::Authorize { url } => self.authorize(url),
+                    Progress::Redirected {} => {
+                        self.awaiting.set(false);
+                        if let Some(popup) = self.popup.take() {
+                            let _ = popup.close();
+                        }
+                    }
+                    _ => {}
                 }
                 self.progress.append(report::progress_item(&progress))?;
             }
@@ -290,8 +314,10 @@ impl CheckView {
     }
 
     /// Shows the authorization page in the popup the Sign in click opened
-    /// (or a new one, if the browser refused that).
+    /// (or a new one, if the browser refused that, or for a step-up after
+    /// the first window was closed).
     fn authorize(&self, url: &str) {
+        self.awaiting.set(true);
         let shown = self
             .popup
             .borrow()
@@ -299,12 +325,41 @@ impl CheckView {
             .filter(|p| !p.closed().unwrap_or(true))
             .is_some_and(|p| p.location().set_href(url).is_ok());
         if !shown && let Some(window) = web_sys::window() {
-            let _ = window.open_with_url_and_target(url, "portdoctor-sign-in");
+            let opened = window.open_with_url_and_target(url, "portdoctor-sign-in");
+            self.popup.replace(opened.ok().flatten());
+        }
+    }
+
+    /// The timer's look at the sign-in window: closed while the sign-in
+    /// waits for the person there means they gave up, so the helper is
+    /// asked to stop (its loopback listener closes at once rather than
+    /// after two minutes). After the redirect the page closes the window
+    /// itself, and the sign-in goes on.
+    ///
+    /// A browser also reports the window closed once it shows a page that
+    /// isolates itself (`Cross-Origin-Opener-Policy: same-origin`); such an
+    /// authorization server's sign-in is stopped too, and the person can
+    /// sign in from the CLI (`portdoctor mcp URL --login`).
+    pub fn watch_popup(&self, page: &Page) {
+        let Some(id) = page.session().signing_in() else {
+            return;
+        };
+        let closed = self
+            .popup
+            .borrow()
+            .as_ref()
+            .is_some_and(|p| p.closed().unwrap_or(false));
+        if closed && self.awaiting.get() {
+            self.popup.replace(None);
+            let _ = page.cancel(id);
+        } else {
+            self.popup_timer.start(POPUP_MS);
         }
     }
 
     fn finished(&self, page: &Page, report: &Report) -> Result<(), JsValue> {
         self.popup.replace(None);
+        self.signing.replace(None);
         if let Some(target) = self.asked.take() {
             self.remember(&target, report.verdict != Verdict::Invalid)?;
         }
@@ -319,9 +374,12 @@ impl CheckView {
     }
 
     fn failed(&self, kind: Option<ErrorKind>, message: &str) -> Result<(), JsValue> {
-        self.result
-            .show(report::error_view(kind, message))
-            .map(drop)
+        self.popup.replace(None);
+        let view = match (kind, self.signing.take()) {
+            (Some(ErrorKind::Cancelled), Some(target)) => report::sign_in_stopped(&target),
+            _ => report::error_view(kind, message),
+        };
+        self.result.show(view).map(drop)
     }
 
     pub fn show_state(&self, page: &Page) -> Result<(), JsValue> {

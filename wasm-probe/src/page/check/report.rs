@@ -65,6 +65,9 @@ fn progress_text(progress: &Progress) -> String {
             url.split('?').next().unwrap_or(url)
         ),
         Progress::Forwarded { forward } => forward_text(forward),
+        Progress::Redirected {} => {
+            "Back from the authorization page; the helper goes on with the sign-in".to_owned()
+        }
     }
 }
 
@@ -177,12 +180,27 @@ fn sign_in(report: &Report) -> Option<Html> {
         .iter()
         .any(|f| f.severity == Severity::Error && f.code.as_str().starts_with("mcp-auth-"));
     let whole = !mcp.auth.is_empty() && mcp.server.is_none() && mcp.login.is_none();
-    (whole && code(Code::McpRejected) && !broken && !code(Code::McpLoginFailed)).then(|| {
-        el("button", "pd-button pd-sign-in")
-            .attr("type", "button")
-            .on_click(Msg::Check(check::Msg::SignIn(report.target.input.clone())))
-            .text("Sign in")
-    })
+    (whole && code(Code::McpRejected) && !broken && !code(Code::McpLoginFailed))
+        .then(|| sign_in_button(&report.target.input))
+}
+
+fn sign_in_button(target: &str) -> Html {
+    el("button", "pd-button pd-sign-in")
+        .attr("type", "button")
+        .on_click(Msg::Check(check::Msg::SignIn(target.to_owned())))
+        .text("Sign in")
+}
+
+/// The person closed the sign-in window before it was done, so the page
+/// cancelled the sign-in; signing in again is one click.
+pub fn sign_in_stopped(target: &str) -> Html {
+    el("div", "pd-sign-in-stopped")
+        .attr("data-kind", "cancelled")
+        .child(
+            el("p", "pd-note")
+                .text("Signing in stopped: the sign-in window was closed before it was done."),
+        )
+        .child(sign_in_button(target))
 }
 
 /// How the verdict's banner is coloured: as the top finding (the first is
@@ -644,6 +662,7 @@ mod tests {
             Progress::Forwarded {
                 forward: report.forward.clone().unwrap(),
             },
+            Progress::Redirected {},
         ]
         .iter()
         .map(|p| progress_item(p).text_content())
@@ -662,6 +681,7 @@ mod tests {
                 "No MCP server answered",
                 "Signing in: the authorization page http://127.0.0.1:9000/authorize opens in a popup",
                 "docker-proxy (pid 812) forwards to 172.17.0.2:80: refused in 0.09 ms",
+                "Back from the authorization page; the helper goes on with the sign-in",
             ]
         );
     }
