@@ -1309,18 +1309,28 @@ async fn a_page_on_another_origin_cannot_open_a_relay_and_the_target_sees_nothin
     browser.client.close().await.unwrap();
 }
 
-/// The page's Sign in: a check of an MCP server behind the SDK's OAuth ends
-/// at 401 with a whole chain and offers "Sign in"; the click opens a popup,
-/// which shows the authorization server's consent page once the helper has
-/// the URL; approving it redirects to the helper's loopback URI, the page
-/// hears so and closes the popup (without cancelling the sign-in), and shows
-/// the server behind the 401.
-#[tokio::test]
-async fn sign_in_opens_a_popup_and_shows_what_is_behind_the_401() {
-    let scratch = TempDir::new("browser-sign-in");
+/// The page after a click on Sign in, switched to the popup, which shows
+/// the consent page of the SDK's authorization server. The servers and the
+/// scratch folder live as long as it.
+struct SigningIn {
+    browser: Browser,
+    /// The page's window, to switch back to.
+    page: fantoccini::wd::WindowHandle,
+    helper: Running,
+    /// Where the authorization server writes the tokens it issues.
+    issued: std::path::PathBuf,
+    _servers: (Running, Running),
+    _scratch: TempDir,
+}
+
+/// A check of an MCP server behind the SDK's OAuth ends at 401 with a
+/// whole chain and offers "Sign in"; the click opens a popup, which shows
+/// the authorization server's consent page once the helper has the URL.
+async fn signing_in(name: &str) -> SigningIn {
+    let scratch = TempDir::new(name);
     let issued = scratch.path("issued");
-    let (_issuer, server) = signing_in_servers(&issued, &[]);
-    let url = format!("http://{}/mcp", server.addr);
+    let servers = signing_in_servers(&issued, &[]);
+    let url = format!("http://{}/mcp", servers.1.addr);
     let helper = helper(&[]);
     let browser = Browser::start().await;
     browser.open(helper.addr).await;
@@ -1330,8 +1340,6 @@ async fn sign_in_opens_a_popup_and_shows_what_is_behind_the_401() {
         .await;
     let page = browser.client.window().await.unwrap();
     browser.click(".pd-sign-in").await;
-
-    // The popup: the consent page of the SDK's authorization server.
     let deadline = std::time::Instant::now() + DEADLINE;
     let popup = loop {
         let windows = browser.client.windows().await.unwrap();
@@ -1343,6 +1351,34 @@ async fn sign_in_opens_a_popup_and_shows_what_is_behind_the_401() {
     };
     browser.client.switch_to_window(popup).await.unwrap();
     browser.wait_for("#approve").await;
+    SigningIn {
+        browser,
+        page,
+        helper,
+        issued,
+        _servers: servers,
+        _scratch: scratch,
+    }
+}
+
+/// The page's Sign in: a check of an MCP server behind the SDK's OAuth ends
+/// at 401 with a whole chain and offers "Sign in"; the click opens a popup,
+/// which shows the authorization server's consent page once the helper has
+/// the URL; approving it redirects to the helper's loopback URI, the page
+/// hears so and closes the popup (without cancelling the sign-in), and shows
+/// the server behind the 401.
+#[tokio::test]
+async fn sign_in_opens_a_popup_and_shows_what_is_behind_the_401() {
+    // Every part bound: what `..` leaves out is dropped, servers and all.
+    let SigningIn {
+        browser,
+        page,
+        helper: _helper,
+        issued,
+        _servers,
+        _scratch,
+    } = signing_in("browser-sign-in").await;
+    let deadline = std::time::Instant::now() + DEADLINE;
     browser.screenshot("browser-sign-in-consent.png").await;
     // Clicked from script: the popup goes away while a WebDriver click
     // would still wait for it.
@@ -1404,31 +1440,16 @@ fn listeners_of(pid: u32) -> usize {
 /// Sign in again.
 #[tokio::test]
 async fn closing_the_sign_in_popup_cancels_the_sign_in() {
-    let scratch = TempDir::new("browser-sign-in-closed");
-    let issued = scratch.path("issued");
-    let (_issuer, server) = signing_in_servers(&issued, &[]);
-    let url = format!("http://{}/mcp", server.addr);
-    let helper = helper(&[]);
-    let browser = Browser::start().await;
-    browser.open(helper.addr).await;
-    browser.check(&url).await;
-    browser
-        .wait_for(".pd-finding[data-code=mcp-rejected]")
-        .await;
-    let page = browser.client.window().await.unwrap();
-    browser.click(".pd-sign-in").await;
+    let SigningIn {
+        browser,
+        page,
+        helper,
+        issued,
+        _servers,
+        _scratch,
+    } = signing_in("browser-sign-in-closed").await;
     let deadline = std::time::Instant::now() + DEADLINE;
-    let popup = loop {
-        let windows = browser.client.windows().await.unwrap();
-        if let Some(other) = windows.into_iter().find(|w| *w != page) {
-            break other;
-        }
-        assert!(std::time::Instant::now() < deadline, "no popup opened");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
-    browser.client.switch_to_window(popup).await.unwrap();
     // The consent page: the helper listens for the redirect now.
-    browser.wait_for("#approve").await;
     assert_eq!(
         listeners_of(helper.pid()),
         2,

@@ -302,12 +302,7 @@ async fn the_own_page_lists_and_checks_configured_mcp_servers() {
 #[tokio::test]
 async fn no_assistant_configuration_is_a_fact_with_the_helpers_own_flag() {
     let home = TempDir::new("no-assistant");
-    let mut command = std::process::Command::new(BIN);
-    command
-        .args(["--no-open", "--port", "0"])
-        .env("HOME", &home.0)
-        .env_remove("XDG_CONFIG_HOME");
-    let helper = helper_from(command);
+    let helper = helper_without_assistant(&home);
     let mut ws = session(helper.addr).await;
     send(&mut ws, json!({"type": "mcp-servers", "id": 1})).await;
     let error = until_done(&mut ws, 1).await.pop().unwrap();

@@ -143,6 +143,17 @@ pub fn helper_from(command: Command) -> Running {
     })
 }
 
+/// The helper with `home` as its HOME: no desktop assistant's
+/// configuration there, as for most people.
+pub fn helper_without_assistant(home: &TempDir) -> Running {
+    let mut command = Command::new(BIN);
+    command
+        .args(["--no-open", "--port", "0"])
+        .env("HOME", &home.0)
+        .env_remove("XDG_CONFIG_HOME");
+    helper_from(command)
+}
+
 /// The helper with its token written where the test can read it.
 pub fn helper_with_token(extra: &[&str]) -> (Running, String) {
     let file = std::env::temp_dir().join(format!(
