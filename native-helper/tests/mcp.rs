@@ -344,10 +344,23 @@ fn plain_http_is_not_mcp() {
     assert!(evidence[0].contains("HTTP 501"), "{evidence:?}");
 }
 
-/// Whether a process is gone (a zombie waiting for its reaper counts).
+/// Whether a process is gone (a zombie waiting for its reaper counts),
+/// waiting up to 10 s: SIGKILL cannot be ignored, but a grandchild nobody
+/// waits for dies when the scheduler next runs it, which on a loaded
+/// machine can be after the check has returned.
 fn gone(pid: &str) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map_or(true, |stat| stat.split(' ').nth(2) == Some("Z"))
+    let dead = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map_or(true, |stat| stat.split(' ').nth(2) == Some("Z"))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !dead() {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    true
 }
 
 #[test]
