@@ -299,7 +299,7 @@ fn bind_check_names_the_holder_and_suggests_a_free_port() {
 fn wait_returns_the_report_once_the_service_is_up() {
     let closed = closed_port();
     let target = format!("127.0.0.1:{closed}");
-    let mut waiting = Command::new(BIN)
+    let mut waiting = support::command()
         .args(["wait", &target, "--for", "60s", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -365,7 +365,7 @@ fn fifo_browser(dir: &TempDir) -> (PathBuf, std::sync::mpsc::Receiver<std::io::R
 fn serve_opens_its_page_in_the_users_browser() {
     let dir = TempDir::new("browser");
     let (browser, read) = fifo_browser(&dir);
-    let mut command = Command::new(BIN);
+    let mut command = support::command();
     command.args(["--port", "0"]).env("BROWSER", &browser);
     let helper = spawn_announcing(command, false, |line| {
         let url = line.strip_prefix("portdoctor is running at http://")?;
@@ -585,7 +585,7 @@ fn an_empty_target_is_named_not_left_blank() {
 #[test]
 fn mcp_without_a_configuration_names_the_mcp_flags() {
     let home = TempDir::new("no-assistant");
-    let out = Command::new(BIN)
+    let out = support::command()
         .args(["mcp"])
         .env("HOME", &home.0)
         .env_remove("XDG_CONFIG_HOME")
@@ -711,7 +711,7 @@ fn json_outputs_match_the_committed_schemas() {
 fn autostart(dir: &TempDir, path: Option<&std::path::Path>, args: &[&str]) -> (String, String) {
     let runtime = dir.path("run");
     std::fs::create_dir_all(&runtime).unwrap();
-    let mut command = Command::new(BIN);
+    let mut command = support::command();
     command
         .arg("autostart")
         .args(args)
@@ -813,7 +813,7 @@ fn a_start_without_a_command_opens_the_running_helpers_page() {
     let port = running.addr.port().to_string();
     let dir = TempDir::new("second-start");
     let (browser, read) = fifo_browser(&dir);
-    let out = Command::new(BIN)
+    let out = support::command()
         .args(["--port", &port])
         .env("BROWSER", &browser)
         .stdin(Stdio::null())

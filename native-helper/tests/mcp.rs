@@ -1115,7 +1115,7 @@ fn each_broken_link_of_the_authorization_chain_is_named() {
 fn login(url: &str, answer: Option<&str>, timeout: &str) -> Output {
     // Without an answer, a browser that opens nothing: nobody signs in.
     let browser = answer.map_or_else(|| "true".to_owned(), browser);
-    std::process::Command::new(BIN)
+    support::command()
         .args(["mcp", url, "--login", "--login-timeout", timeout, "--json"])
         .env("BROWSER", browser)
         .output()
@@ -1494,7 +1494,7 @@ fn pre_registered(issuer_extra: &[&str], method: &str) -> PreRegistered {
         .map(|_| {
             let port = free_port();
             let (client_id, secret) = register_client(&issuer, port, method);
-            let mut login = std::process::Command::new(BIN);
+            let mut login = support::command();
             login
                 .args(["mcp", &url, "--login", "--client-id", &client_id])
                 .args(["--redirect-port", &port.to_string()])

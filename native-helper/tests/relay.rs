@@ -377,7 +377,7 @@ async fn a_bridge_relays_to_its_one_target_for_listed_origins_only() {
     let redis = redis();
     let dir = TempDir::new("bridge");
     let token_file = dir.path("token");
-    let mut command = Command::new(BIN);
+    let mut command = support::command();
     command.args([
         "bridge",
         &redis.addr.to_string(),
@@ -433,7 +433,7 @@ async fn a_bridge_leaves_the_helpers_token_file_alone() {
     let redis = redis();
     let runtime_dir = TempDir::new("tokens");
     let start = |args: &[&str]| {
-        let mut command = Command::new(BIN);
+        let mut command = support::command();
         command.env("XDG_RUNTIME_DIR", &runtime_dir.0).args(args);
         command
     };

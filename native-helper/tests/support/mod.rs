@@ -18,6 +18,22 @@ use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_portdoctor");
 
+/// `portdoctor` as the tests run it: with a runtime directory of this test
+/// process, so the helpers they start write their token files there and never
+/// over the token of a helper the developer runs (in $XDG_RUNTIME_DIR or
+/// ~/.cache). A test that needs its own directory sets XDG_RUNTIME_DIR again.
+pub fn command() -> Command {
+    static RUNTIME: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let dir = RUNTIME.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("portdoctor-tests-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("the tests' runtime directory");
+        dir
+    });
+    let mut portdoctor = Command::new(BIN);
+    portdoctor.env("XDG_RUNTIME_DIR", dir);
+    portdoctor
+}
+
 /// How long any wait in a test may take before it fails: only a hang gets
 /// near it, so it is generous for a busy machine, and waits end as soon as
 /// their condition holds.
@@ -127,7 +143,7 @@ pub fn helper(extra: &[&str]) -> Running {
 
 /// The helper on `port` (0: any free one), e.g. to restart it where it was.
 pub fn helper_on(port: u16, extra: &[&str]) -> Running {
-    let mut command = Command::new(BIN);
+    let mut command = command();
     command
         .args(["--no-open", "--port", &port.to_string()])
         .args(extra);
@@ -146,7 +162,7 @@ pub fn helper_from(command: Command) -> Running {
 /// The helper with `home` as its HOME: no desktop assistant's
 /// configuration there, as for most people.
 pub fn helper_without_assistant(home: &TempDir) -> Running {
-    let mut command = Command::new(BIN);
+    let mut command = command();
     command
         .args(["--no-open", "--port", "0"])
         .env("HOME", &home.0)
@@ -376,10 +392,7 @@ pub fn free_port() -> u16 {
 
 /// Runs `portdoctor ARGS` to completion.
 pub fn portdoctor(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("run portdoctor")
+    command().args(args).output().expect("run portdoctor")
 }
 
 /// Runs `portdoctor ARGS` inside a fresh network namespace with only
