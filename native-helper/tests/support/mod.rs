@@ -25,7 +25,9 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_portdoctor");
 pub fn command() -> Command {
     static RUNTIME: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     let dir = RUNTIME.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("portdoctor-tests-{}", std::process::id()));
+        // One per user, not per run: no test reads a token from here.
+        let user = std::env::var("USER").unwrap_or_default();
+        let dir = std::env::temp_dir().join(format!("portdoctor-tests-{user}"));
         std::fs::create_dir_all(&dir).expect("the tests' runtime directory");
         dir
     });
