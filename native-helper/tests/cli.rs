@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 use support::*;
 
-/// The report contract of DESIGN.md: every documented field, with its type.
+/// The report contract of docs/report.md: every documented field, with its type.
 fn assert_contract(report: &Value) {
     let target = &report["target"];
     assert!(target["input"].is_string(), "{report:#}");
@@ -292,7 +292,16 @@ fn bind_check_names_the_holder_and_suggests_a_free_port() {
     let out = portdoctor(&["bind-check", &free]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("free"));
-    assert_eq!(portdoctor(&["bind-check", "0"]).status.code(), Some(2));
+    // Not a port a server can use: exit 2, saying which ports are.
+    for (port, why) in [("0", "any free port"), ("70000", "not a port")] {
+        let out = portdoctor(&["bind-check", port]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(why) && stderr.contains("(1 to 65535)"),
+            "{stderr}"
+        );
+    }
 }
 
 #[test]

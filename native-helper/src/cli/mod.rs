@@ -256,6 +256,7 @@ struct EmbedArgs {
 #[derive(Debug, Args)]
 struct BindCheckArgs {
     /// The port your server wants.
+    #[arg(value_parser = server_port)]
     port: u16,
     /// Print the result as one JSON object.
     #[arg(long)]
@@ -524,9 +525,6 @@ fn embed(args: &EmbedArgs) -> ExitCode {
 }
 
 async fn bind_check(args: BindCheckArgs) -> ExitCode {
-    if args.port == 0 {
-        return fail(engine::bind::PORT_ZERO);
-    }
     let report = engine::bind::bind_check(args.port).await;
     emit(&report, args.json, render::bind);
     ExitCode::from(if report.available { 0 } else { 1 })
@@ -810,6 +808,18 @@ fn init_logging() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+}
+
+/// A port a server can be started on: 1 to 65535, and 0 refused with why
+/// (clap's own range message would say 0 is allowed).
+fn server_port(text: &str) -> Result<u16, String> {
+    match text.parse() {
+        Ok(0) => Err(engine::bind::PORT_ZERO.to_owned()),
+        Ok(port) => Ok(port),
+        Err(_) => Err(format!(
+            "{text:?} is not a port: give the port your server will use (1 to 65535)"
+        )),
+    }
 }
 
 fn fail(message: &str) -> ExitCode {
