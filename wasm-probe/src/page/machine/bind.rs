@@ -24,14 +24,12 @@ pub fn bind_port(text: &str) -> Result<u16, String> {
     }
 }
 
-/// Whether a server could listen on the port: the answer in one line, what
-/// to do, then each address tried and who holds the port.
+/// Whether a server could listen on the port: the answer in one line (the
+/// CLI's words: "IPv6 loopback taken, IPv4 free" rather than a bare "taken"
+/// when only one family is held), what to do, then each address tried and
+/// who holds the port.
 pub fn bind_view(report: &BindReport) -> Html {
-    let answer = if report.available {
-        format!("Port {} is free.", report.port)
-    } else {
-        format!("Port {} is taken.", report.port)
-    };
+    let answer = format!("Port {}: {}.", report.port, report.headline());
     el("div", "pd-bind-body")
         .attr(
             "data-state",
@@ -108,7 +106,7 @@ mod tests {
         assert_eq!(view.get("data-state"), Some("in-use"));
         assert_eq!(
             view.find("pd-bind-answer").text_content(),
-            "Port 8080 is taken."
+            "Port 8080: IPv4 taken, IPv6 free."
         );
         assert_eq!(
             view.find("pd-finding").get("data-code"),
@@ -119,12 +117,44 @@ mod tests {
         assert_eq!(attempts[0].text_content(), "127.0.0.1:8080Address in use");
         assert_eq!(view.find("pd-listener").get("data-pid"), Some("42"));
 
+        // Only [::1] held: a server on 127.0.0.1 or 0.0.0.0 can use the
+        // port, so the page must not say "taken" alone.
+        let v6_loopback = BindReport {
+            attempts: vec![
+                protocol::BindAttempt {
+                    addr: "127.0.0.1:8080".into(),
+                    ok: true,
+                    error: None,
+                },
+                protocol::BindAttempt {
+                    addr: "[::1]:8080".into(),
+                    ok: false,
+                    error: Some("Address in use".into()),
+                },
+            ],
+            holders: vec![Listener {
+                local_addr: "[::1]:8080".into(),
+                ..report.holders[0].clone()
+            }],
+            ..report.clone()
+        };
+        assert_eq!(
+            bind_view(&v6_loopback)
+                .find("pd-bind-answer")
+                .text_content(),
+            "Port 8080: IPv6 loopback taken, IPv4 free."
+        );
+
         let free = bind_view(&BindReport {
             available: true,
             holders: vec![],
             ..report
         });
         assert_eq!(free.get("data-state"), Some("free"));
+        assert_eq!(
+            free.find("pd-bind-answer").text_content(),
+            "Port 8080: free."
+        );
         assert!(free.find_all("pd-listener").is_empty());
     }
 }
