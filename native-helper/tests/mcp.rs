@@ -762,13 +762,21 @@ fn fastmcp_servers_over_http_sse_and_stdio() {
         "args": [script, "stdio"],
     }}});
     std::fs::write(&config, servers.to_string()).unwrap();
-    let (all, code) = mcp_json(&["--config", config.to_str().unwrap()]);
+    // Importing fastmcp takes seconds on a busy machine; the first wait
+    // must not end before the server can answer.
+    let (all, code) = mcp_json(&["--config", config.to_str().unwrap(), "--timeout", "30s"]);
     assert_eq!(code, 0, "{all:#}");
     let report = &all["servers"][0]["report"];
     assert_eq!(codes(report), ["mcp-ok"], "{report:#}");
     assert_fastmcp(&report["mcp"], "stdio", "stateless", "2026-07-28");
     // The text says where the server's own start-up went.
-    let out = portdoctor(&["mcp", "--config", config.to_str().unwrap()]);
+    let out = portdoctor(&[
+        "mcp",
+        "--config",
+        config.to_str().unwrap(),
+        "--timeout",
+        "30s",
+    ]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("\n  (start is the process's creation; its own start-up, until it reads its stdin, is inside the first request's time"),
