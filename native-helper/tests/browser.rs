@@ -379,9 +379,12 @@ async fn the_watch_waits_for_a_working_service_unless_anything_accepting_will_do
         .await;
     // It answered, with its 502, and the watch goes on waiting.
     let waiting = browser
-        .text_when(".pd-watch-status", |text| text.contains("Last time:"))
+        .text_when(".pd-watch-status", |text| text.contains("Last attempt:"))
         .await;
     assert!(waiting.contains("upstream is down"), "{waiting}");
+    // And what to do about it, not only what is wrong.
+    let next = browser.text(".pd-watch .pd-fix").await;
+    assert!(next.contains("start that service"), "{next}");
     assert_eq!(
         browser.attr(".pd-watch-status", "data-state").await,
         "waiting"

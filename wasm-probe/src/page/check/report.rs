@@ -257,7 +257,7 @@ pub fn findings(findings: &[Finding], target: Option<&str>) -> Html {
 /// The fix, with each `command` in it as code, then a copy button per
 /// command below the sentence; `None` when there is nothing to do (an ok
 /// finding). Only commands are copied: prose is not something to paste.
-fn fix(finding: &Finding) -> Option<Html> {
+pub fn fix(finding: &Finding) -> Option<Html> {
     if finding.severity == Severity::Ok {
         return None;
     }

@@ -6,10 +6,12 @@
 //! The state and its rendering; the view runs the timer, sends the checks
 //! and raises the notification.
 
-use protocol::{Report, Until};
+use protocol::{Finding, Report, Until};
 
 use crate::backoff::Backoff;
 use crate::node::el;
+use crate::page::check::report::fix;
+use crate::page::describe::{TARGET_CHARS, shorten};
 use crate::page::views::{self, Html};
 
 use super::Msg;
@@ -21,9 +23,12 @@ const BACKOFF: Backoff = Backoff::new(500, 5_000);
 /// Where the watch is; the name is `.pd-watch-status`'s `data-state`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WatchState {
-    /// Not up yet; the last attempt's outcome, once there was one.
+    /// Not up yet; the last attempt's outcome, once there was one, and
+    /// its top finding, whose fix is the next step while waiting (a 502
+    /// will not go away by itself).
     Waiting {
         last: Option<String>,
+        top: Option<Box<Finding>>,
     },
     /// It is up as the watch's [`Until`] says, `after_ms` after the watch
     /// started.
@@ -56,7 +61,10 @@ impl Watch {
             started_ms: now_ms,
             attempts: 0,
             backoff: BACKOFF,
-            state: WatchState::Waiting { last: None },
+            state: WatchState::Waiting {
+                last: None,
+                top: None,
+            },
         }
     }
 
@@ -92,6 +100,10 @@ impl Watch {
         if !self.is_waiting() {
             return None;
         }
+        let top = report
+            .and_then(|r| r.findings.first())
+            .cloned()
+            .map(Box::new);
         let last = match report {
             Some(report) if report.is_up(self.until) => {
                 self.state = WatchState::Up {
@@ -110,7 +122,7 @@ impl Watch {
             Some(report) => report.findings.first().map(|f| f.summary.clone()),
             None => Some("No answer from the helper; trying again.".to_owned()),
         };
-        self.state = WatchState::Waiting { last };
+        self.state = WatchState::Waiting { last, top };
         Some(self.backoff.next_delay())
     }
 
@@ -121,9 +133,11 @@ impl Watch {
     }
 
     pub fn view(&self, now_ms: u64) -> Html {
-        let target = &self.target;
+        // The input box keeps all of it; a 5,000-character URL must not
+        // fill the screen here.
+        let target = &shorten(&self.target, TARGET_CHARS);
         let (state, text) = match &self.state {
-            WatchState::Waiting { last } => {
+            WatchState::Waiting { last, .. } => {
                 let awaited = match self.until {
                     Until::Healthy => "work",
                     Until::Accepts => "accept a connection",
@@ -134,7 +148,7 @@ impl Watch {
                     seconds(now_ms.saturating_sub(self.started_ms))
                 );
                 if let Some(last) = last {
-                    text.push_str(&format!(" Last time: {last}"));
+                    text.push_str(&format!(" Last attempt: {last}"));
                 }
                 ("waiting", text)
             }
@@ -155,13 +169,18 @@ impl Watch {
                 .on_click(views::Msg::Watch(Msg::Stop))
                 .text("Stop")
         });
+        let next = match &self.state {
+            WatchState::Waiting { top: Some(top), .. } => fix(top),
+            _ => None,
+        };
         el("div", "pd-watch-body")
             .child(
                 el("p", "pd-watch-status")
                     .attr("data-state", state)
-                    .attr("data-target", target)
+                    .attr("data-target", &self.target)
                     .text(text),
             )
+            .children(next)
             .children(stop)
     }
 }
@@ -208,8 +227,22 @@ mod tests {
             "{}",
             view.text_content()
         );
-        // Answering with an error finding is not up yet.
+        // The helper did not answer: no finding, so no fix to show.
+        assert!(view.find_all("pd-fix").is_empty());
+        // Answering with an error finding is not up yet, and what to do
+        // about it is shown, not only what is wrong.
         assert_eq!(watch.answered(Some(&sample_report()), 3_000), Some(2_000));
+        let view = watch.view(3_000);
+        assert!(
+            view.find("pd-watch-status")
+                .text_content()
+                .ends_with("Last attempt: Only IPv6 listens")
+        );
+        assert!(
+            view.find("pd-fix")
+                .text_content()
+                .contains("Bind to 127.0.0.1")
+        );
         let mut healthy = sample_report();
         healthy.verdict = Verdict::Reachable;
         assert_eq!(watch.answered(Some(&healthy), 13_345), None);
@@ -222,6 +255,16 @@ mod tests {
             view.text_content(),
             "localhost:8080 is up: it answered after 12.3 s."
         );
+    }
+
+    #[test]
+    fn a_long_target_is_shown_cut() {
+        let long = format!("http://localhost:8080/{}", "a".repeat(5000));
+        let mut watch = Watch::start(&long, Until::Healthy, 0);
+        watch.answered(Some(&refused()), 10);
+        let status = watch.view(10).find("pd-watch-status").clone();
+        assert!(status.text_content().chars().count() < 300);
+        assert_eq!(status.get("data-target"), Some(long.as_str()));
     }
 
     #[test]
