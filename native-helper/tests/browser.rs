@@ -680,6 +680,17 @@ async fn the_page_uses_the_clis_words_and_copies_whole_commands() {
     let card = ".pd-finding[data-code=nothing-listening]";
     let command = browser.text(&format!("{card} .pd-fix .pd-cmd")).await;
     assert_eq!(command, "portdoctor listeners");
+    // Set apart from the card it sits on: the same fill and no border made
+    // its padding read as stray spaces around the words.
+    let visible = browser
+        .run(&format!(
+            "const cmd = document.querySelector('{card} .pd-fix .pd-cmd');
+             const own = getComputedStyle(cmd), card = getComputedStyle(cmd.closest('.pd-finding'));
+             arguments[arguments.length - 1](own.backgroundColor !== card.backgroundColor
+                 || parseFloat(own.borderTopWidth) > 0);"
+        ))
+        .await;
+    assert_eq!(visible, true, "a command looks like one on its card");
     assert_eq!(
         browser
             .attr(&format!("{card} .pd-fix-copies .pd-copy"), "data-copy")
