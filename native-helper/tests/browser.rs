@@ -322,6 +322,32 @@ async fn the_machine_view_lists_a_listener_the_test_opened_and_checks_it() {
     assert!(holder.contains("python"), "{holder}");
     browser.screenshot("page-bind-check.png").await;
 
+    // Only [::1] held: the CLI's words, and the warning's colour, not red.
+    let v6 = python_http("::1");
+    browser
+        .type_into(".pd-bind-form input", &format!("{}\n", v6.addr.port()))
+        .await;
+    let answer = browser
+        .text_when(".pd-bind-answer", |text| text.contains("IPv4 free"))
+        .await;
+    assert_eq!(
+        answer,
+        format!("Port {}: IPv6 loopback taken, IPv4 free.", v6.addr.port())
+    );
+    assert_eq!(
+        browser
+            .attr(".pd-bind-body .pd-finding", "data-severity")
+            .await,
+        "warning"
+    );
+    let same = browser
+        .run(
+            "const color = css => getComputedStyle(document.querySelector(css)).color;
+             arguments[0](color('.pd-bind-answer') === color('.pd-bind-body .pd-severity'));",
+        )
+        .await;
+    assert_eq!(same, true, "the answer and its badge agree");
+
     // A click on the row checks it.
     browser.click(&format!("{row} .pd-machine-check")).await;
     browser

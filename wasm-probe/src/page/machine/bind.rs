@@ -1,9 +1,10 @@
 //! "Can my server use this port?": the port typed, and the helper's answer
 //! as the machine view shows it.
 
-use protocol::BindReport;
+use protocol::{BindReport, Severity};
 
 use crate::node::el;
+use crate::text::wire_name;
 
 use crate::page::check::report::{findings, listeners};
 use crate::page::views::Html;
@@ -30,12 +31,23 @@ pub fn bind_port(text: &str) -> Result<u16, String> {
 /// who holds the port.
 pub fn bind_view(report: &BindReport) -> Html {
     let answer = format!("Port {}: {}.", report.port, report.headline());
+    // Coloured as its top finding's badge, as the check's banner is: only
+    // [::1] held is a warning, and a red answer above it would say more.
+    let tone = match (report.findings.first(), report.available) {
+        (Some(top), _) => top.severity,
+        (None, true) => Severity::Ok,
+        (None, false) => Severity::Error,
+    };
     el("div", "pd-bind-body")
         .attr(
             "data-state",
             if report.available { "free" } else { "in-use" },
         )
-        .child(el("p", "pd-bind-answer").text(answer))
+        .child(
+            el("p", "pd-bind-answer")
+                .attr("data-severity", wire_name(&tone))
+                .text(answer),
+        )
         .child(findings(&report.findings, None))
         .child(section("Addresses tried", "pd-section").child(table(
             &["Address", "Result"],
@@ -55,7 +67,7 @@ pub fn bind_view(report: &BindReport) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use protocol::{Finding, Listener, Severity};
+    use protocol::{Finding, Listener};
 
     #[test]
     fn a_bind_port_is_a_number_from_1_to_65535() {
@@ -136,18 +148,27 @@ mod tests {
                 local_addr: "[::1]:8080".into(),
                 ..report.holders[0].clone()
             }],
+            findings: vec![Finding {
+                severity: Severity::Warning,
+                ..report.findings[0].clone()
+            }],
             ..report.clone()
         };
+        let answer = bind_view(&v6_loopback).find("pd-bind-answer").clone();
         assert_eq!(
-            bind_view(&v6_loopback)
-                .find("pd-bind-answer")
-                .text_content(),
+            answer.text_content(),
             "Port 8080: IPv6 loopback taken, IPv4 free."
+        );
+        assert_eq!(answer.get("data-severity"), Some("warning"));
+        assert_eq!(
+            view.find("pd-bind-answer").get("data-severity"),
+            Some("error")
         );
 
         let free = bind_view(&BindReport {
             available: true,
             holders: vec![],
+            findings: vec![],
             ..report
         });
         assert_eq!(free.get("data-state"), Some("free"));
@@ -155,6 +176,7 @@ mod tests {
             free.find("pd-bind-answer").text_content(),
             "Port 8080: free."
         );
+        assert_eq!(free.find("pd-bind-answer").get("data-severity"), Some("ok"));
         assert!(free.find_all("pd-listener").is_empty());
     }
 }
