@@ -863,6 +863,22 @@ async fn the_view_is_in_the_address_and_the_tabs_fit_a_phone() {
     assert_eq!(fit[0], 1, "tabs on {} rows", fit[0]);
     assert_eq!(fit[1], 0, "tabs overflow by {} px", fit[1]);
     browser.screenshot("page-390px-tabs.png").await;
+
+    // A long command's Copy button shows all of what it copies, wrapped,
+    // not cut with an ellipsis (a 10.x target's fix names two commands).
+    browser.click(".pd-tab[data-view=check]").await;
+    browser.check("10.1.2.3:80").await;
+    browser
+        .wait_for(".pd-finding[data-code=target-not-allowed] .pd-fix-copies .pd-copy")
+        .await;
+    let cut = browser
+        .run(
+            "const buttons = Array.from(document.querySelectorAll('.pd-fix-copies .pd-copy'));
+             arguments[0](buttons.filter(b => b.scrollWidth > b.clientWidth).map(b => b.dataset.copy))",
+        )
+        .await;
+    assert_eq!(cut, serde_json::json!([]), "Copy buttons cut at 390 px");
+    browser.screenshot("page-390px-copy.png").await;
     browser.client.close().await.unwrap();
 }
 
