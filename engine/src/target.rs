@@ -32,7 +32,8 @@ pub struct Target {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
-    #[error("the target is empty; type a port (8080), host:port (localhost:8080) or a URL")]
+    /// What to type instead is the finding's fix, said once.
+    #[error("the target is empty")]
     Empty,
     #[error("{reason}")]
     Invalid { reason: String },

@@ -586,6 +586,12 @@ fn an_empty_target_is_named_not_left_blank() {
     assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("(empty target): INVALID ("), "{text}");
+    // What to type is said once, in the fix, not again in the summary.
+    assert!(
+        text.contains("Cannot read the target: the target is empty\n"),
+        "{text}"
+    );
+    assert_eq!(text.matches("host:port").count(), 1, "{text}");
     // Its colons would run into the line's own.
     let text = String::from_utf8_lossy(&portdoctor(&["check", "http://::::"]).stdout).into_owned();
     assert!(text.starts_with("\"http://::::\": INVALID ("), "{text}");

@@ -44,7 +44,8 @@ fn progress_text(progress: &Progress) -> String {
             format!("{}: {}", address.addr, outcome_text(address))
         }
         Progress::Listeners { listeners } if listeners.is_empty() => {
-            "No process listens on this port, as far as the socket table shows".to_owned()
+            "No process on this machine listens on this port, as far as its socket table shows"
+                .to_owned()
         }
         Progress::Listeners { listeners } => {
             let each: Vec<String> = listeners
@@ -302,10 +303,9 @@ fn addresses(addresses: &[AddressResult]) -> Html {
 pub fn listeners(listeners: &[Listener]) -> Html {
     let title = section("Listeners", "pd-section");
     if listeners.is_empty() {
-        return title.child(
-            el("p", "pd-note")
-                .text("No process listens on this port, as far as the socket table shows."),
-        );
+        return title.child(el("p", "pd-note").text(
+            "No process on this machine listens on this port, as far as its socket table shows.",
+        ));
     }
     const UNKNOWN: &str = "—";
     title.child(table(
@@ -676,7 +676,7 @@ mod tests {
                 "Resolved to 127.0.0.1:8080, [::1]:8080",
                 "127.0.0.1:8080: refused in 0.04 ms (Connection refused (os error 111))",
                 "Listening: node (pid 4242) on [::1]:8080",
-                "No process listens on this port, as far as the socket table shows",
+                "No process on this machine listens on this port, as far as its socket table shows",
                 "MCP: demo 1.2 over Streamable HTTP, protocol 2025-06-18, 3 tools",
                 "No MCP server answered",
                 "Signing in: the authorization page http://127.0.0.1:9000/authorize opens in a popup",
