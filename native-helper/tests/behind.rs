@@ -391,5 +391,13 @@ fn docker_proxy_in_front_of_a_container_names_its_far_end() {
         "{unreachable:#}"
     );
     assert_eq!(unreachable["forward"]["destination"], "10.99.0.3:80");
-    assert_eq!(unreachable["forward"]["far_end"]["outcome"], "timeout");
+    // Nothing answers ARP for 10.99.0.3: a connect waits (timeout) until the
+    // kernel gives up on the neighbour after about 3 s, and from then on
+    // fails at once (unreachable). `wait` above may already have asked, so
+    // on a slow machine either can come first; both say nothing is there.
+    let far_end = &unreachable["forward"]["far_end"]["outcome"];
+    assert!(
+        far_end == "timeout" || far_end == "unreachable",
+        "{unreachable:#}"
+    );
 }

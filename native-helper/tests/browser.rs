@@ -1406,6 +1406,21 @@ async fn signing_in(name: &str) -> SigningIn {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
     browser.client.switch_to_window(popup).await.unwrap();
+    // The popup opens on about:blank and is sent to the consent page once
+    // the helper has its URL. A wait started in about:blank can miss that
+    // navigation (ChromeDriver then reports a script timeout, not an
+    // unload): wait for the consent page's address first.
+    loop {
+        let url = browser.client.current_url().await.unwrap();
+        if url.scheme() != "about" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the popup stayed on {url}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     browser.wait_for("#approve").await;
     SigningIn {
         browser,

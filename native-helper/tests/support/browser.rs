@@ -10,7 +10,7 @@ use fantoccini::error::CmdError;
 use fantoccini::wd::TimeoutConfiguration;
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use super::{DEADLINE, Running, TempDir, spawn_announcing};
+use super::{DEADLINE, Running, TempDir, try_spawn_announcing};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -43,6 +43,31 @@ impl fantoccini::wd::WebDriverCompatibleCommand for SetPermission {
     }
 }
 
+/// ChromeDriver on a port it chose. Tried up to three times: on a loaded
+/// machine it has exited before listening (a fresh-clone run beside two
+/// others); each failed start is logged with what it printed.
+fn chromedriver() -> Running {
+    let mut attempt = 1;
+    loop {
+        let mut command = Command::new(CHROMEDRIVER);
+        command.arg("--port=0");
+        let started = try_spawn_announcing(command, true, |line| {
+            let port = line
+                .strip_prefix("ChromeDriver was started successfully on port ")?
+                .trim_end_matches('.')
+                .parse::<u16>()
+                .ok()?;
+            Some(SocketAddr::from(([127, 0, 0, 1], port)))
+        });
+        match started {
+            Ok(driver) => return driver,
+            Err(e) if attempt < 3 => eprintln!("chromedriver, attempt {attempt}: {e}"),
+            Err(e) => panic!("chromedriver, attempt {attempt}: {e}"),
+        }
+        attempt += 1;
+    }
+}
+
 impl Browser {
     pub async fn start() -> Self {
         Self::start_with(&[]).await
@@ -56,16 +81,7 @@ impl Browser {
                 "{path} is missing: run `cargo xtask setup` (Debian's chromium and chromium-driver)"
             );
         }
-        let mut command = Command::new(CHROMEDRIVER);
-        command.arg("--port=0");
-        let driver = spawn_announcing(command, true, |line| {
-            let port = line
-                .strip_prefix("ChromeDriver was started successfully on port ")?
-                .trim_end_matches('.')
-                .parse::<u16>()
-                .ok()?;
-            Some(SocketAddr::from(([127, 0, 0, 1], port)))
-        });
+        let driver = chromedriver();
         let profile = TempDir::new("chromium");
         let args = [
             "--headless",

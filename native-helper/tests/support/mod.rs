@@ -90,10 +90,20 @@ impl Running {
 /// Spawns `command`, reads stdout lines until `parse` finds the address the
 /// process listens on (the process announcing it is the synchronisation).
 pub fn spawn_announcing(
-    mut command: Command,
+    command: Command,
     group: bool,
     parse: impl Fn(&str) -> Option<SocketAddr>,
 ) -> Running {
+    try_spawn_announcing(command, group, parse).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`spawn_announcing`], with a process that ends before announcing an
+/// error that says what it printed and how it ended.
+pub fn try_spawn_announcing(
+    mut command: Command,
+    group: bool,
+    parse: impl Fn(&str) -> Option<SocketAddr>,
+) -> Result<Running, String> {
     if group {
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
     }
@@ -105,7 +115,7 @@ pub fn spawn_announcing(
     let stderr = Arc::new(Mutex::new(String::new()));
     let mut pipe = child.stderr.take().expect("piped");
     let log = stderr.clone();
-    std::thread::spawn(move || {
+    let drain = std::thread::spawn(move || {
         let mut buffer = [0; 4096];
         while let Ok(n @ 1..) = pipe.read(&mut buffer) {
             log.lock()
@@ -115,27 +125,35 @@ pub fn spawn_announcing(
     });
     let stdout = child.stdout.take().expect("piped");
     let mut lines = BufReader::new(stdout).lines();
+    let mut printed = String::new();
     let addr = loop {
         match lines.next() {
             Some(Ok(line)) => {
                 if let Some(addr) = parse(&line) {
                     break addr;
                 }
+                printed.push_str(&line);
+                printed.push('\n');
             }
             _ => {
                 let _ = child.kill();
-                panic!("{command:?} exited before announcing its address");
+                let status = child.wait();
+                let _ = drain.join();
+                let stderr = stderr.lock().expect("lock");
+                return Err(format!(
+                    "{command:?} exited before announcing its address ({status:?})\nstdout:\n{printed}stderr:\n{stderr}"
+                ));
             }
         }
     };
     // Keep draining stdout so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Running {
+    Ok(Running {
         child,
         addr,
         group,
         stderr,
-    }
+    })
 }
 
 /// The helper, on a port the OS chose.
