@@ -102,12 +102,7 @@ async fn page_renders_an_mcp_report_and_checks_a_configured_server() {
 #[tokio::test]
 async fn without_an_assistant_configuration_the_page_says_nothing_about_mcp() {
     let home = TempDir::new("browser-no-assistant");
-    let mut command = support::command();
-    command
-        .args(["--no-open", "--port", "0"])
-        .env("HOME", &home.0)
-        .env_remove("XDG_CONFIG_HOME");
-    let helper = helper_from(command);
+    let helper = helper_without_assistant(&home);
     let closed = closed_port();
     let browser = page(&helper, "/").await;
     browser.check(&format!("127.0.0.1:{closed}")).await;
