@@ -1392,30 +1392,22 @@ async fn signing_in(name: &str) -> SigningIn {
     let page = browser.client.window().await.unwrap();
     browser.click(".pd-sign-in").await;
     let deadline = std::time::Instant::now() + DEADLINE;
-    let popup = loop {
-        let windows = browser.client.windows().await.unwrap();
-        if let Some(other) = windows.into_iter().find(|w| *w != page) {
-            break other;
-        }
-        assert!(std::time::Instant::now() < deadline, "no popup opened");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
-    browser.client.switch_to_window(popup).await.unwrap();
+    let (client, opener) = (&browser.client, &page);
+    let popup = eventually(deadline, "a popup opened", || async move {
+        let windows = client.windows().await.unwrap();
+        windows.into_iter().find(|w| w != opener)
+    })
+    .await;
+    client.switch_to_window(popup).await.unwrap();
     // The popup opens on about:blank and is sent to the consent page once
     // the helper has its URL. A wait started in about:blank can miss that
     // navigation (ChromeDriver then reports a script timeout, not an
     // unload): wait for the consent page's address first.
-    loop {
-        let url = browser.client.current_url().await.unwrap();
-        if url.scheme() != "about" {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the popup stayed on {url}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    eventually(deadline, "the popup left about:blank", || async move {
+        let url = client.current_url().await.unwrap();
+        (url.scheme() != "about").then_some(())
+    })
+    .await;
     browser.wait_for("#approve").await;
     SigningIn {
         browser,
@@ -1465,17 +1457,11 @@ async fn sign_in_opens_a_popup_and_shows_what_is_behind_the_401() {
         "portdoctor-demo 1.4.2"
     );
     assert_eq!(browser.count(".pd-sign-in").await, 0);
-    let closed = loop {
-        let windows = browser.client.windows().await.unwrap();
-        if windows == [page.clone()] {
-            break true;
-        }
-        if std::time::Instant::now() > deadline {
-            break false;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
-    assert!(closed, "the page did not close the popup");
+    let (client, opener) = (&browser.client, &page);
+    eventually(deadline, "the page closed the popup", || async move {
+        (client.windows().await.unwrap() == [opener.clone()]).then_some(())
+    })
+    .await;
     browser.screenshot("browser-signed-in.png").await;
     // The page never held the token.
     let tokens = std::fs::read_to_string(&issued).unwrap();
@@ -1531,13 +1517,10 @@ async fn closing_the_sign_in_popup_cancels_the_sign_in() {
     assert!(stopped.contains("Signing in stopped"), "{stopped}");
     browser.wait_for(".pd-sign-in-stopped .pd-sign-in").await;
     // The helper stopped the sign-in: only its own listener is left.
-    while listeners_of(helper.pid()) != 1 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the redirect listener is still open"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    eventually(deadline, "the redirect listener closed", || {
+        std::future::ready((listeners_of(helper.pid()) == 1).then_some(()))
+    })
+    .await;
     assert!(
         std::fs::read_to_string(&issued)
             .unwrap_or_default()

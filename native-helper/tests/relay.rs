@@ -525,12 +525,3 @@ async fn relays_past_the_cap_are_told_to_try_again_later() {
         helper.stderr()
     );
 }
-
-/// Waits (bounded) until `condition` holds.
-async fn wait_until(condition: impl Fn() -> bool, what: &str) {
-    let deadline = Instant::now() + DEADLINE;
-    while !condition() {
-        assert!(Instant::now() < deadline, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}

@@ -14,7 +14,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_portdoctor");
 
@@ -40,6 +40,32 @@ pub fn command() -> Command {
 /// near it, so it is generous for a busy machine, and waits end as soon as
 /// their condition holds.
 pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// Polls `probe` until it gives a value, and fails the test with `what` once
+/// `deadline` has passed: the one bounded wait for a condition no event
+/// announces (a window opening, a listener closing, a log line).
+pub async fn eventually<T, F: Future<Output = Option<T>>>(
+    deadline: Instant,
+    what: &str,
+    mut probe: impl FnMut() -> F,
+) -> T {
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// [`eventually`] for a condition that can be read at once, within
+/// [`DEADLINE`] from now.
+pub async fn wait_until(condition: impl Fn() -> bool, what: &str) {
+    eventually(Instant::now() + DEADLINE, what, || {
+        std::future::ready(condition().then_some(()))
+    })
+    .await
+}
 
 /// A child process killed on drop.
 pub struct Running {
