@@ -24,6 +24,11 @@ pub fn progress_item(progress: &Progress) -> Html {
     el("li", "pd-step").text(progress_text(progress))
 }
 
+/// An empty socket table, in the progress line and the Listeners section.
+/// "On this machine": for an allowed remote target the table is still ours.
+const NO_LISTENERS: &str =
+    "No process on this machine listens on this port, as far as its socket table shows";
+
 fn progress_text(progress: &Progress) -> String {
     match progress {
         Progress::Parsed { target } => match (&target.host, target.port) {
@@ -43,10 +48,7 @@ fn progress_text(progress: &Progress) -> String {
         Progress::Connected { address } => {
             format!("{}: {}", address.addr, outcome_text(address))
         }
-        Progress::Listeners { listeners } if listeners.is_empty() => {
-            "No process on this machine listens on this port, as far as its socket table shows"
-                .to_owned()
-        }
+        Progress::Listeners { listeners } if listeners.is_empty() => NO_LISTENERS.to_owned(),
         Progress::Listeners { listeners } => {
             let each: Vec<String> = listeners
                 .iter()
@@ -303,9 +305,7 @@ fn addresses(addresses: &[AddressResult]) -> Html {
 pub fn listeners(listeners: &[Listener]) -> Html {
     let title = section("Listeners", "pd-section");
     if listeners.is_empty() {
-        return title.child(el("p", "pd-note").text(
-            "No process on this machine listens on this port, as far as its socket table shows.",
-        ));
+        return title.child(el("p", "pd-note").text(format!("{NO_LISTENERS}.")));
     }
     const UNKNOWN: &str = "—";
     title.child(table(
